@@ -1,0 +1,132 @@
+/**
+ * Debian package version order, exactly as dpkg implements it
+ * (lib/dpkg/version.c: dpkg_version_compare / verrevcmp).
+ *
+ * Written by hand because no npm package gets it right (deb-version-compare
+ * orders `1.01` and `1.1` differently from dpkg). Tests hold it against
+ * `dpkg --compare-versions` as the oracle.
+ */
+
+export interface DebianVersion {
+  epoch: number;
+  upstream: string;
+  revision: string;
+}
+
+export class InvalidVersionError extends Error {
+  override readonly name = 'InvalidVersionError';
+  constructor(readonly version: string, readonly problem: string) {
+    super(`invalid Debian version "${version}": ${problem}`);
+  }
+}
+
+/** Parses a version as dpkg's parseversion() does, with its error cases. */
+export function parseVersion(text: string): DebianVersion {
+  const version = text.trim();
+  if (version.length === 0) throw new InvalidVersionError(text, 'is empty');
+  if (/\s/.test(version)) throw new InvalidVersionError(text, 'contains whitespace');
+
+  let epoch = 0;
+  let rest = version;
+  const colon = version.indexOf(':');
+  if (colon >= 0) {
+    const epochText = version.slice(0, colon);
+    if (!/^[0-9]+$/.test(epochText)) throw new InvalidVersionError(text, 'epoch is not a number');
+    epoch = Number(epochText);
+    if (!Number.isSafeInteger(epoch) || epoch > 2147483647) throw new InvalidVersionError(text, 'epoch is too big');
+    rest = version.slice(colon + 1);
+    if (rest.length === 0) throw new InvalidVersionError(text, 'nothing after colon in version number');
+  }
+
+  const hyphen = rest.lastIndexOf('-');
+  const upstream = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
+  const revision = hyphen >= 0 ? rest.slice(hyphen + 1) : '';
+  if (hyphen >= 0 && revision.length === 0) throw new InvalidVersionError(text, 'revision number is empty');
+  if (upstream.length === 0) throw new InvalidVersionError(text, 'version number is empty');
+  if (!/^[0-9]/.test(upstream)) throw new InvalidVersionError(text, 'version number does not start with digit');
+  if (!/^[A-Za-z0-9.+~:-]*$/.test(upstream)) throw new InvalidVersionError(text, 'invalid character in version number');
+  if (!/^[A-Za-z0-9.+~]*$/.test(revision)) throw new InvalidVersionError(text, 'invalid character in revision number');
+  return { epoch, upstream, revision };
+}
+
+export function isValidVersion(text: string): boolean {
+  try {
+    parseVersion(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** dpkg's order(): `~` sorts before everything, then the end of the part, then letters, then the rest. */
+function order(c: string | undefined): number {
+  if (c === undefined) return 0;
+  if (c >= '0' && c <= '9') return 0;
+  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return c.charCodeAt(0);
+  if (c === '~') return -1;
+  return c.charCodeAt(0) + 256;
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/** dpkg's verrevcmp(): alternating non-digit and digit runs. */
+function compareFragment(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let firstDiff = 0;
+    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
+      const ac = order(a[i]);
+      const bc = order(b[j]);
+      if (ac !== bc) return ac - bc;
+      i++;
+      j++;
+    }
+    while (a[i] === '0') i++;
+    while (b[j] === '0') j++;
+    while (isDigit(a[i]) && isDigit(b[j])) {
+      if (firstDiff === 0) firstDiff = a.charCodeAt(i) - b.charCodeAt(j);
+      i++;
+      j++;
+    }
+    if (isDigit(a[i])) return 1;
+    if (isDigit(b[j])) return -1;
+    if (firstDiff !== 0) return firstDiff;
+  }
+  return 0;
+}
+
+/** Negative when a < b, zero when equal, positive when a > b. Throws InvalidVersionError. */
+export function compareVersions(a: string, b: string): number {
+  const va = parseVersion(a);
+  const vb = parseVersion(b);
+  if (va.epoch !== vb.epoch) return va.epoch > vb.epoch ? 1 : -1;
+  const upstream = compareFragment(va.upstream, vb.upstream);
+  if (upstream !== 0) return Math.sign(upstream);
+  return Math.sign(compareFragment(va.revision, vb.revision));
+}
+
+export type VersionRelation = '<<' | '<=' | '=' | '>=' | '>>';
+
+/** Whether `version RELATION reference` holds, as in a Depends field. */
+export function satisfies(version: string, relation: VersionRelation, reference: string): boolean {
+  const c = compareVersions(version, reference);
+  switch (relation) {
+    case '<<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '=':
+      return c === 0;
+    case '>=':
+      return c >= 0;
+    case '>>':
+      return c > 0;
+  }
+}
+
+export function maxVersion(versions: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const v of versions) if (best === undefined || compareVersions(v, best) > 0) best = v;
+  return best;
+}
