@@ -1,0 +1,186 @@
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { FeedLoadError, assertFetchableUrl, loadFeed } from './load';
+
+const fixtures = join(__dirname, '../../test/fixtures/advisories');
+const osvDirectory = join(fixtures, 'osv');
+
+/**
+ * The smallest zip writer that yauzl accepts: stored (uncompressed) entries,
+ * local headers, a central directory and its end record. Enough to stand in
+ * for OSV's all.zip without committing a binary fixture.
+ */
+function zipOf(files: Record<string, string>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(files)) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const data = Buffer.from(content, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt16LE(0, 10); // time
+    local.writeUInt16LE(0x21, 12); // date: 1980-01-01
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4); // version made by
+    local.copy(central, 6, 4, 30); // the fields both headers share
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += local.length + nameBytes.length + data.length;
+  }
+  const centralDirectory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(centralDirectory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, centralDirectory, end]);
+}
+
+function osvZip(): Buffer {
+  const files: Record<string, string> = { 'README.txt': 'not a record' };
+  for (const name of readdirSync(osvDirectory).sort().reverse()) files[name] = readFileSync(join(osvDirectory, name), 'utf8');
+  files['broken.json'] = '{"id": "DSA-1-1", "affected": [';
+  return zipOf(files);
+}
+
+describe('loadFeed from files', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'tempered-feed-'));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('reads a tracker file, detecting its format', async () => {
+    const feed = await loadFeed(join(fixtures, 'tracker-bookworm.json'));
+    expect(feed.records).toHaveLength(11);
+    expect(new Set(feed.records.map((record) => record.source))).toEqual(new Set(['openssl', 'glibc', 'zlib', 'curl']));
+    expect(new Set(feed.records.map((record) => record.status))).toEqual(new Set(['fixed', 'not-affected', 'no-fix', 'undetermined']));
+    expect(feed.problems).toEqual([]);
+    expect(feed.skipped).toEqual({ 'not-bookworm': 1, withdrawn: 0 });
+  });
+
+  it('reads every *.json of a directory in name order', async () => {
+    const feed = await loadFeed(osvDirectory);
+    expect(feed.records.map((record) => record.id)).toEqual(['CVE-2023-4039', 'DSA-5514-1', 'DSA-5532-1']);
+    expect(feed.skipped).toEqual({ 'not-bookworm': 2, withdrawn: 0 });
+    expect(feed.problems).toEqual([]);
+  });
+
+  it('keeps good records next to bad ones and says where each problem is', async () => {
+    const feed = await loadFeed(join(fixtures, 'osv-batch-with-problems.json'));
+    expect(feed.records.map((record) => record.id)).toEqual(['DSA-5523-1']);
+    expect(feed.problems.map((problem) => problem.where)).toEqual(['osv-batch-with-problems.json#DSA-5555-1', 'osv-batch-with-problems.json#2']);
+    expect(feed.skipped.withdrawn).toBe(1);
+  });
+
+  it('reports files that are not JSON or not a feed, and drops duplicate advisories', async () => {
+    copyFileSync(join(osvDirectory, 'DSA-5532-1.json'), join(scratch, 'a.json'));
+    copyFileSync(join(osvDirectory, 'DSA-5532-1.json'), join(scratch, 'b.json'));
+    writeFileSync(join(scratch, 'c.json'), '{"id": ');
+    writeFileSync(join(scratch, 'd.json'), '{"hello": "world"}');
+    writeFileSync(join(scratch, 'notes.txt'), 'ignored');
+    const feed = await loadFeed(scratch);
+    expect(feed.records.map((record) => record.id)).toEqual(['DSA-5532-1']);
+    expect(feed.problems).toEqual([
+      { where: expect.stringMatching(/\/c\.json$/), problem: expect.stringMatching(/^\(document\): not JSON: /) },
+      { where: expect.stringMatching(/\/d\.json$/), problem: '(document): neither an OSV record nor Debian Security Tracker JSON' },
+    ]);
+  });
+
+  it('reads a document as the kind it is told', async () => {
+    const feed = await loadFeed(join(fixtures, 'tracker-bookworm.json'), { kind: 'osv' });
+    expect(feed.records).toEqual([]);
+    expect(feed.problems).toHaveLength(1);
+    expect(feed.problems[0]?.problem).toMatch(/^id: is required/);
+  });
+
+  it('reads OSV all.zip entries in name order, ignoring non-JSON entries', async () => {
+    const zipPath = join(scratch, 'all.zip');
+    writeFileSync(zipPath, osvZip());
+    const feed = await loadFeed(zipPath);
+    expect(feed.records.map((record) => record.id)).toEqual(['CVE-2023-4039', 'DSA-5514-1', 'DSA-5532-1']);
+    expect(feed.problems).toEqual([{ where: 'all.zip!broken.json', problem: expect.stringMatching(/^\(document\): not JSON/) }]);
+    expect(feed.skipped['not-bookworm']).toBe(2);
+  });
+
+  it('passes other OSV ecosystems through when asked', async () => {
+    const feed = await loadFeed(join(osvDirectory, 'DSA-5514-1.json'), { ecosystems: ['Debian:11', 'Debian:12'] });
+    expect(feed.records.map((record) => record.fixedVersion).sort()).toEqual(['2.31-13+deb11u7', '2.36-9+deb12u3']);
+  });
+
+  it('throws a typed error for a feed it cannot read', async () => {
+    await expect(loadFeed(join(scratch, 'missing.json'))).rejects.toMatchObject({ name: 'FeedLoadError', code: 'feed-unreadable' });
+    const truncatedZip = join(scratch, 'cut.zip');
+    writeFileSync(truncatedZip, osvZip().subarray(0, 100));
+    await expect(loadFeed(truncatedZip)).rejects.toMatchObject({ code: 'feed-bad-zip' });
+  });
+});
+
+describe('loadFeed from a URL', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const tracker = readFileSync(join(fixtures, 'tracker-bookworm.json'));
+    const zip = osvZip();
+    server = createServer((request, response) => {
+      if (request.url === '/tracker/data/json') response.writeHead(200, { 'content-type': 'application/json' }).end(tracker);
+      else if (request.url === '/osv/all?format=zip') response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(zip);
+      else response.writeHead(404).end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('fetches and normalizes tracker JSON', async () => {
+    const feed = await loadFeed(`${base}/tracker/data/json`);
+    expect(feed.records).toHaveLength(11);
+    expect(feed.problems).toEqual([]);
+  });
+
+  it('recognizes a zip by its content, not its URL', async () => {
+    const feed = await loadFeed(`${base}/osv/all?format=zip`);
+    expect(feed.records.map((record) => record.id)).toEqual(['CVE-2023-4039', 'DSA-5514-1', 'DSA-5532-1']);
+    expect(feed.problems[0]?.where).toBe(`${base}/osv/all?format=zip!broken.json`);
+  });
+
+  it('throws on an HTTP error status', async () => {
+    const error = await loadFeed(`${base}/nothing-here`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeedLoadError);
+    expect(error).toMatchObject({ code: 'feed-http-status', message: expect.stringContaining('HTTP 404') });
+  });
+});
+
+describe('assertFetchableUrl', () => {
+  it('allows https anywhere and plain http only to loopback', () => {
+    expect(assertFetchableUrl('https://security-tracker.debian.org/tracker/data/json').hostname).toBe('security-tracker.debian.org');
+    expect(assertFetchableUrl('http://127.0.0.1:8080/feed.json').port).toBe('8080');
+    expect(assertFetchableUrl('http://localhost/feed.json').hostname).toBe('localhost');
+  });
+
+  it.each([
+    ['http://security-tracker.debian.org/tracker/data/json', /plain http is only allowed to loopback/],
+    ['ftp://ftp.debian.org/feed.json', /unsupported scheme ftp:/],
+    ['https://', /not a valid URL/],
+  ])('refuses %s before sending anything', (url, why) => {
+    expect(() => assertFetchableUrl(url)).toThrow(why);
+  });
+});
