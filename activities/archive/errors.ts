@@ -1,0 +1,55 @@
+/**
+ * Errors raised while reading a Debian archive. Each carries a `code` a caller
+ * can branch on (the Temporal activity layer maps codes to retry policies) and
+ * the URL or file that caused it, so an on-call engineer can fetch it by hand.
+ */
+
+export const ARCHIVE_ERROR_CODES = [
+  /** No answer, connection refused, timeout, or a 5xx from the mirror. Usually transient. */
+  'ARCHIVE_UNREACHABLE',
+  /** InRelease is not signed by a key in the configured keyring, or was altered. */
+  'ARCHIVE_BAD_SIGNATURE',
+  /** InRelease is past its Valid-Until: a stale mirror or a replayed (frozen) archive. */
+  'ARCHIVE_EXPIRED',
+  /** A downloaded file does not match the SHA256 or size the signed Release promised. */
+  'ARCHIVE_HASH_MISMATCH',
+  /** The mirror or the Release file does not have an index or file we need (404, unlisted). */
+  'ARCHIVE_MISSING_INDEX',
+  /** A validly signed Release describes another suite than the one asked for (substitution). */
+  'ARCHIVE_SUITE_MISMATCH',
+] as const;
+
+export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number];
+
+export class ArchiveError extends Error {
+  override readonly name = 'ArchiveError';
+
+  constructor(
+    readonly code: ArchiveErrorCode,
+    /** The URL (or file path) the problem is about. */
+    readonly url: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message} (${url})`, options);
+  }
+}
+
+export function isArchiveError(error: unknown, code?: ArchiveErrorCode): error is ArchiveError {
+  return error instanceof ArchiveError && (code === undefined || error.code === code);
+}
+
+/** The archive configuration (env var, config file or apt sources) is unusable. */
+export class ArchiveConfigError extends Error {
+  override readonly name = 'ArchiveConfigError';
+  readonly code = 'ARCHIVE_CONFIG_INVALID';
+
+  constructor(
+    /** Where the configuration came from: `TEMPERED_ARCHIVE`, a file path, `/etc/apt`. */
+    readonly where: string,
+    /** One line per problem, each naming the field, e.g. `[0].uri: must be an http, https or file URL`. */
+    readonly issues: readonly string[],
+  ) {
+    super(`ARCHIVE_CONFIG_INVALID: ${where}: ${issues.join('; ')}`);
+  }
+}
