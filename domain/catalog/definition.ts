@@ -1,0 +1,139 @@
+/**
+ * The image definition format (catalog/<name>.yaml), modeled on apko's
+ * ImageConfiguration and Docker Hardened Images definitions. A definition
+ * holds what both variants share; `variants.runtime` / `variants.dev`
+ * override it. domain/catalog/effective.ts merges them.
+ */
+import { z } from 'zod';
+import { ImageNameSchema } from '../image';
+
+export const PackageNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.+-]+$/, 'is not a Debian package name (lowercase letters, digits, ".", "+", "-")');
+
+/** Absolute, normalized, and inside the image: no `..`, no `//`, no trailing slash. */
+export const ImagePathSchema = z
+  .string()
+  .regex(/^\/[^\0]*$/, 'must be an absolute path')
+  .refine((p) => p === '/' || !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..'), {
+    message: 'must be normalized and stay inside the image root (no "..", ".", or empty segments)',
+  });
+
+export const FileModeSchema = z
+  .string()
+  .regex(/^[0-7]{3,4}$/, 'must be an octal mode such as "0644" or "1777"');
+
+const AccountNameSchema = z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'is not a valid user or group name').max(32);
+const IdSchema = z.number().int().min(0).max(4294967294);
+/** A user or group given by name (from accounts or the image) or by numeric id. */
+export const OwnerSchema = z.union([AccountNameSchema, IdSchema]);
+
+export const GroupSchema = z.strictObject({ name: AccountNameSchema, gid: IdSchema, members: z.array(AccountNameSchema).default([]) });
+export const UserSchema = z.strictObject({
+  name: AccountNameSchema,
+  uid: IdSchema,
+  gid: IdSchema,
+  home: ImagePathSchema.optional(),
+  shell: ImagePathSchema.default('/sbin/nologin'),
+  gecos: z.string().regex(/^[^:\n]*$/, 'must not contain ":" or newlines').default(''),
+});
+
+export const AccountsSchema = z.strictObject({
+  groups: z.array(GroupSchema).default([]),
+  users: z.array(UserSchema).default([]),
+  runAs: OwnerSchema.optional(),
+});
+
+const DirectoryPath = z.strictObject({
+  path: ImagePathSchema,
+  type: z.literal('directory'),
+  mode: FileModeSchema.default('0755'),
+  owner: OwnerSchema.default(0),
+  group: OwnerSchema.optional(),
+});
+const FilePath = z.strictObject({
+  path: ImagePathSchema,
+  type: z.literal('file'),
+  content: z.string(),
+  mode: FileModeSchema.default('0644'),
+  owner: OwnerSchema.default(0),
+  group: OwnerSchema.optional(),
+});
+const SymlinkPath = z.strictObject({
+  path: ImagePathSchema,
+  type: z.literal('symlink'),
+  target: z.string().min(1).regex(/^[^\0]+$/),
+});
+export const PathSchema = z.discriminatedUnion('type', [DirectoryPath, FilePath, SymlinkPath]);
+export type PathEntry = z.infer<typeof PathSchema>;
+
+const CommandTest = z.strictObject({
+  name: z.string().min(1),
+  command: z.array(z.string()).min(1),
+  /** Run with the image's own user unless set (e.g. "0" to check something as root). */
+  user: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  exitCode: z.number().int().min(0).max(255).default(0),
+  stdout: z.string().optional(),
+  stdoutMatches: z.string().optional(),
+  stderrMatches: z.string().optional(),
+  timeoutSeconds: z.number().int().min(1).max(600).default(30),
+});
+const FileTest = z.strictObject({
+  name: z.string().min(1),
+  file: ImagePathSchema,
+  exists: z.boolean().default(true),
+  mode: FileModeSchema.optional(),
+  contains: z.string().optional(),
+});
+const MetadataTest = z.strictObject({
+  name: z.string().min(1),
+  metadata: z.strictObject({
+    user: z.string().optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    entrypoint: z.array(z.string()).optional(),
+    workdir: z.string().optional(),
+  }),
+});
+export const ImageTestSchema = z.union([CommandTest, FileTest, MetadataTest]);
+export type ImageTest = z.infer<typeof ImageTestSchema>;
+
+/** Everything a variant may override. */
+const VariantFields = {
+  description: z.string().optional(),
+  packages: z
+    .strictObject({
+      include: z.array(PackageNameSchema).default([]),
+      exclude: z.array(PackageNameSchema).default([]),
+    })
+    .optional(),
+  /** Paths (globs ending in /*) removed from package contents, e.g. man pages. */
+  prune: z.array(z.string().regex(/^\/[^\0]*$/, 'must be an absolute path or glob')).optional(),
+  accounts: AccountsSchema.optional(),
+  environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  cmd: z.array(z.string()).optional(),
+  workdir: ImagePathSchema.optional(),
+  paths: z.array(PathSchema).optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  tests: z.array(ImageTestSchema).optional(),
+};
+
+export const VariantOverrideSchema = z.strictObject(VariantFields);
+export type VariantOverride = z.infer<typeof VariantOverrideSchema>;
+
+export const DefinitionSchema = z.strictObject({
+  ...VariantFields,
+  name: ImageNameSchema,
+  description: z.string().min(1),
+  /** Tag of the runtime variant; dev gets `<tag>-dev`. */
+  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, 'is not a valid OCI tag').default('bookworm'),
+  /** Archive suites this image takes packages from (all configured ones when absent). */
+  suites: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
+  packages: VariantFields.packages.unwrap(),
+  variants: z
+    .strictObject({ runtime: VariantOverrideSchema.optional(), dev: VariantOverrideSchema.optional() })
+    .default({}),
+});
+export type Definition = z.infer<typeof DefinitionSchema>;

@@ -1,0 +1,33 @@
+/**
+ * What a lock is resolved from: per variant, the packages asked for and left
+ * out. Its digest is stored in the lock (`resolvedFrom`), so a definition
+ * whose package lists changed is never built from a lock made for the old
+ * lists.
+ */
+import { canonicalJson, sha256Digest } from '../digest';
+import type { Definition } from './definition';
+import { effectiveSpec } from './effective';
+
+export interface VariantRequest {
+  include: string[];
+  exclude: string[];
+  essential: boolean;
+}
+
+export interface LockRequest {
+  suites?: string[];
+  runtime: VariantRequest;
+  dev: VariantRequest;
+}
+
+export function lockRequest(definition: Definition): LockRequest {
+  const variant = (v: 'runtime' | 'dev'): VariantRequest => {
+    const spec = effectiveSpec(definition, v);
+    return { include: spec.packages.include, exclude: spec.packages.exclude, essential: spec.essential };
+  };
+  return { suites: definition.suites, runtime: variant('runtime'), dev: variant('dev') };
+}
+
+export function lockRequestDigest(request: LockRequest): string {
+  return sha256Digest(canonicalJson(request));
+}

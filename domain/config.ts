@@ -1,0 +1,143 @@
+/**
+ * Process configuration for workers, activities and the CLI, read once from
+ * the environment and validated. Workflows never read it: what a workflow
+ * needs arrives as arguments, so a secret here can never reach a history.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+export const ORCHESTRATION_QUEUE = 'tempered-orchestration';
+export const BUILD_QUEUE = 'tempered-build';
+
+const HostPortSchema = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be HOST:PORT');
+
+const EnvSchema = z.object({
+  TEMPERED_STATE_DIR: z.string().optional(),
+  TEMPERED_CATALOG_DIR: z.string().optional(),
+  TEMPERED_CUSTOMIZATIONS_DIR: z.string().optional(),
+  TEMPORAL_ADDRESS: HostPortSchema.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPERED_TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/).default(''),
+  TEMPERED_REGISTRY: HostPortSchema.default('127.0.0.1:5000'),
+  TEMPERED_REGISTRY_SCHEME: z.enum(['http', 'https']).optional(),
+  TEMPERED_REPOSITORY_PREFIX: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/).default('tempered'),
+  TEMPERED_REGISTRY_USERNAME: z.string().optional(),
+  TEMPERED_REGISTRY_PASSWORD: z.string().optional(),
+  TEMPERED_REGISTRY_PASSWORD_FILE: z.string().optional(),
+  TEMPERED_SIGNING_KEY: z.string().optional(),
+  TEMPERED_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  TEMPERED_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
+  /** JSON list of archive sources; unset = the machine's apt sources for bookworm. */
+  TEMPERED_ARCHIVE: z.string().optional(),
+  /** Content-addressed caches may be shared between state directories (tests do). */
+  TEMPERED_DEB_CACHE: z.string().optional(),
+  TEMPERED_ARCHIVE_CACHE: z.string().optional(),
+});
+
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+export interface Config {
+  repoRoot: string;
+  stateDir: string;
+  catalogDir: string;
+  customizationsDir: string;
+  temporal: { address: string; namespace: string; orchestrationQueue: string; buildQueue: string };
+  registry: { host: string; scheme: 'http' | 'https'; repositoryPrefix: string; credentials?: RegistryCredentials };
+  signingKeyPath: string;
+  publicKeyPath: string;
+  buildConcurrency: number;
+  dockerSocket: string;
+  /** Raw TEMPERED_ARCHIVE (validated where it is used: activities/archive/sources.ts). */
+  archive?: string;
+  debCache: string;
+  archiveCache: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The checkout this code runs from (works from the sources and from dist/). */
+export function findRepoRoot(start = __dirname): string {
+  let dir = start;
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'tempered') return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new ConfigError(`cannot find the tempered checkout above ${start}`);
+    dir = parent;
+  }
+}
+
+const isLoopback = (host: string) => /^(127\.|localhost:|\[::1\])/.test(host);
+
+export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`environment ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  const stateDir = path.resolve(e.TEMPERED_STATE_DIR ?? path.join(repoRoot, '.tempered'));
+  const catalogDir = path.resolve(e.TEMPERED_CATALOG_DIR ?? path.join(repoRoot, 'catalog'));
+  const signingKeyPath = path.resolve(e.TEMPERED_SIGNING_KEY ?? path.join(stateDir, 'keys', 'tempered.key'));
+  const prefix = e.TEMPERED_TASK_QUEUE_PREFIX;
+  return {
+    repoRoot,
+    stateDir,
+    catalogDir,
+    customizationsDir: path.resolve(e.TEMPERED_CUSTOMIZATIONS_DIR ?? path.join(catalogDir, 'customizations')),
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      orchestrationQueue: prefix + ORCHESTRATION_QUEUE,
+      buildQueue: prefix + BUILD_QUEUE,
+    },
+    registry: {
+      host: e.TEMPERED_REGISTRY,
+      scheme: e.TEMPERED_REGISTRY_SCHEME ?? (isLoopback(e.TEMPERED_REGISTRY) ? 'http' : 'https'),
+      repositoryPrefix: e.TEMPERED_REPOSITORY_PREFIX,
+      credentials: readCredentials(e),
+    },
+    signingKeyPath,
+    publicKeyPath: signingKeyPath.replace(/(\.key)?$/, '.pub'),
+    buildConcurrency: e.TEMPERED_BUILD_CONCURRENCY,
+    dockerSocket: e.TEMPERED_DOCKER_SOCKET,
+    archive: e.TEMPERED_ARCHIVE,
+    debCache: path.resolve(e.TEMPERED_DEB_CACHE ?? path.join(stateDir, 'cache', 'debs')),
+    archiveCache: path.resolve(e.TEMPERED_ARCHIVE_CACHE ?? path.join(stateDir, 'cache', 'archive')),
+  };
+}
+
+/** Credentials come from env or a file beside the state, never from arguments a workflow could record. */
+function readCredentials(e: z.infer<typeof EnvSchema>): RegistryCredentials | undefined {
+  if (!e.TEMPERED_REGISTRY_USERNAME) return undefined;
+  let password = e.TEMPERED_REGISTRY_PASSWORD;
+  if (e.TEMPERED_REGISTRY_PASSWORD_FILE) password = fs.readFileSync(e.TEMPERED_REGISTRY_PASSWORD_FILE, 'utf8').trim();
+  if (!password) throw new ConfigError('TEMPERED_REGISTRY_USERNAME is set but neither TEMPERED_REGISTRY_PASSWORD nor TEMPERED_REGISTRY_PASSWORD_FILE is');
+  return { username: e.TEMPERED_REGISTRY_USERNAME, password };
+}
+
+let cached: Config | undefined;
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Where each kind of runtime state lives under the state directory. */
+export function statePaths(config: Pick<Config, 'stateDir'>) {
+  const root = config.stateDir;
+  return {
+    root,
+    blobs: path.join(root, 'oci', 'blobs'),
+    images: path.join(root, 'oci', 'images'),
+    locks: path.join(root, 'locks'),
+    work: path.join(root, 'work'),
+    logs: path.join(root, 'logs'),
+    reports: path.join(root, 'reports'),
+  };
+}

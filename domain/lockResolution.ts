@@ -1,0 +1,107 @@
+/**
+ * Turns resolver output into a lock, and compares locks. Pure: the archive
+ * index comes in as an argument. The SOURCE_DATE_EPOCH of a variant is kept
+ * from the previous lock when that variant's package set did not change, so
+ * re-resolving an unchanged archive gives back the same lock digest and the
+ * same image digests.
+ */
+import type { LockRequest } from './catalog/lockRequest';
+import type { BinaryPackage, PackageIndex } from './debian/packages';
+import { resolve } from './debian/resolve';
+import { type Lock, type LockedPackage, variantPackages } from './lock';
+import { VARIANTS, type Variant } from './image';
+
+export function lockedFrom(pkg: BinaryPackage): LockedPackage {
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    architecture: pkg.architecture,
+    source: pkg.source,
+    sourceVersion: pkg.sourceVersion,
+    archive: pkg.origin.archive,
+    suite: pkg.origin.suite,
+    filename: pkg.filename,
+    size: pkg.size,
+    sha256: pkg.sha256,
+  };
+}
+
+/** Names of the Essential packages in the index (dev images carry them, so dpkg works). */
+export function essentialNames(index: PackageIndex, candidates: Iterable<string>): string[] {
+  return [...candidates].filter((name) => index.newest(name)?.essential).sort();
+}
+
+export interface NewLockInput {
+  image: string;
+  index: PackageIndex;
+  request: LockRequest;
+  requestDigest: string;
+  /** All Essential package names of the archive (from essentialNames). */
+  essential: string[];
+  /** Archive base URIs and the suites read from each. */
+  archives: { uri: string; suites: string[] }[];
+  previous?: Lock;
+  now: Date;
+}
+
+export function resolveNewLock(input: NewLockInput): Lock {
+  const byName = new Map<string, LockedPackage>();
+  const names: Record<Variant, string[]> = { runtime: [], dev: [] };
+  for (const variant of VARIANTS) {
+    const req = input.request[variant];
+    const include = req.essential ? [...new Set([...input.essential, ...req.include])] : req.include;
+    const { packages } = resolve(input.index, { include, exclude: req.exclude, architecture: 'amd64' });
+    for (const pkg of packages) {
+      const locked = lockedFrom(pkg);
+      const seen = byName.get(pkg.name);
+      if (seen && seen.version !== locked.version) {
+        throw new Error(`${pkg.name} resolves to ${seen.version} for one variant and ${locked.version} for the other`);
+      }
+      byName.set(pkg.name, locked);
+      names[variant].push(pkg.name);
+    }
+  }
+  const packages = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const draft: Lock = {
+    lockVersion: 1,
+    image: input.image,
+    resolvedFrom: input.requestDigest,
+    archives: [...input.archives]
+      .map((a) => ({ uri: a.uri, suites: [...a.suites].sort() }))
+      .sort((a, b) => (a.uri < b.uri ? -1 : 1)),
+    packages,
+    variants: {
+      runtime: { packages: names.runtime.sort(), sourceDateEpoch: 0 },
+      dev: { packages: names.dev.sort(), sourceDateEpoch: 0 },
+    },
+  };
+  const epoch = Math.floor(input.now.getTime() / 1000);
+  for (const variant of VARIANTS) {
+    const unchanged = input.previous && sameVariant(input.previous, draft, variant);
+    draft.variants[variant].sourceDateEpoch = unchanged && input.previous ? input.previous.variants[variant].sourceDateEpoch : epoch;
+  }
+  return draft;
+}
+
+const fingerprint = (lock: Lock, variant: Variant) =>
+  variantPackages(lock, variant)
+    .map((p) => `${p.name}=${p.version}:${p.sha256}`)
+    .join('\n');
+
+export function sameVariant(a: Lock, b: Lock, variant: Variant): boolean {
+  return fingerprint(a, variant) === fingerprint(b, variant);
+}
+
+/** "libssl3 3.0.15-1~deb12u1 -> 3.0.16-1~deb12u1", "+ libfoo 1.0-1", "- libbar 2.0-1" for one variant. */
+export function lockChanges(before: Lock | undefined, after: Lock, variant: Variant): string[] {
+  const old = new Map((before ? variantPackages(before, variant) : []).map((p) => [p.name, p.version]));
+  const next = new Map(variantPackages(after, variant).map((p) => [p.name, p.version]));
+  const changes: string[] = [];
+  for (const [name, version] of next) {
+    const was = old.get(name);
+    if (was === undefined) changes.push(`+ ${name} ${version}`);
+    else if (was !== version) changes.push(`${name} ${was} -> ${version}`);
+  }
+  for (const [name, version] of old) if (!next.has(name)) changes.push(`- ${name} ${version}`);
+  return changes.sort();
+}
