@@ -1,0 +1,40 @@
+/**
+ * What was built under each image digest: the subject, the spec and the
+ * lock. Written by the build activity; read by test, scan, sign and publish,
+ * so every later stage works on exactly what was built even if the
+ * definition file changes meanwhile.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { VariantSpec } from '../../domain/catalog/effective';
+import { hexOf } from '../../domain/digest';
+import type { ImageRef } from '../../domain/image';
+
+export interface ImageRecord {
+  image: ImageRef;
+  digest: string;
+  spec: VariantSpec;
+  lockDigest: string;
+  repository: string;
+  tag: string;
+  baseDigest?: string;
+  builtAt: string;
+}
+
+export class ImageRecords {
+  constructor(readonly dir: string) {}
+
+  write(record: ImageRecord): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const file = path.join(this.dir, `${hexOf(record.digest)}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(record, null, 2));
+    fs.renameSync(tmp, file);
+  }
+
+  read(digest: string): ImageRecord {
+    const file = path.join(this.dir, `${hexOf(digest)}.json`);
+    if (!fs.existsSync(file)) throw new Error(`no build record for ${digest} in ${this.dir}: was it built on this machine?`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ImageRecord;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Puts a built image into the Docker engine so it can be run: `docker load`
+ * of a docker-archive streamed straight from the blob store (no registry
+ * round trip, nothing written twice). An image already present, found by its
+ * config digest (= image ID), is not loaded again.
+ */
+import * as fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { pack } from 'tar-stream';
+import { hexOf } from '../../domain/digest';
+import type { ImageManifest } from '../../domain/oci/image';
+import type { BlobStore } from '../oci/blobStore';
+import { dockerClient } from './client';
+
+export async function isLoaded(imageId: string): Promise<boolean> {
+  try {
+    await dockerClient().getImage(imageId).inspect();
+    return true;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw err;
+  }
+}
+
+/** Loads the image and returns its image ID (the config digest), usable as a container's Image. */
+export async function loadImage(store: BlobStore, manifestDigest: string, tag: string): Promise<string> {
+  const manifest = store.readJson<ImageManifest>(manifestDigest);
+  const imageId = manifest.config.digest;
+  if (await isLoaded(imageId)) return imageId;
+
+  const archive = pack();
+  const layerNames = manifest.layers.map((l) => `${hexOf(l.digest)}/layer.tar`);
+  const dockerManifest = [{ Config: `${hexOf(imageId)}.json`, RepoTags: [tag], Layers: layerNames }];
+  const feeding = (async () => {
+    archive.entry({ name: 'manifest.json' }, JSON.stringify(dockerManifest));
+    archive.entry({ name: `${hexOf(imageId)}.json` }, store.read(imageId));
+    for (const [i, layer] of manifest.layers.entries()) {
+      const entry = archive.entry({ name: layerNames[i] as string, size: layer.size });
+      await pipeline(fs.createReadStream(store.pathOf(layer.digest)), entry);
+    }
+    archive.finalize();
+  })();
+  const response = await dockerClient().loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
+  await Promise.all([feeding, drain(response)]);
+  if (!(await isLoaded(imageId))) throw new Error(`docker load did not produce image ${imageId}`);
+  return imageId;
+}
+
+async function drain(stream: NodeJS.ReadableStream): Promise<void> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  const error = /"error(?:Detail)?":\s*"?([^"}]+)/.exec(text);
+  if (error) throw new Error(`docker load failed: ${error[1]}`);
+}

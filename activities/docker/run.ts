@@ -1,0 +1,78 @@
+/**
+ * Runs one command in a throwaway container: network none, a hard timeout,
+ * stdout and stderr captured apart, the container removed whatever happens.
+ */
+import { PassThrough } from 'node:stream';
+import { dockerClient } from './client';
+
+export interface RunRequest {
+  image: string;
+  command: string[];
+  /** Replaces the image entrypoint; [] clears it so `command` is run as is. */
+  entrypoint?: string[];
+  user?: string;
+  env?: Record<string, string>;
+  binds?: string[];
+  timeoutSeconds: number;
+}
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export async function runInContainer(request: RunRequest): Promise<RunResult> {
+  const docker = dockerClient();
+  const started = Date.now();
+  const container = await docker.createContainer({
+    Image: request.image,
+    Cmd: request.command,
+    Entrypoint: request.entrypoint,
+    User: request.user,
+    Env: Object.entries(request.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    NetworkDisabled: true,
+    HostConfig: { NetworkMode: 'none', Binds: request.binds ?? [], ReadonlyRootfs: false, AutoRemove: false },
+    Labels: { 'dev.tempered.test': 'true' },
+  });
+  try {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (d: Buffer) => out.push(d));
+    stderr.on('data', (d: Buffer) => err.push(d));
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    container.modem.demuxStream(stream, stdout, stderr);
+    const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
+    try {
+      await container.start();
+    } catch (e) {
+      // The engine refuses to start a command that does not exist: that is a result, not an error.
+      const message = (e as Error).message;
+      if (/executable file not found|no such file or directory|exec format error|permission denied/i.test(message)) {
+        return { exitCode: 127, stdout: '', stderr: message, timedOut: false, durationMs: Date.now() - started };
+      }
+      throw e;
+    }
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      container.kill().catch(() => undefined);
+    }, request.timeoutSeconds * 1000);
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    clearTimeout(timer);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+    return {
+      exitCode: StatusCode,
+      stdout: Buffer.concat(out).toString('utf8'),
+      stderr: Buffer.concat(err).toString('utf8'),
+      timedOut,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

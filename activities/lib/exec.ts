@@ -1,0 +1,54 @@
+/** Runs a program without a shell and returns its output; a failure carries the command and stderr tail. */
+import { spawn } from 'node:child_process';
+
+export class ExecError extends Error {
+  override readonly name = 'ExecError';
+  constructor(
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly stderr: string,
+  ) {
+    super(`${command} exited ${exitCode}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  }
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  /** Called with each stderr/stdout line, e.g. to heartbeat build progress. */
+  onLine?: (line: string) => void;
+  encoding?: 'utf8' | 'buffer';
+}
+
+export function exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<string> {
+  return execBuffer(command, args, options).then((b) => b.toString('utf8'));
+}
+
+export function execBuffer(command: string, args: readonly string[], options: ExecOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    let partial = '';
+    const lines = (chunk: Buffer) => {
+      if (!options.onLine) return;
+      partial += chunk.toString('utf8');
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) options.onLine(line);
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out.push(d);
+      lines(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString('utf8');
+      if (err.length > 64_000) err = err.slice(-32_000);
+      lines(d);
+    });
+    child.on('error', (e) => reject(new ExecError(command, null, e.message)));
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new ExecError([command, ...args].join(' ').slice(0, 300), code, err))));
+    child.stdin.end(options.input);
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * Pushes a built image from the blob store to a repository by digest (no
+ * tag): layers, config, then the manifest. Each step is skipped when the
+ * registry already has it, so a retry after a crash only finishes the job.
+ * Moving a tag is a separate, final step (publish).
+ */
+import type { ImageManifest } from '../../domain/oci/image';
+import type { BlobStore } from './blobStore';
+import type { RegistryClient } from './registry';
+
+export async function pushByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string): Promise<void> {
+  if (await registry.resolve(repository, digest)) return;
+  const manifest = store.readJson<ImageManifest>(digest);
+  for (const blob of [...manifest.layers, manifest.config]) {
+    await registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size });
+  }
+  await registry.putManifest(repository, digest, store.read(digest), manifest.mediaType);
+}
+
+/** Fetches an image's manifest, config and layers into the blob store (for a worker that did not build it). */
+export async function pullByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string): Promise<void> {
+  if (!store.has(digest)) {
+    const fetched = await registry.getManifest(repository, digest);
+    if (!fetched) throw new Error(`${registry.host}/${repository}@${digest} not found`);
+    store.put(fetched.body);
+  }
+  const manifest = store.readJson<ImageManifest>(digest);
+  for (const blob of [manifest.config, ...manifest.layers]) {
+    if (!store.has(blob.digest)) await store.putStream(await registry.getBlobStream(repository, blob.digest), blob.digest);
+  }
+}
