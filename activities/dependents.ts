@@ -1,0 +1,36 @@
+/**
+ * Activities of the cascade: which customizations sit on an image, and
+ * telling a customization's workflow that its base changed (signalWithStart,
+ * so a customization added since `scripts/up` gets its workflow then).
+ */
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../client/connect';
+import { startOptions } from '../client/imageWorkflows';
+import { loadCustomizations } from '../domain/customization/load';
+import type { ImageRef } from '../domain/image';
+import type { imagePatchWorkflow } from '../workflows/imagePatch';
+import { baseChangedSignal } from '../workflows/messages';
+import type { ActivityContext } from './context';
+
+export function dependentsActivities(ctx: ActivityContext) {
+  let client: Promise<Client> | undefined;
+  const temporal = () => (client ??= connectClient(ctx.config));
+
+  return {
+    async listDependents(input: { image: ImageRef }): Promise<string[]> {
+      const { image } = input;
+      if (image.kind !== 'catalog') return [];
+      return loadCustomizations(ctx.config.customizationsDir)
+        .filter(({ customization: c }) => c.base.image === image.name && c.base.variant === image.variant)
+        .map(({ customization: c }) => c.name);
+    },
+
+    async notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void> {
+      await (await temporal()).workflow.signalWithStart<typeof imagePatchWorkflow, [{ baseDigest: string; replyTo?: string }]>('imagePatchWorkflow', {
+        ...startOptions(ctx.config, input.image),
+        signal: baseChangedSignal,
+        signalArgs: [{ baseDigest: input.baseDigest, replyTo: input.replyTo }],
+      });
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Activity `pollUpstream`: one look at upstream for every image, run by the
+ * monitor workflow on a Schedule. Read top to bottom:
+ *
+ * 1. Load the archive, verified (gpgv, Release hashes). Untrusted: stop,
+ *    signal nothing. Unreachable: throw, Temporal retries with backoff.
+ * 2. Load every feed. A bad record or an unreadable feed is a problem of
+ *    this poll; the good records of every readable feed still count.
+ * 3. List the image workflows and read each published image's packages.
+ *    Images not published yet are skipped: their first cycle takes the
+ *    newest of everything anyway.
+ * 4. Per image: which advisories affect it, whether the archive offers
+ *    their fixes, which of its packages have newer versions; then what was
+ *    not sent before (monitor/plan.ts), delivered by signalWithStart:
+ *    advisories one signal each, upstream changes as one signal.
+ * 5. Remember what was sent (monitor/memory.ts), after each image.
+ *
+ * If a feed or an image could not be read but may be soon, the activity
+ * fails retryably after step 5 with the report attached (failures.ts).
+ */
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { connectClient } from '../client/connect';
+import { advisoryKey } from '../domain/advisory/record';
+import { displayName } from '../domain/image';
+import { assessImpactOnImages } from '../domain/impact';
+import type { LoadedArchive } from './archive/fetch';
+import { sharedArchive } from './archive/shared';
+import type { ActivityContext } from './context';
+import { archiveFailure, incomplete, misconfigured } from './monitor/failures';
+import { type FeedLoader, feedLocationSchema, loadFeeds, type MonitorProblem } from './monitor/feeds';
+import { type SurveyedImage, surveyImages } from './monitor/images';
+import { exclusive, forgetStale, memoryFile, readMemory, writeMemory } from './monitor/memory';
+import { fixOffered, newerPackages } from './monitor/offers';
+import { countByReason, type ImagePlan, planImage } from './monitor/plan';
+import { type Pulse, startPulse } from './monitor/pulse';
+import { type Deliverer, temporalDeliverer } from './monitor/signals';
+import type { MonitorActivities, PollReport, PollUpstreamInput } from './types';
+
+export interface MonitorDependencies {
+  /** Lists and signals image workflows. Default: one client per worker process, from the config. */
+  client?: () => Promise<Client>;
+  /** The verified archive. Default: the worker's shared load (archive/shared.ts), reused for a minute. */
+  archive?: () => Promise<LoadedArchive>;
+  feeds?: FeedLoader;
+  now?: () => Date;
+}
+
+const MAX_SIGNALLED_IN_REPORT = 50;
+const PROBLEM_SAMPLES = 5;
+
+const pollInputSchema = z.strictObject({ feeds: z.array(feedLocationSchema).max(100, 'at most 100 feeds') });
+
+export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencies = {}): MonitorActivities {
+  let connecting: Promise<Client> | undefined;
+  // A failed connection is not cached: the next attempt of the activity tries again.
+  const client =
+    deps.client ??
+    (() =>
+      (connecting ??= connectClient(ctx.config).catch((error: unknown) => {
+        connecting = undefined;
+        throw error;
+      })));
+  const archive = deps.archive ?? (() => sharedArchive(ctx.config));
+  const file = memoryFile(ctx.config.stateDir);
+
+  async function poll(feeds: string[], pulse: Pulse): Promise<PollReport> {
+    const now = deps.now?.() ?? new Date();
+    const problems: MonitorProblem[] = [];
+
+    pulse.step('loading the verified archive');
+    const offered = await archive().catch((error: unknown) => {
+      throw archiveFailure(error);
+    });
+    pulse.checkCancelled();
+
+    const feed = await loadFeeds(feeds, deps.feeds, (i) => pulse.step(`loading feed ${i + 1}/${feeds.length}`));
+    problems.push(...feed.problems);
+    pulse.checkCancelled();
+
+    pulse.step('listing image workflows');
+    const temporal = await client();
+    const survey = await surveyImages(temporal, ctx, (i, total, id) => pulse.step(`reading packages of ${id} (${i + 1}/${total})`));
+    problems.push(...survey.problems);
+
+    const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.ownPackages }));
+    const impacts = assessImpactOnImages(feed.records, subjects);
+    const newer = newerPackages(subjects, offered.index);
+
+    const { memory, discarded } = readMemory(file, now);
+    if (discarded) pulse.log('warn', 'monitor memory was unreadable and was set aside; earlier deliveries may be repeated', discarded);
+    const deliver = temporalDeliverer(temporal, ctx.config);
+    const plans: ImagePlan[] = [];
+    const signalled: string[] = [];
+    for (const [i, image] of survey.images.entries()) {
+      pulse.checkCancelled();
+      pulse.step(`signalling ${image.workflowId} (${i + 1}/${survey.images.length})`);
+      const plan = planImage(
+        memory.images[image.workflowId],
+        {
+          impacts: impacts[i]?.impacts ?? [],
+          fixOffered: ({ advisory, impact }) => fixOffered(impact, advisory.fixedVersion, offered.index),
+          newerPackages: newer.get(image.workflowId) ?? [],
+        },
+        now,
+      );
+      await deliverPlan(deliver, image, plan, pulse);
+      // Remembered image by image: a crash repeats at most one image's signals, which its workflow ignores.
+      memory.images[image.workflowId] = plan.memory;
+      writeMemory(file, memory);
+      plans.push(plan);
+      if (plan.advisories.length > 0 || plan.upstream.length > 0) signalled.push(image.workflowId);
+    }
+    writeMemory(file, forgetStale(memory, now));
+
+    for (const problem of problems) pulse.log('warn', `upstream problem: ${problem.where}: ${problem.problem}`, { retryable: problem.retryable });
+    const byReason = countByReason(plans);
+    const report: PollReport = {
+      archive: {
+        suites: [...new Set(offered.releases.map((release) => release.suite))],
+        packages: offered.releases.reduce((sum, release) => sum + release.indexes.reduce((n, index) => n + index.packages, 0), 0),
+      },
+      feeds: { configured: feeds.length, loaded: feed.loaded, advisories: feed.records.length, skipped: feed.skipped },
+      images: { running: survey.running, checked: survey.images.length, unpublished: survey.unpublished.length },
+      advisories: {
+        affecting: plans.reduce((n, plan) => n + plan.remembered.advisories, 0) + byReason.new + byReason['fix-arrived'],
+        sent: byReason.new,
+        nudged: byReason['fix-arrived'],
+        retracted: byReason.retraction,
+        remembered: plans.reduce((n, plan) => n + plan.remembered.advisories, 0),
+      },
+      upstream: {
+        sent: plans.reduce((n, plan) => n + plan.upstream.length, 0),
+        remembered: plans.reduce((n, plan) => n + plan.remembered.packages, 0),
+      },
+      signalled: signalled.slice(0, MAX_SIGNALLED_IN_REPORT),
+      problems: problems.length,
+      problemSamples: problems.slice(0, PROBLEM_SAMPLES).map((p) => `${p.where}: ${p.problem}`.slice(0, 300)),
+      incomplete: problems.some((p) => p.retryable),
+    };
+    const retryable = problems.filter((p) => p.retryable).map((p) => `${p.where}: ${p.problem}`);
+    if (retryable.length > 0) throw incomplete(report, retryable);
+    return report;
+  }
+
+  return {
+    async pollUpstream(input: PollUpstreamInput): Promise<PollReport> {
+      const parsed = pollInputSchema.safeParse(input);
+      if (!parsed.success) {
+        throw misconfigured(`pollUpstream input: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(input)'}: ${i.message}`).join('; ')}`);
+      }
+      return exclusive(file, async () => {
+        const pulse = startPulse();
+        try {
+          return await poll(parsed.data.feeds, pulse);
+        } finally {
+          pulse.stop();
+        }
+      });
+    },
+  };
+}
+
+/** Advisories one signal each (the workflow validates and dedupes each), then upstream changes as one. */
+async function deliverPlan(deliver: Deliverer, image: SurveyedImage, plan: ImagePlan, pulse: Pulse): Promise<void> {
+  for (const { advisory, reason } of plan.advisories) {
+    await deliver.advisory(image.image, advisory);
+    pulse.log('info', `sent ${advisory.id} (${reason}) to ${displayName(image.image)}`, { key: advisoryKey(advisory), workflowId: image.workflowId });
+  }
+  if (plan.upstream.length > 0) {
+    await deliver.upstream(image.image, plan.upstream);
+    pulse.log('info', `sent ${plan.upstream.length} upstream change(s) to ${displayName(image.image)}`, { packages: plan.upstream.slice(0, 10), workflowId: image.workflowId });
+  }
+}

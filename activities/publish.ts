@@ -1,0 +1,22 @@
+/**
+ * Activity `publishImage`: the one step users see. The image, its signature
+ * and attestations are already in the registry by digest; this moves the tag.
+ * Idempotent by digest: a tag already on the digest is left alone.
+ */
+import { ImageRecords } from './catalog/imageRecords';
+import { type ActivityContext, referenceOf } from './context';
+import { pushByDigest } from './oci/push';
+import type { PublishInput, PublishResult } from './types';
+
+export function publishActivity(ctx: ActivityContext) {
+  return async function publishImageActivity(input: PublishInput): Promise<PublishResult> {
+    const record = new ImageRecords(ctx.paths.images).read(input.digest);
+    const { repository, tag } = record;
+    await pushByDigest(ctx.registry, repository, ctx.blobs, input.digest);
+    const previousDigest = await ctx.registry.resolve(repository, tag);
+    const reference = referenceOf(ctx.config, repository, tag);
+    if (previousDigest === input.digest) return { reference, tag, previousDigest, moved: false };
+    await ctx.registry.putManifest(repository, tag, ctx.blobs.read(input.digest), ctx.blobs.readJson<{ mediaType: string }>(input.digest).mediaType);
+    return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved: true };
+  };
+}

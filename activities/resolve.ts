@@ -1,0 +1,91 @@
+/**
+ * Activity `resolveLock`: the exact package set of the next build.
+ *
+ * `locked` keeps the previous lock (or the one checked in beside the
+ * definition) while every .deb in it can still be had, from the deb cache or
+ * the archive. `latest` resolves the newest of everything across all suites.
+ * A locked entry the archive no longer offers is an upstream change: it is
+ * reported by name in `unavailable` and in `changes`, never swapped silently.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { lockRequest, lockRequestDigest } from '../domain/catalog/lockRequest';
+import { type Lock, sourceVersions, variantPackages } from '../domain/lock';
+import { essentialNames, lockChanges, resolveNewLock } from '../domain/lockResolution';
+import { isArchiveError } from './archive/errors';
+import { fetchDeb } from './archive/fetch';
+import { sharedArchive } from './archive/shared';
+import { catalogSubject } from './catalog/subjects';
+import type { ActivityContext } from './context';
+import { classified } from './lib/failures';
+import { activityProgress } from './lib/progress';
+import { readLockFile, writeLockFile } from './locks/lockStore';
+import type { ResolveInput, ResolveResult } from './types';
+
+export function resolveActivity(ctx: ActivityContext) {
+  return async function resolveLockActivity(input: ResolveInput): Promise<ResolveResult> {
+    return classified(async () => {
+      const progress = activityProgress();
+      const subject = catalogSubject(ctx.config, input.image);
+      const variant = subject.image.variant;
+      const request = lockRequest(subject.definition);
+      const requestDigest = lockRequestDigest(request);
+      const previous = previousLock(ctx, input.previousLockDigest, subject.lockFile);
+      const usable = previous?.resolvedFrom === requestDigest ? previous : undefined;
+
+      let lock: Lock | undefined;
+      let unavailable: string[] = [];
+      if (input.mode === 'locked' && usable) {
+        progress('checking that every locked package can still be fetched');
+        unavailable = await unobtainable(ctx, usable, variant);
+        if (unavailable.length === 0) lock = usable;
+      }
+      if (!lock) {
+        progress('loading and verifying the archive indexes');
+        const { index, archives } = await loadIndex(ctx);
+        progress('resolving the newest package set');
+        lock = resolveNewLock({
+          image: subject.definition.name, index, request, requestDigest, archives,
+          essential: essentialNames(index, index.names()), previous, now: new Date(),
+        });
+      }
+      const lockDigest = ctx.locks.save(lock);
+      if (!fs.existsSync(subject.lockFile)) writeLockFile(subject.lockFile, lock);
+      const versions = sourceVersions(lock, variant);
+      return {
+        lockDigest,
+        changes: lockChanges(previous, lock, variant).slice(0, 50),
+        unavailable,
+        sourceVersions: Object.fromEntries(input.sources.filter((s) => versions[s] !== undefined).map((s) => [s, versions[s] as string])),
+        packageCount: lock.variants[variant].packages.length,
+      };
+    });
+  };
+}
+
+function previousLock(ctx: ActivityContext, digest: string | undefined, lockFile: string): Lock | undefined {
+  if (digest && ctx.locks.has(digest)) return ctx.locks.load(digest);
+  return fs.existsSync(lockFile) ? readLockFile(lockFile) : undefined;
+}
+
+/** Locked packages neither in the deb cache nor offered by their archive any more ("name version"). */
+async function unobtainable(ctx: ActivityContext, lock: Lock, variant: 'runtime' | 'dev'): Promise<string[]> {
+  const missing: string[] = [];
+  for (const p of variantPackages(lock, variant)) {
+    if (fs.existsSync(path.join(ctx.config.debCache, `${p.sha256}.deb`))) continue;
+    try {
+      await fetchDeb(p, ctx.config.debCache);
+    } catch (err) {
+      if (isArchiveError(err, 'ARCHIVE_MISSING_INDEX')) missing.push(`${p.name} ${p.version}`);
+      else throw err;
+    }
+  }
+  return missing;
+}
+
+async function loadIndex(ctx: ActivityContext) {
+  const archive = await sharedArchive(ctx.config);
+  const suites = new Map<string, string[]>();
+  for (const r of archive.releases) suites.set(r.archive, [...(suites.get(r.archive) ?? []), r.suite]);
+  return { index: archive.index, archives: [...suites].map(([uri, list]) => ({ uri, suites: list })) };
+}

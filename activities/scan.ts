@@ -1,0 +1,40 @@
+/**
+ * Activity `scanImage`: the built image's SBOM (from its own dpkg metadata)
+ * matched against the cycle's advisories. This, not the lock, decides which
+ * advisories the new image fixes.
+ */
+import { advisoryKey } from '../domain/advisory/record';
+import { assessImpact, indexBySource } from '../domain/impact';
+import { ImageRecords } from './catalog/imageRecords';
+import { type ActivityContext, referenceOf } from './context';
+import { activityProgress } from './lib/progress';
+import { pullByDigest } from './oci/push';
+import { imageSbom } from './sbom/imageSbom';
+import type { ScanInput, ScanResult } from './types';
+
+export function scanActivity(ctx: ActivityContext) {
+  return async function scanImageActivity(input: ScanInput): Promise<ScanResult> {
+    const progress = activityProgress();
+    const record = new ImageRecords(ctx.paths.images).read(input.digest);
+    await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
+    progress('generating the SBOM from the image metadata');
+    const { sbom, packages } = await imageSbom(ctx.blobs, input.digest, {
+      name: record.repository,
+      variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
+      reference: referenceOf(ctx.config, record.repository, record.tag),
+    });
+    const { digest: sbomDigest } = ctx.blobs.put(sbom);
+    const bySource = indexBySource(packages);
+    const verdicts = input.advisories.map((advisory) => {
+      const impact = assessImpact(advisory, bySource);
+      const installed = bySource.get(advisory.source)?.[0]?.sourceVersion;
+      return {
+        key: advisoryKey(advisory),
+        present: impact.verdict !== 'not-installed',
+        fixed: impact.verdict === 'fixed-in-image' || impact.verdict === 'not-affected',
+        ...(installed ? { installedSourceVersion: installed } : {}),
+      };
+    });
+    return { sbomDigest, packageCount: packages.length, verdicts };
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Activity `signImage`: the image signature and its attestations (SLSA
+ * provenance v1, CycloneDX SBOM, OpenVEX, CTRF test results), attached in the
+ * registry both as cosign's legacy tags and as sigstore bundle referrers.
+ * The private key is read here and nowhere else; nothing derived from it but
+ * signatures leaves this function. Idempotent: a retry recognizes what it
+ * already attached (activities/sign/attach.ts).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
+import { variantPackages } from '../domain/lock';
+import type { CtrfReport } from '../domain/report/ctrf';
+import { installedFromSbom } from '../domain/sbom/cyclonedx';
+import { ImageRecords } from './catalog/imageRecords';
+import type { ActivityContext } from './context';
+import { activityProgress } from './lib/progress';
+import { signAndAttach } from './sign/attach';
+import { KeyError } from './sign/errors';
+import { loadSigningKey } from './sign/keys';
+import type { SignInput, SignResult } from './types';
+
+export const SIGNING_KEY_MISSING = 'SigningKeyMissing';
+
+export function signActivity(ctx: ActivityContext) {
+  return async function signImageActivity(input: SignInput): Promise<SignResult> {
+    const progress = activityProgress();
+    const record = new ImageRecords(ctx.paths.images).read(input.digest);
+    const lock = ctx.locks.load(record.lockDigest);
+    const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+    const sbom = JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown;
+    const ctrf = JSON.parse(ctx.blobs.read(input.reportDigest).toString('utf8')) as CtrfReport;
+    let key;
+    try {
+      key = loadSigningKey(ctx.config.signingKeyPath);
+    } catch (err) {
+      if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, SIGNING_KEY_MISSING);
+      throw err;
+    }
+    const { invocation } = input;
+    const result = await signAndAttach({
+      registry: ctx.registry,
+      repository: record.repository,
+      digest: input.digest,
+      key,
+      sbom,
+      ctrf,
+      provenance: {
+        definition: JSON.parse(JSON.stringify(record.spec)) as Record<string, unknown>,
+        lockDigest: record.lockDigest,
+        internal: { image: record.image.name, variant, cycle: invocation.cycle },
+        packages: variantPackages(lock, variant).map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, archive: p.archive, filename: p.filename, sha256: p.sha256 })),
+        ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),
+        builderId: DEFAULT_BUILDER_ID,
+        invocation: { workflowId: invocation.workflowId, runId: invocation.runId },
+        startedOn: invocation.startedOn,
+        finishedOn: invocation.finishedOn,
+      },
+      vex: { handled: input.handled, waiting: input.waiting, packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
+      progress,
+    });
+    return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Activity `testImage`: the variant policy and the definition's tests, in
+ * containers with network none. A failing test is a non-retryable
+ * ImageTestFailed (the workflow records it and the last good image stays
+ * published); a Docker engine that is away is retried.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { variantPackages } from '../domain/lock';
+import { ImageRecords } from './catalog/imageRecords';
+import type { ActivityContext } from './context';
+import { runImageTests } from './imageTests/run';
+import { activityProgress } from './lib/progress';
+import { pullByDigest } from './oci/push';
+import { ErrorType, type TestInput, type TestResult } from './types';
+
+export function testActivity(ctx: ActivityContext) {
+  return async function testImageActivity(input: TestInput): Promise<TestResult> {
+    const progress = activityProgress();
+    const record = new ImageRecords(ctx.paths.images).read(input.digest);
+    await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
+    const lock = ctx.locks.load(record.lockDigest);
+    const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+    const report = await runImageTests({ spec: record.spec, digest: input.digest, locked: variantPackages(lock, variant) }, ctx.blobs, progress);
+    const { digest: reportDigest } = ctx.blobs.put(JSON.stringify(report));
+    const failed = report.results.tests.filter((t) => t.status === 'failed');
+    if (failed.length > 0) {
+      const names = failed.map((t) => `${t.name}: ${t.message ?? 'failed'}`);
+      throw ApplicationFailure.nonRetryable(
+        `${failed.length} of ${report.results.tests.length} image tests failed: ${names.slice(0, 5).join('; ')}`,
+        ErrorType.imageTestFailed,
+        { reportDigest, failures: names },
+      );
+    }
+    return { reportDigest, passed: report.results.summary.passed, failed: 0, failures: [] };
+  };
+}

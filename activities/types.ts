@@ -1,0 +1,189 @@
+/**
+ * The contract between the patch workflows and the activities: inputs and
+ * results of each stage. Only ids, refs, digests and small records cross it
+ * (never tarballs, keys or passwords), because every value here is written
+ * into workflow history.
+ */
+import type { Advisory } from '../domain/advisory/record';
+import type { ImageRef } from '../domain/image';
+import type { HandledAdvisory, WaitingAdvisory } from '../domain/patch/state';
+
+export interface ResolveInput {
+  image: ImageRef;
+  /** `locked`: keep the previous lock while the archive (or the deb cache) still serves it. `latest`: newest of everything. */
+  mode: 'locked' | 'latest';
+  previousLockDigest?: string;
+  /** Source packages whose locked version the caller wants back (the advisories' sources). */
+  sources: string[];
+}
+
+export interface ResolveResult {
+  lockDigest: string;
+  /** "libssl3 3.0.15-1~deb12u1 -> 3.0.16-1~deb12u1", at most 50 lines. */
+  changes: string[];
+  /** Locked entries the archive no longer offers (upstream change, reported by name). */
+  unavailable: string[];
+  /** Source name -> source version in this variant, for the requested sources only. */
+  sourceVersions: Record<string, string>;
+  packageCount: number;
+}
+
+export interface BuildInput {
+  image: ImageRef;
+  lockDigest: string;
+  /** Customizations: the base image digest to build on. */
+  baseDigest?: string;
+}
+
+export interface BuildResult {
+  digest: string;
+  lockDigest: string;
+  repository: string;
+  size: number;
+  compressedSize: number;
+  packageCount: number;
+}
+
+export interface TestInput {
+  image: ImageRef;
+  digest: string;
+}
+
+export interface TestResult {
+  reportDigest: string;
+  passed: number;
+  failed: number;
+  failures: string[];
+}
+
+export interface ScanInput {
+  image: ImageRef;
+  digest: string;
+  advisories: Advisory[];
+}
+
+export interface ScanVerdict {
+  key: string;
+  present: boolean;
+  fixed: boolean;
+  installedSourceVersion?: string;
+}
+
+export interface ScanResult {
+  sbomDigest: string;
+  packageCount: number;
+  verdicts: ScanVerdict[];
+}
+
+export interface SignInput {
+  image: ImageRef;
+  digest: string;
+  sbomDigest: string;
+  reportDigest: string;
+  handled: HandledAdvisory[];
+  waiting: WaitingAdvisory[];
+  /** Times come from the workflow, never the worker's clock: a retried signing must produce the same statements. */
+  invocation: { workflowId: string; runId: string; cycle: number; startedOn: string; finishedOn: string };
+}
+
+export interface SignResult {
+  signature: 'created' | 'existing';
+  attestations: string[];
+}
+
+export interface PublishInput {
+  image: ImageRef;
+  digest: string;
+}
+
+export interface PublishResult {
+  reference: string;
+  tag: string;
+  previousDigest?: string;
+  moved: boolean;
+}
+
+export interface VerifyBaseInput {
+  image: ImageRef;
+  baseDigest: string;
+}
+
+export interface Activities {
+  resolveLock(input: ResolveInput): Promise<ResolveResult>;
+  buildImage(input: BuildInput): Promise<BuildResult>;
+  testImage(input: TestInput): Promise<TestResult>;
+  scanImage(input: ScanInput): Promise<ScanResult>;
+  signImage(input: SignInput): Promise<SignResult>;
+  publishImage(input: PublishInput): Promise<PublishResult>;
+  listDependents(input: { image: ImageRef }): Promise<string[]>;
+  verifyBase(input: VerifyBaseInput): Promise<{ digest: string; builder: string }>;
+  /** Signals (with start) a customization's workflow that its base changed. */
+  notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void>;
+}
+
+/** Error type names activities throw as non-retryable ApplicationFailures; workflows branch on them. */
+export const ErrorType = {
+  invalidDefinition: 'InvalidDefinition',
+  imageTestFailed: 'ImageTestFailed',
+  lockUnavailable: 'LockUnavailable',
+  baseVerificationFailed: 'BaseVerificationFailed',
+  policyViolation: 'PolicyViolation',
+} as const;
+
+// ---------------------------------------------------------------- upstream monitor (activities/monitor.ts)
+// Run by monitorWorkflow (workflows/monitor.ts) on a Temporal Schedule. The
+// report is deliberately small: counts and ids only, since it is written into
+// the history of every scheduled run.
+
+export interface PollUpstreamInput {
+  /** Advisory feed locations: absolute paths or http(s) URLs. In history, so never with credentials. */
+  feeds: string[];
+}
+
+export interface PollReport {
+  /** The verified archive this poll compared against: suite names and how many packages they offer. */
+  archive: { suites: string[]; packages: number };
+  feeds: { configured: number; loaded: number; advisories: number; skipped: number };
+  /** Running image workflows, those whose published image was read, and those not published yet (skipped). */
+  images: { running: number; checked: number; unpublished: number };
+  advisories: {
+    /** (image, advisory) pairs that affect an image now: affected, no fix yet or undetermined. */
+    affecting: number;
+    /** Delivered for the first time. */
+    sent: number;
+    /** Delivered again, once, because the fix reached the archive after the first delivery. */
+    nudged: number;
+    /** Delivered earlier and now marked not affected by Debian: sent so the image stops waiting for it. */
+    retracted: number;
+    /** Delivered by an earlier poll and unchanged: not sent again. */
+    remembered: number;
+  };
+  /** Newer package versions in the archive (`name version`), delivered as one `upstream` signal per image. */
+  upstream: { sent: number; remembered: number };
+  /** Workflow ids that received at least one signal (at most 50). */
+  signalled: string[];
+  problems: number;
+  /** The first problems, one line each; the worker log has every one. */
+  problemSamples: string[];
+  /** Something could not be read this time (a feed, an image): a retry or the next poll picks it up. */
+  incomplete: boolean;
+}
+
+export interface MonitorActivities {
+  pollUpstream(input: PollUpstreamInput): Promise<PollReport>;
+}
+
+/**
+ * Error types pollUpstream throws as ApplicationFailures. The monitor
+ * workflow branches on these names; it imports the type only (workflows do
+ * not import activity values), so the names themselves are the contract.
+ */
+export const MonitorErrorType = {
+  /** The archive's InRelease has a bad signature, is expired or describes another suite: nothing is signalled. */
+  archiveUntrusted: 'ArchiveUntrusted',
+  /** TEMPERED_ARCHIVE or the poll input is invalid: retrying cannot help. */
+  misconfigured: 'MonitorMisconfigured',
+  /** A feed or an image could not be read; everything else was delivered. Details: [PollReport]. */
+  incomplete: 'UpstreamIncomplete',
+} as const;
+export type MonitorErrorName = (typeof MonitorErrorType)[keyof typeof MonitorErrorType];

@@ -1,0 +1,28 @@
+/**
+ * The installed packages of a published image, read from the image's own
+ * dpkg metadata (the same data its SBOM is made from), pulled from the
+ * registry when this machine does not have it, and cached by digest: a digest
+ * never changes content.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ActivityContext } from '../activities/context';
+import { pullByDigest } from '../activities/oci/push';
+import { imagePackages } from '../activities/sbom/imageSbom';
+import { hexOf } from '../domain/digest';
+import type { InstalledPackage } from '../domain/debian/status';
+
+export async function packagesOfImage(ctx: ActivityContext, repository: string, digest: string): Promise<InstalledPackage[]> {
+  const cache = path.join(ctx.paths.images, 'packages', `${hexOf(digest)}.json`);
+  if (fs.existsSync(cache)) return JSON.parse(fs.readFileSync(cache, 'utf8')) as InstalledPackage[];
+  await pullByDigest(ctx.registry, repository, ctx.blobs, digest);
+  const { packages } = await imagePackages(ctx.blobs, digest);
+  fs.mkdirSync(path.dirname(cache), { recursive: true });
+  fs.writeFileSync(cache, JSON.stringify(packages));
+  return packages;
+}
+
+/** Repository part of a published reference `host/repo:tag`. */
+export function repositoryOfReference(reference: string, host: string): string {
+  return reference.slice(host.length + 1).replace(/[:@][^/]*$/, '');
+}

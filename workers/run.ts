@@ -1,0 +1,64 @@
+/**
+ * Creates and runs the workers. The orchestration worker runs every workflow
+ * and the quick activities; the build worker runs the heavy activities with
+ * small concurrency (builds are CPU- and disk-bound). SIGTERM/SIGINT start a
+ * graceful shutdown: no new tasks, running activities get the grace time to
+ * finish, then are cancelled and retried elsewhere.
+ */
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createContext } from '../activities/context';
+import { type Config, loadConfig } from '../domain/config';
+
+export type WorkerRole = 'orchestration' | 'build';
+
+export interface WorkerSetup {
+  config: Config;
+  connection: NativeConnection;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Promise<Worker[]> {
+  const { config, connection } = setup;
+  const activities = createActivities(createContext(config));
+  const workflowSource = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const workers: Worker[] = [];
+  if (roles.includes('orchestration')) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.orchestrationQueue,
+        ...workflowSource,
+        activities,
+        maxConcurrentActivityTaskExecutions: 20,
+        shutdownGraceTime: '30 seconds',
+      }),
+    );
+  }
+  if (roles.includes('build')) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.buildQueue,
+        activities,
+        maxConcurrentActivityTaskExecutions: config.buildConcurrency,
+        // A build can take minutes: let it finish on SIGTERM rather than redo it elsewhere.
+        shutdownGraceTime: '5 minutes',
+      }),
+    );
+  }
+  return workers;
+}
+
+export async function runWorkers(roles: WorkerRole[]): Promise<void> {
+  const config = loadConfig();
+  Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] });
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const workers = await createWorkers(roles, { config, connection });
+  console.log(`workers running: ${roles.join(', ')} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+  console.log('workers stopped');
+}

@@ -1,0 +1,61 @@
+/**
+ * One proxy per retry behaviour, so each activity's policy is explicit and
+ * visible in one place. Transient causes (registry, docker daemon, archive
+ * mirror) retry with capped exponential backoff; invalid input and failed
+ * image tests are thrown as non-retryable ApplicationFailures by the
+ * activities and come back to the workflow at once.
+ */
+import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/types';
+import { ErrorType } from '../activities/types';
+
+const nonRetryableErrorTypes = Object.values(ErrorType);
+
+export interface Queues {
+  orchestration: string;
+  build: string;
+}
+
+export function activityOptions(queues: Queues) {
+  /** Mirror and registry outages: keep trying (status shows why), backing off to 2 minutes. */
+  const network: ActivityOptions = {
+    taskQueue: queues.build,
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes },
+  };
+  /** Builds and image tests: heavy, heartbeating, a few attempts then on-call. */
+  const heavy: ActivityOptions = {
+    taskQueue: queues.build,
+    startToCloseTimeout: '45 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+  };
+  /** Quick lookups on the orchestration queue. */
+  const light: ActivityOptions = {
+    taskQueue: queues.orchestration,
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes },
+  };
+  return { network, heavy, light };
+}
+
+export function stageActivities(queues: Queues) {
+  const o = activityOptions(queues);
+  const network = proxyActivities<Activities>(o.network);
+  const heavy = proxyActivities<Activities>(o.heavy);
+  const light = proxyActivities<Activities>(o.light);
+  return {
+    options: o,
+    resolveLock: network.resolveLock,
+    buildImage: heavy.buildImage,
+    testImage: heavy.testImage,
+    scanImage: heavy.scanImage,
+    signImage: network.signImage,
+    publishImage: network.publishImage,
+    verifyBase: network.verifyBase,
+    listDependents: light.listDependents,
+    notifyImage: light.notifyImage,
+  };
+}
+export type StageActivities = ReturnType<typeof stageActivities>;

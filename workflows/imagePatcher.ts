@@ -1,0 +1,434 @@
+/**
+ * The state and logic of one image's patch workflow. Deterministic code only:
+ * everything that touches the world is an activity (activities/types.ts).
+ *
+ * Read `runCycle` top to bottom for what happens when an advisory arrives:
+ * resolve -> build -> test -> scan -> sign -> publish -> cascade.
+ */
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { type Advisory, advisoryFromCli, advisoryKey, parseAdvisory } from '../domain/advisory/record';
+import { compareVersions } from '../domain/debian/version';
+import { displayName, type ImageRef } from '../domain/image';
+import {
+  type AdvisoryVerdict, type CascadeProgress, type CycleReason, type CycleRecord, describeState, type FailureRecord,
+  KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, pendingIds,
+} from '../domain/patch/state';
+import { ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, PublishedDigestKey } from '../domain/patch/searchAttributes';
+import type { ResolveResult } from '../activities/types';
+import { type Queues, stageActivities } from './activityOptions';
+import { runCascade } from './cascade';
+import { cascadeResultSignal, type CascadeReply } from './messages';
+
+export interface PatchSettings {
+  /** Advisories arriving within this window after the first one join the same cycle. */
+  debounceSeconds: number;
+  /** How many customized images rebuild at once during a cascade. */
+  cascadeConcurrency: number;
+  /** Continue-as-new once a run's history passes this many events (the server suggests it at 4,096). */
+  historyLimit: number;
+  queues: Queues;
+}
+
+export const DEFAULT_SETTINGS: Omit<PatchSettings, 'queues'> = { debounceSeconds: 10, cascadeConcurrency: 4, historyLimit: 1500 };
+
+type Stage = Extract<PatchPhase, 'resolving' | 'building' | 'testing' | 'scanning' | 'signing' | 'publishing' | 'cascading'>;
+
+export class ImagePatcher {
+  private readonly state: PatchState;
+  private readonly acts: ReturnType<typeof stageActivities>;
+  private retryRequested = false;
+  /** Cascade children waiting for this (custom) image's next result. */
+  private replyTo: string[] = [];
+  private announced?: { name: string; variant: string; phase: PatchPhase; pending: string[]; digest?: string };
+
+  constructor(
+    readonly image: ImageRef,
+    readonly settings: PatchSettings,
+    carried?: PatchState,
+  ) {
+    this.acts = stageActivities(settings.queues);
+    this.state = carried ?? {
+      image, phase: 'idle', pending: [], waiting: [], handled: [], rejected: [], cycles: [], requests: [], nextCycle: 1,
+    };
+    if (!carried) this.state.requests.push({ kind: 'initial' });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  snapshot(): PatchState {
+    return this.state;
+  }
+
+  /** Signal `advisory`: validated here too (raw `temporal workflow signal` bypasses the CLI); bad input is recorded, never thrown. */
+  receiveAdvisory(payload: unknown): void {
+    const parsed = isRecordShaped(payload) ? parseAdvisory(payload, 'signal advisory') : advisoryFromCli(payload, 'signal advisory');
+    if (!parsed.ok) {
+      this.reject(parsed.problem.problem, (payload as { id?: unknown } | null)?.id);
+      return;
+    }
+    const advisory = parsed.value;
+    const key = advisoryKey(advisory);
+    if (this.state.pending.some((a) => advisoryKey(a) === key)) return;
+    if (this.state.current?.reasons.some((r) => r.kind === 'advisories') && this.inCurrentCycle(key)) return;
+    if (this.state.handled.some((h) => advisoryKey(h.advisory) === key)) return;
+    // A newer record for the same CVE and source supersedes the queued or waiting one.
+    const sameIssue = (a: Advisory) => a.id === advisory.id && a.source === advisory.source;
+    this.state.pending = this.state.pending.filter((a) => !sameIssue(a));
+    this.state.waiting = this.state.waiting.filter((w) => !sameIssue(w.advisory) || advisoryKey(w.advisory) === key);
+    if (advisory.status === 'not-affected') {
+      this.handle(advisory, { status: 'not_affected', justification: 'vulnerable_code_not_present', detail: advisory.reason ?? 'the advisory says bookworm is not affected' });
+      return;
+    }
+    this.state.waiting = this.state.waiting.filter((w) => advisoryKey(w.advisory) !== key);
+    this.state.pending.push(advisory);
+    this.announce();
+  }
+
+  /** Signal `upstream`: the monitor saw newer versions of packages this image has. */
+  receiveUpstream(update: { packages: string[] }): void {
+    if (!Array.isArray(update?.packages)) return this.reject('upstream: packages must be a list of "name version" strings');
+    this.state.requests.push({ kind: 'upstream', packages: update.packages.slice(0, 50).map(String) });
+    this.announce();
+  }
+
+  /** Signal `baseChanged` (customizations): the base image has a new digest; optionally reply to a cascade child. */
+  receiveBaseChanged(change: { baseDigest: string; replyTo?: string }): void {
+    if (!/^sha256:[0-9a-f]{64}$/.test(change?.baseDigest ?? '')) return this.reject('baseChanged: baseDigest must be sha256:<64 hex>');
+    if (change.replyTo) this.replyTo.push(change.replyTo);
+    if (this.state.phase === 'failed') {
+      // Built on after the on-call retry; tell the cascade now rather than holding its slot.
+      this.state.baseDigest = change.baseDigest;
+      void this.reply({ outcome: 'deferred', detail: `${displayName(this.image)} is failed; it builds on this base after a retry` });
+      return;
+    }
+    this.state.requests = this.state.requests.filter((r) => r.kind !== 'base-changed');
+    this.state.requests.push({ kind: 'base-changed', baseDigest: change.baseDigest });
+    this.announce();
+  }
+
+  validateRebuild(): void {
+    if (this.state.paused) throw new Error(`${displayName(this.image)} is paused (${this.state.paused.reason}); resume it first`);
+    if (this.state.phase === 'failed') throw new Error(`${displayName(this.image)} has a failed cycle; use retry`);
+  }
+
+  /** Update `rebuild`: answers with the number of the cycle that will do it. */
+  requestRebuild(request: { by: string; note?: string }): { cycle: number; queuedBehind?: number } {
+    this.state.requests.push({ kind: 'rebuild', by: request.by, note: request.note });
+    this.announce();
+    const running = this.state.current?.number;
+    return running ? { cycle: this.state.nextCycle, queuedBehind: running } : { cycle: this.state.nextCycle };
+  }
+
+  validateRetry(): void {
+    if (this.state.phase !== 'failed' || !this.state.current) throw new Error(`${displayName(this.image)} has no failed cycle to retry (phase ${this.state.phase})`);
+  }
+
+  /** Update `retry`: re-runs the failed cycle from the start (its build is cached when nothing changed). */
+  requestRetry(request: { by: string }): { cycle: number; failedStage: string } {
+    this.retryRequested = true;
+    const current = this.state.current as CycleRecord;
+    current.reasons.push({ kind: 'retry', of: current.number });
+    wf.log.info('retry requested', { by: request.by, cycle: current.number });
+    return { cycle: current.number, failedStage: this.state.failure?.stage ?? 'unknown' };
+  }
+
+  validatePause(): void {
+    if (this.state.paused) throw new Error(`${displayName(this.image)} is already paused since ${this.state.paused.at} by ${this.state.paused.by}: ${this.state.paused.reason}`);
+  }
+
+  requestPause(request: { by: string; reason: string }): { pausedAt: string; cycleInFlight?: number } {
+    this.state.paused = { by: request.by, reason: request.reason, at: now() };
+    if (!this.state.current) this.setPhase('paused');
+    return { pausedAt: this.state.paused.at, cycleInFlight: this.state.current?.number };
+  }
+
+  validateResume(): void {
+    if (!this.state.paused) throw new Error(`${displayName(this.image)} is not paused`);
+  }
+
+  requestResume(_request: { by: string }): { resumedAt: string; queued: number } {
+    this.state.paused = undefined;
+    if (!this.state.current) this.setPhase(this.restingPhase());
+    return { resumedAt: now(), queued: this.state.pending.length + this.state.requests.length };
+  }
+
+  // ---------------------------------------------------------------- main loop
+
+  hasWork(): boolean {
+    return !this.state.paused && (this.state.pending.length > 0 || this.state.requests.length > 0);
+  }
+
+  shouldContinueAsNew(): boolean {
+    const info = wf.workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > this.settings.historyLimit;
+  }
+
+  /** Lets a burst of advisories gather, unless this is the first build or an explicit request. */
+  async debounce(): Promise<void> {
+    const urgent = this.state.requests.some((r) => r.kind === 'initial' || r.kind === 'rebuild');
+    if (!urgent && this.settings.debounceSeconds > 0) await wf.sleep(this.settings.debounceSeconds * 1000);
+  }
+
+  /** One patch cycle, retried by on-call after a failure until it completes. */
+  async runCycle(): Promise<void> {
+    const cycle = this.beginCycle();
+    for (;;) {
+      try {
+        cycle.outcome = await this.patch(cycle);
+        break;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        this.recordFailure(cycle, err);
+        await this.reply({ outcome: 'failed', detail: this.state.failure?.message ?? 'failed' });
+        await wf.condition(() => this.retryRequested);
+        this.retryRequested = false;
+        this.state.failure = undefined;
+        this.absorbQueued(cycle);
+      }
+    }
+    this.finishCycle(cycle);
+  }
+
+  // ---------------------------------------------------------------- the cycle
+
+  private async patch(cycle: CycleRecord & { advisories: Advisory[] }): Promise<CycleRecord['outcome']> {
+    const published = this.state.published;
+
+    // 1. resolve: the exact package set this cycle would build, and what the advisories need.
+    const latest = cycle.reasons.some((r) => r.kind === 'advisories' || r.kind === 'upstream' || r.kind === 'rebuild');
+    const resolved = await this.stage('resolving', 'resolveLock', () =>
+      this.acts.resolveLock.executeWithOptions(this.summary(this.acts.options.network, 'resolve'), [{
+        image: this.image, mode: latest ? 'latest' : 'locked', previousLockDigest: published?.lockDigest, sources: unique(cycle.advisories.map((a) => a.source)),
+      }]),
+    );
+    cycle.lockDigest = resolved.lockDigest;
+    cycle.changes = [...resolved.changes, ...resolved.unavailable.map((u) => `${u} no longer offered by the archive`)];
+    const fixable = this.triage(cycle.advisories, resolved, cycle.number);
+
+    const baseDigest = this.state.baseDigest;
+    const mustBuild = !published || resolved.lockDigest !== published.lockDigest || published.baseDigest !== baseDigest ||
+      cycle.reasons.some((r) => r.kind === 'rebuild');
+    if (!mustBuild) {
+      this.markFixed(fixable, resolved, published.cycle);
+      return this.state.waiting.length && fixable.length === 0 && cycle.advisories.length ? 'waiting-for-fix' : 'up-to-date';
+    }
+
+    // 2. build from the lock (reproducible: an unchanged lock gives the published digest back).
+    const built = await this.stage('building', 'buildImage', () =>
+      this.acts.buildImage.executeWithOptions(this.summary(this.acts.options.heavy, 'build'), [{ image: this.image, lockDigest: resolved.lockDigest, baseDigest }]),
+    );
+    cycle.digest = built.digest;
+    cycle.previousDigest = published?.digest;
+    if (published && built.digest === published.digest) {
+      this.markFixed(fixable, resolved, published.cycle);
+      return 'unchanged';
+    }
+
+    // 3. test: policy and definition tests in containers; a failure is non-retryable and waits for on-call.
+    const tested = await this.stage('testing', 'testImage', () =>
+      this.acts.testImage.executeWithOptions(this.summary(this.acts.options.heavy, 'test'), [{ image: this.image, digest: built.digest }]),
+    );
+
+    // 4. scan: the built image's own SBOM decides which advisories it fixes.
+    const scanned = await this.stage('scanning', 'scanImage', () =>
+      this.acts.scanImage.executeWithOptions(this.summary(this.acts.options.heavy, 'scan'), [{ image: this.image, digest: built.digest, advisories: fixable }]),
+    );
+    for (const advisory of fixable) {
+      const verdict = scanned.verdicts.find((v) => v.key === advisoryKey(advisory));
+      if (verdict?.fixed) this.handle(advisory, { status: 'fixed', version: verdict.installedSourceVersion ?? advisory.fixedVersion ?? '', inCycle: cycle.number });
+      else if (!verdict?.present) this.handle(advisory, { status: 'not_affected', justification: 'component_not_present', detail: `${advisory.source} is not in the image` });
+      else this.wait(advisory, `built image still has ${advisory.source} ${verdict.installedSourceVersion}`, verdict.installedSourceVersion);
+    }
+
+    // 5. sign and attest (provenance, SBOM, VEX, test results), then 6. publish: the tag moves last.
+    const info = wf.workflowInfo();
+    await this.stage('signing', 'signImage', () =>
+      this.acts.signImage.executeWithOptions(this.summary(this.acts.options.network, 'sign'), [{
+        image: this.image, digest: built.digest, sbomDigest: scanned.sbomDigest, reportDigest: tested.reportDigest,
+        handled: this.state.handled.slice(-100), waiting: this.state.waiting,
+        invocation: { workflowId: info.workflowId, runId: info.runId, cycle: cycle.number, startedOn: cycle.startedAt, finishedOn: now() },
+      }]),
+    );
+    const result = await this.stage('publishing', 'publishImage', () =>
+      this.acts.publishImage.executeWithOptions(this.summary(this.acts.options.network, 'publish'), [{ image: this.image, digest: built.digest }]),
+    );
+    this.state.published = { digest: built.digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: now(), baseDigest };
+    this.announce();
+
+    // 7. cascade: rebuild every customization built on this image, as child workflows.
+    const image = this.image;
+    if (image.kind === 'catalog') {
+      await this.stage('cascading', 'cascade', async () => {
+        cycle.cascade = await runCascade(image, built.digest, this.acts, this.settings.cascadeConcurrency, (p) => this.cascadeProgress(cycle, p), this.settings.queues);
+      });
+    }
+    return 'published';
+  }
+
+  /** Sorts the cycle's advisories by what the resolved lock says; returns those a build would fix. */
+  private triage(advisories: Advisory[], resolved: ResolveResult, cycle: number): Advisory[] {
+    const fixable: Advisory[] = [];
+    for (const advisory of advisories) {
+      const installed = resolved.sourceVersions[advisory.source];
+      if (installed === undefined) {
+        this.handle(advisory, { status: 'not_affected', justification: 'component_not_present', detail: `${advisory.source} is not in ${displayName(this.image)}` });
+      } else if (advisory.fixedVersion === null) {
+        this.wait(advisory, advisory.status === 'undetermined' ? 'undetermined upstream' : `no fix yet${advisory.reason ? ` (${advisory.reason})` : ''}`, installed);
+      } else if (compareVersions(installed, advisory.fixedVersion) >= 0) {
+        fixable.push(advisory);
+      } else {
+        this.wait(advisory, `fix ${advisory.fixedVersion} not in the archive yet (newest ${installed})`, installed);
+      }
+    }
+    wf.log.info('advisories triaged', { cycle, fixable: fixable.length, waiting: this.state.waiting.length });
+    return fixable;
+  }
+
+  private markFixed(advisories: Advisory[], resolved: ResolveResult, inCycle: number): void {
+    for (const a of advisories) this.handle(a, { status: 'fixed', version: resolved.sourceVersions[a.source] ?? a.fixedVersion ?? '', inCycle });
+  }
+
+  // ---------------------------------------------------------------- bookkeeping
+
+  private beginCycle(): CycleRecord & { advisories: Advisory[] } {
+    const cycle: CycleRecord & { advisories: Advisory[] } = { number: this.state.nextCycle++, reasons: [], startedAt: now(), advisories: [] };
+    this.state.current = cycle;
+    this.absorbQueued(cycle);
+    return cycle;
+  }
+
+  /** Moves queued advisories and requests (and advisories waiting for a fix, to re-check them) into the cycle. */
+  private absorbQueued(cycle: CycleRecord & { advisories: Advisory[] }): void {
+    const taken = [...this.state.pending, ...this.state.waiting.map((w) => w.advisory)];
+    this.state.pending = [];
+    this.state.waiting = [];
+    const known = new Set(cycle.advisories.map(advisoryKey));
+    cycle.advisories.push(...taken.filter((a) => !known.has(advisoryKey(a))));
+    const ids = unique(cycle.advisories.map((a) => a.id));
+    cycle.reasons = cycle.reasons.filter((r) => r.kind !== 'advisories');
+    if (ids.length) cycle.reasons.unshift({ kind: 'advisories', ids });
+    for (const request of this.state.requests) if (request.kind === 'base-changed') this.state.baseDigest = request.baseDigest;
+    cycle.reasons.push(...this.state.requests);
+    this.state.requests = [];
+  }
+
+  private finishCycle(cycle: CycleRecord & { advisories?: Advisory[] }): void {
+    cycle.finishedAt = now();
+    delete cycle.advisories;
+    this.state.cycles = [...this.state.cycles, cycle].slice(-KEEP_CYCLES);
+    this.state.current = undefined;
+    this.setPhase(this.restingPhase());
+    void this.reply({ outcome: cycle.outcome ?? 'unchanged', digest: this.state.published?.digest });
+  }
+
+  private async stage<T>(phase: Stage, activity: string, run: () => Promise<T>): Promise<T> {
+    this.setPhase(phase);
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof ActivityFailure) (err as ActivityFailure & { tempered?: { phase: Stage; activity: string } }).tempered = { phase, activity };
+      throw err;
+    }
+  }
+
+  private summary<O extends object>(options: O, stage: string): O & { summary: string } {
+    const ids = this.state.current?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
+    return { ...options, summary: `${stage} ${displayName(this.image)}${ids.length ? ` for ${ids.slice(0, 3).join(', ')}` : ''}` };
+  }
+
+  private recordFailure(cycle: CycleRecord, err: ActivityFailure): void {
+    const where = (err as ActivityFailure & { tempered?: { phase: Stage; activity: string } }).tempered;
+    const cause = err.cause;
+    const failure: FailureRecord = {
+      stage: where?.phase ?? this.state.phase,
+      activity: where?.activity ?? err.activityType ?? 'unknown',
+      type: cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'Error'),
+      message: (cause?.message ?? err.message).slice(0, 2000),
+      at: now(),
+    };
+    this.state.failure = failure;
+    cycle.failure = failure;
+    cycle.outcome = 'failed';
+    this.setPhase('failed');
+    wf.log.warn('patch cycle failed; waiting for on-call retry', { ...failure, cycle: cycle.number });
+  }
+
+  private cascadeProgress(cycle: CycleRecord, progress: CascadeProgress): void {
+    cycle.cascade = progress;
+    this.announce();
+  }
+
+  private handle(advisory: Advisory, verdict: AdvisoryVerdict): void {
+    const key = advisoryKey(advisory);
+    this.state.handled = [...this.state.handled.filter((h) => advisoryKey(h.advisory) !== key), { advisory, verdict, at: now() }].slice(-KEEP_HANDLED);
+    this.state.waiting = this.state.waiting.filter((w) => !(w.advisory.id === advisory.id && w.advisory.source === advisory.source));
+  }
+
+  private wait(advisory: Advisory, why: string, installedVersion?: string): void {
+    const key = advisoryKey(advisory);
+    const since = this.state.waiting.find((w) => advisoryKey(w.advisory) === key)?.since ?? now();
+    this.state.waiting = [...this.state.waiting.filter((w) => advisoryKey(w.advisory) !== key), { advisory, why, installedVersion, since }];
+  }
+
+  private reject(reason: string, id?: unknown): void {
+    wf.log.warn('advisory rejected', { reason });
+    this.state.rejected = [...this.state.rejected, { at: now(), reason, ...(typeof id === 'string' ? { id: id.slice(0, 80) } : {}) }].slice(-KEEP_REJECTED);
+  }
+
+  private inCurrentCycle(key: string): boolean {
+    const current = this.state.current as (CycleRecord & { advisories?: Advisory[] }) | undefined;
+    return !!current?.advisories?.some((a) => advisoryKey(a) === key);
+  }
+
+  /** Tells waiting cascade children how this image's cycle ended. */
+  private async reply(reply: CascadeReply): Promise<void> {
+    const targets = this.replyTo;
+    this.replyTo = [];
+    await Promise.all(targets.map((id) => wf.getExternalWorkflowHandle(id).signal(cascadeResultSignal, { ...reply, image: displayName(this.image) }).catch(() => undefined)));
+  }
+
+  private restingPhase(): PatchPhase {
+    if (this.state.paused) return 'paused';
+    return this.state.waiting.length ? 'waiting-for-fix' : 'idle';
+  }
+
+  private setPhase(phase: PatchPhase): void {
+    this.state.phase = phase;
+    this.announce();
+  }
+
+  /** Search attributes and current details: what a row in the Temporal UI says. */
+  announce(): void {
+    const s = this.state;
+    const next = {
+      name: this.image.name,
+      variant: this.image.kind === 'catalog' ? this.image.variant : 'custom',
+      phase: s.phase,
+      pending: pendingIds(s),
+      digest: s.published?.digest,
+    };
+    // Each upsert is a history event: send only what changed, so 1,000 signals do not cost 1,000 events.
+    const last = this.announced;
+    const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
+    const updates = [
+      ...(changed(last?.name, next.name) ? [{ key: ImageNameKey, value: next.name }] : []),
+      ...(changed(last?.variant, next.variant) ? [{ key: ImageVariantKey, value: next.variant }] : []),
+      ...(changed(last?.phase, next.phase) ? [{ key: PatchPhaseKey, value: next.phase }] : []),
+      ...(changed(last?.pending, next.pending) ? [{ key: PendingAdvisoriesKey, value: next.pending }] : []),
+      ...(next.digest && changed(last?.digest, next.digest) ? [{ key: PublishedDigestKey, value: next.digest }] : []),
+    ];
+    if (updates.length) wf.upsertSearchAttributes(updates);
+    this.announced = next;
+    wf.setCurrentDetails(describeState(s, displayName(this.image)));
+  }
+}
+
+const now = () => new Date().toISOString();
+const unique = (values: string[]) => [...new Set(values)].sort();
+const short = (digest: string) => digest.replace('sha256:', '').slice(0, 12);
+
+function isRecordShaped(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
+}
+
