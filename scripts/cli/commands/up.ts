@@ -1,0 +1,63 @@
+/**
+ * `tempered up` (the last step of scripts/up): one patch workflow per catalog
+ * image and variant and per customization, then waits for every image to be
+ * published, showing progress, and prints the UI address and the status.
+ * Idempotent: workflows that run already are left as they are.
+ */
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { ensureImageWorkflow } from '../../../client/imageWorkflows';
+import { allImageStatuses, type ImageStatus } from '../../../client/status';
+import { loadCatalog } from '../../../domain/catalog/load';
+import type { Config } from '../../../domain/config';
+import { loadCustomizations } from '../../../domain/customization/load';
+import { displayName, type ImageRef, VARIANTS } from '../../../domain/image';
+import { CliError, endProgress, printJson, progressLine } from '../output';
+import { withClient } from '../runtime';
+import { printStatusTable, statusRows } from './status';
+
+export function catalogImages(config: Config): ImageRef[] {
+  const images: ImageRef[] = loadCatalog(config.catalogDir).flatMap((d) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name: d.name, variant })));
+  for (const { customization } of loadCustomizations(config.customizationsDir)) images.push({ kind: 'custom', name: customization.name });
+  return images;
+}
+
+async function waitForPublished(client: Client, expected: number, timeoutMs: number): Promise<ImageStatus[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await allImageStatuses(client, true);
+    const published = statuses.filter((s) => s.state?.published).length;
+    const failed = statuses.filter((s) => s.state?.phase === 'failed');
+    const busy = statuses.filter((s) => s.state && !s.state.published && s.state.phase !== 'failed');
+    const doing = busy.slice(0, 3).map((s) => `${displayName(s.state!.image)} ${s.state!.phase}${s.activity?.step ? ` (${s.activity.step})` : ''}`);
+    progressLine(`published ${published}/${expected}${failed.length ? `, failed ${failed.length}` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
+    if (published + failed.length >= expected || Date.now() > deadline) {
+      endProgress();
+      return statuses;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start one patch workflow per image and variant (idempotent) and wait for the first publish')
+    .option('--no-wait', 'return once the workflows are started')
+    .option('--timeout <minutes>', 'how long to wait for the first publish', '45')
+    .option('--json', 'print JSON for scripts')
+    .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) =>
+      withClient(async (client, config) => {
+        const images = catalogImages(config);
+        for (const image of images) await ensureImageWorkflow(client, config, image);
+        const statuses = opts.wait ? await waitForPublished(client, images.length, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
+        if (opts.json) printJson({ ui: 'http://127.0.0.1:8233', images: statusRows(statuses) });
+        else {
+          console.log(`Temporal Web UI: http://127.0.0.1:8233/namespaces/${config.temporal.namespace}/workflows`);
+          printStatusTable(statuses);
+        }
+        const failed = statuses.filter((s) => s.state?.phase === 'failed');
+        if (opts.wait && failed.length) throw new CliError(`${failed.length} image(s) failed their first cycle: see the table above and docs/ONCALL.md`);
+      }),
+    );
+}

@@ -1,0 +1,38 @@
+/**
+ * `tempered`: the operator's CLI. Every command has --help, prints a table
+ * for people and JSON with --json, and exits 0 (ok), 1 (failed), 2 (bad
+ * input) or 3 (Temporal or the registry unreachable).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerAdvisory } from './commands/advisory';
+import { registerBuild } from './commands/build';
+import { registerStatus } from './commands/status';
+import { registerUp } from './commands/up';
+import { ExitCode } from './output';
+import { reportError } from './runtime';
+
+export function program(): Command {
+  const cli = new Command('tempered')
+    .description('continuously patched, hardened container images from Debian packages, run by Temporal')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStatus(cli);
+  registerAdvisory(cli);
+  registerBuild(cli);
+  registerUp(cli);
+  return cli;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    return reportError(err);
+  }
+}
+
+if (require.main === module) {
+  void run(process.argv).then((code) => process.exit(code));
+}

@@ -1,0 +1,46 @@
+/**
+ * The foundation end to end, real parts only: the base image's patch
+ * workflows build, test, sign and publish runtime and dev to a real registry;
+ * the runtime image has no shell and runs as 65532; the dev image runs sh.
+ */
+import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import { runInContainer } from '../../activities/docker/run';
+import { dockerClient } from '../../activities/docker/client';
+import { startStack, type Stack } from '../support/stack';
+import { waitForState } from '../support/wait';
+
+jest.setTimeout(900_000);
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function pull(reference: string): Promise<void> {
+  const stream = await dockerClient().pull(reference);
+  await new Promise((resolve, reject) => dockerClient().modem.followProgress(stream, (err) => (err ? reject(err) : resolve(undefined))));
+}
+
+test('base runtime and dev are published by their workflows', async () => {
+  const { client, config } = stack;
+  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(client, config, { kind: 'catalog', name: 'base', variant });
+  const runtime = await waitForState(client, 'image:base:runtime', (s) => !!s.published || s.phase === 'failed');
+  expect(runtime.failure).toBeUndefined();
+  expect(runtime.published?.reference).toBe(`${stack.registry.host}/tempered/base:bookworm`);
+
+  const reference = runtime.published!.reference;
+  await pull(reference);
+  const noShell = await runInContainer({ image: reference, command: ['-c', 'echo shell'], entrypoint: ['/bin/sh'], timeoutSeconds: 30 });
+  expect(noShell.exitCode).not.toBe(0);
+  const inspect = await dockerClient().getImage(reference).inspect();
+  expect(inspect.Config.User).toBe('65532:65532');
+
+  const dev = await waitForState(client, 'image:base:dev', (s) => !!s.published || s.phase === 'failed');
+  expect(dev.failure).toBeUndefined();
+  await pull(dev.published!.reference);
+  const ok = await runInContainer({ image: dev.published!.reference, command: ['sh', '-c', 'echo ok'], timeoutSeconds: 30 });
+  expect(ok.stdout).toBe('ok\n');
+});
