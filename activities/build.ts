@@ -9,15 +9,14 @@ import { buildImage } from './build/image';
 import { catalogSubject } from './catalog/subjects';
 import type { ActivityContext } from './context';
 import { ImageRecords } from './catalog/imageRecords';
-import { activityProgress } from './lib/progress';
+import { withProgress } from './lib/progress';
 import { classified } from './lib/failures';
 import { pushByDigest } from './oci/push';
 import type { BuildInput, BuildResult } from './types';
 
 export function buildActivity(ctx: ActivityContext) {
   return async function buildImageActivity(input: BuildInput): Promise<BuildResult> {
-    return classified(async () => {
-      const progress = activityProgress();
+    return classified(() => withProgress(async (progress) => {
       const subject = catalogSubject(ctx.config, input.image);
       const lock = ctx.locks.load(input.lockDigest);
       const built = await buildImage(subject.spec, lock, {
@@ -37,6 +36,6 @@ export function buildActivity(ctx: ActivityContext) {
         digest: built.digest, lockDigest: built.lockDigest, repository: subject.repository,
         size: built.size, compressedSize: built.compressedSize, packageCount: built.packageCount,
       };
-    });
+    }));
   };
 }

@@ -18,14 +18,13 @@ import { sharedArchive } from './archive/shared';
 import { catalogSubject } from './catalog/subjects';
 import type { ActivityContext } from './context';
 import { classified } from './lib/failures';
-import { activityProgress } from './lib/progress';
+import { withProgress } from './lib/progress';
 import { readLockFile, writeLockFile } from './locks/lockStore';
 import type { ResolveInput, ResolveResult } from './types';
 
 export function resolveActivity(ctx: ActivityContext) {
   return async function resolveLockActivity(input: ResolveInput): Promise<ResolveResult> {
-    return classified(async () => {
-      const progress = activityProgress();
+    return classified(() => withProgress(async (progress) => {
       const subject = catalogSubject(ctx.config, input.image);
       const variant = subject.image.variant;
       const request = lockRequest(subject.definition);
@@ -59,7 +58,7 @@ export function resolveActivity(ctx: ActivityContext) {
         sourceVersions: Object.fromEntries(input.sources.filter((s) => versions[s] !== undefined).map((s) => [s, versions[s] as string])),
         packageCount: lock.variants[variant].packages.length,
       };
-    });
+    }));
   };
 }
 

@@ -7,14 +7,14 @@ import { advisoryKey } from '../domain/advisory/record';
 import { assessImpact, indexBySource } from '../domain/impact';
 import { ImageRecords } from './catalog/imageRecords';
 import { type ActivityContext, referenceOf } from './context';
-import { activityProgress } from './lib/progress';
+import { withProgress } from './lib/progress';
 import { pullByDigest } from './oci/push';
 import { imageSbom } from './sbom/imageSbom';
 import type { ScanInput, ScanResult } from './types';
 
 export function scanActivity(ctx: ActivityContext) {
   return async function scanImageActivity(input: ScanInput): Promise<ScanResult> {
-    const progress = activityProgress();
+    return withProgress(async (progress) => {
     const record = new ImageRecords(ctx.paths.images).read(input.digest);
     await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
     progress('generating the SBOM from the image metadata');
@@ -36,5 +36,6 @@ export function scanActivity(ctx: ActivityContext) {
       };
     });
     return { sbomDigest, packageCount: packages.length, verdicts };
+    });
   };
 }

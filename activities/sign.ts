@@ -13,7 +13,7 @@ import type { CtrfReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
 import { ImageRecords } from './catalog/imageRecords';
 import type { ActivityContext } from './context';
-import { activityProgress } from './lib/progress';
+import { withProgress } from './lib/progress';
 import { signAndAttach } from './sign/attach';
 import { KeyError } from './sign/errors';
 import { loadSigningKey } from './sign/keys';
@@ -23,7 +23,7 @@ export const SIGNING_KEY_MISSING = 'SigningKeyMissing';
 
 export function signActivity(ctx: ActivityContext) {
   return async function signImageActivity(input: SignInput): Promise<SignResult> {
-    const progress = activityProgress();
+    return withProgress(async (progress) => {
     const record = new ImageRecords(ctx.paths.images).read(input.digest);
     const lock = ctx.locks.load(record.lockDigest);
     const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
@@ -59,5 +59,6 @@ export function signActivity(ctx: ActivityContext) {
       progress,
     });
     return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
+    });
   };
 }

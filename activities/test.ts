@@ -9,13 +9,13 @@ import { variantPackages } from '../domain/lock';
 import { ImageRecords } from './catalog/imageRecords';
 import type { ActivityContext } from './context';
 import { runImageTests } from './imageTests/run';
-import { activityProgress } from './lib/progress';
+import { withProgress } from './lib/progress';
 import { pullByDigest } from './oci/push';
 import { ErrorType, type TestInput, type TestResult } from './types';
 
 export function testActivity(ctx: ActivityContext) {
   return async function testImageActivity(input: TestInput): Promise<TestResult> {
-    const progress = activityProgress();
+    return withProgress(async (progress) => {
     const record = new ImageRecords(ctx.paths.images).read(input.digest);
     await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
     const lock = ctx.locks.load(record.lockDigest);
@@ -32,5 +32,6 @@ export function testActivity(ctx: ActivityContext) {
       );
     }
     return { reportDigest, passed: report.results.summary.passed, failed: 0, failures: [] };
+    });
   };
 }

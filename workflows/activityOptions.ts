@@ -21,14 +21,14 @@ export function activityOptions(queues: Queues) {
   const network: ActivityOptions = {
     taskQueue: queues.build,
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes },
   };
   /** Builds and image tests: heavy, heartbeating, a few attempts then on-call. */
   const heavy: ActivityOptions = {
     taskQueue: queues.build,
     startToCloseTimeout: '45 minutes',
-    heartbeatTimeout: '2 minutes',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
   };
   /** Quick lookups on the orchestration queue. */
