@@ -56,7 +56,8 @@ export function effectiveSpec(definition: Definition, variant: Variant): Variant
     accounts: {
       groups: mergeByKey(accounts?.groups ?? [], o.accounts?.groups ?? [], (g) => g.name),
       users: mergeByKey(accounts?.users ?? [], o.accounts?.users ?? [], (u) => u.name),
-      runAs: o.accounts?.runAs ?? accounts?.runAs,
+      // Dev images run as root (the policy): they exist to install and build; the non-root user is still there.
+      runAs: o.accounts?.runAs ?? (variant === 'dev' ? 0 : accounts?.runAs),
     },
     environment: { ...definition.environment, ...o.environment },
     entrypoint: o.entrypoint ?? definition.entrypoint ?? [],

@@ -1,0 +1,40 @@
+/**
+ * The workers as a separate OS process (the compiled dist/workers/main.js,
+ * as scripts/up runs them), so fault tests can SIGKILL them mid-activity.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from '../../domain/config';
+import { cliEnv } from './cli';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  log: string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export async function startWorkerProcess(config: Config, logFile: string, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const out = fs.openSync(logFile, 'a');
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../../dist/workers/main.js')], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...cliEnv(config), ...extraEnv },
+    stdio: ['ignore', out, out],
+  });
+  const deadline = Date.now() + 60_000;
+  while (!fs.readFileSync(logFile, 'utf8').includes('workers running')) {
+    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error('worker did not start within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    log: logFile,
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
