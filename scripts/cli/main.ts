@@ -6,8 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdvisory } from './commands/advisory';
 import { registerBuild } from './commands/build';
+import { registerKeys } from './commands/keys';
 import { registerStatus } from './commands/status';
 import { registerUp } from './commands/up';
+import { registerVerify } from './commands/verify';
 import { ExitCode } from './output';
 import { reportError } from './runtime';
 
@@ -20,6 +22,8 @@ export function program(): Command {
   registerAdvisory(cli);
   registerBuild(cli);
   registerUp(cli);
+  registerKeys(cli);
+  registerVerify(cli);
   return cli;
 }
 

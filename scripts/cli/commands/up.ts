@@ -4,7 +4,9 @@
  * published, showing progress, and prints the UI address and the status.
  * Idempotent: workflows that run already are left as they are.
  */
+import * as fs from 'node:fs';
 import type { Client } from '@temporalio/client';
+import { initKeys } from '../../../activities/sign/keys';
 import type { Command } from 'commander';
 import { ensureImageWorkflow } from '../../../client/imageWorkflows';
 import { allImageStatuses, type ImageStatus } from '../../../client/status';
@@ -48,6 +50,10 @@ export function registerUp(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) =>
       withClient(async (client, config) => {
+        if (!fs.existsSync(config.signingKeyPath)) {
+          const keys = initKeys(config.signingKeyPath);
+          console.error(`created the signing key ${keys.privateKeyPath} (public: ${keys.publicKeyPath}, ${keys.fingerprint})`);
+        }
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
         const statuses = opts.wait ? await waitForPublished(client, images.length, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
