@@ -4,6 +4,7 @@
  * activity (with its heartbeat step and last failure) from describe().
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { PatchState } from '../domain/patch/state';
 import { stateQuery } from '../workflows/messages';
 
@@ -13,7 +14,7 @@ export interface ImageStatus {
   status: string;
   state?: PatchState;
   /** The running activity, if any: its type, attempt, last heartbeat step and last failure. */
-  activity?: { type: string; attempt: number; step?: string; lastFailure?: string };
+  activity?: { type: string; attempt: number; queued: boolean; step?: string; lastFailure?: string };
 }
 
 export async function listImageWorkflows(client: Client, extraQuery?: string): Promise<WorkflowExecutionInfo[]> {
@@ -36,6 +37,8 @@ export async function imageStatus(client: Client, workflowId: string, withActivi
       result.activity = {
         type: raw.activityType?.name ?? 'unknown',
         attempt: raw.attempt ?? 1,
+        // SCHEDULED: waiting for a worker slot (e.g. behind other builds), not running yet.
+        queued: raw.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
         step: heartbeat ? safeJson(Buffer.from(heartbeat).toString('utf8')) : undefined,
         lastFailure: raw.lastFailure?.message ?? undefined,
       };

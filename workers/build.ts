@@ -1,4 +1,4 @@
-/** Heavy activities (resolve, build, test, scan, sign, publish), on the build task queue. Scale: one per build machine. */
+/** Image builds, on the build task queue with small concurrency. Scale: one per build machine. */
 import { runWorkers } from './run';
 
 void runWorkers(['build']).catch((err) => {

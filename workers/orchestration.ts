@@ -1,4 +1,4 @@
-/** Workflows and light activities, on the orchestration task queue. Scale: a few per cluster. */
+/** Workflows and every activity but the build (tests need a Docker engine), on the orchestration task queue. */
 import { runWorkers } from './run';
 
 void runWorkers(['orchestration']).catch((err) => {

@@ -1,7 +1,7 @@
 /**
  * Creates and runs the workers. The orchestration worker runs every workflow
- * and the quick activities; the build worker runs the heavy activities with
- * small concurrency (builds are CPU- and disk-bound). SIGTERM/SIGINT start a
+ * and every activity but the build; the build worker runs builds with small
+ * concurrency (they are CPU- and disk-bound). SIGTERM/SIGINT start a
  * graceful shutdown: no new tasks, running activities get the grace time to
  * finish, then are cancelled and retried elsewhere.
  */

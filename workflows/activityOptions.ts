@@ -4,6 +4,11 @@
  * mirror) retry with capped exponential backoff; invalid input and failed
  * image tests are thrown as non-retryable ApplicationFailures by the
  * activities and come back to the workflow at once.
+ *
+ * Only the build itself runs on the build queue, with small concurrency: it
+ * is CPU- and disk-bound. Everything else is short or waits on I/O and runs
+ * on the orchestration queue, so a quick image test never queues behind two
+ * minute-long dev builds.
  */
 import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';
@@ -19,15 +24,22 @@ export interface Queues {
 export function activityOptions(queues: Queues) {
   /** Mirror and registry outages: keep trying (status shows why), backing off to 2 minutes. */
   const network: ActivityOptions = {
-    taskQueue: queues.build,
+    taskQueue: queues.orchestration,
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes },
   };
-  /** Builds and image tests: heavy, heartbeating, a few attempts then on-call. */
-  const heavy: ActivityOptions = {
+  /** Builds: heavy, heartbeating, a few attempts then on-call. */
+  const build: ActivityOptions = {
     taskQueue: queues.build,
     startToCloseTimeout: '45 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
+  };
+  /** Image tests and scans: containers and layer reads, heartbeating; a Docker engine restart is retried. */
+  const container: ActivityOptions = {
+    taskQueue: queues.orchestration,
+    startToCloseTimeout: '20 minutes',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes },
   };
@@ -37,20 +49,21 @@ export function activityOptions(queues: Queues) {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes },
   };
-  return { network, heavy, light };
+  return { network, build, container, light };
 }
 
 export function stageActivities(queues: Queues) {
   const o = activityOptions(queues);
   const network = proxyActivities<Activities>(o.network);
-  const heavy = proxyActivities<Activities>(o.heavy);
+  const build = proxyActivities<Activities>(o.build);
+  const container = proxyActivities<Activities>(o.container);
   const light = proxyActivities<Activities>(o.light);
   return {
     options: o,
     resolveLock: network.resolveLock,
-    buildImage: heavy.buildImage,
-    testImage: heavy.testImage,
-    scanImage: heavy.scanImage,
+    buildImage: build.buildImage,
+    testImage: container.testImage,
+    scanImage: container.scanImage,
     signImage: network.signImage,
     publishImage: network.publishImage,
     verifyBase: network.verifyBase,

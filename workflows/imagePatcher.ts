@@ -38,7 +38,12 @@ export class ImagePatcher {
   private readonly state: PatchState;
   private readonly acts: ReturnType<typeof stageActivities>;
   private retryRequested = false;
-  /** Cascade children waiting for this (custom) image's next result. */
+  /**
+   * Cascade children waiting for the running cycle's result: those whose
+   * base-changed request the cycle absorbed. Children whose request is still
+   * queued wait in `state.requests` (carried by continue-as-new) for the cycle
+   * that will build on their base, never for one building on an older base.
+   */
   private replyTo: string[] = [];
   private announced?: { name: string; variant: string; phase: PatchPhase; pending: string[]; digest?: string };
 
@@ -95,15 +100,23 @@ export class ImagePatcher {
   /** Signal `baseChanged` (customizations): the base image has a new digest; optionally reply to a cascade child. */
   receiveBaseChanged(change: { baseDigest: string; replyTo?: string }): void {
     if (!/^sha256:[0-9a-f]{64}$/.test(change?.baseDigest ?? '')) return this.reject('baseChanged: baseDigest must be sha256:<64 hex>');
-    if (change.replyTo) this.replyTo.push(change.replyTo);
+    const replyTo = typeof change.replyTo === 'string' && change.replyTo ? [change.replyTo] : [];
     if (this.state.phase === 'failed') {
       // Built on after the on-call retry; tell the cascade now rather than holding its slot.
       this.state.baseDigest = change.baseDigest;
-      void this.reply({ outcome: 'deferred', detail: `${displayName(this.image)} is failed; it builds on this base after a retry` });
+      void this.reply({ outcome: 'deferred', detail: `${displayName(this.image)} is failed; it builds on this base after a retry` }, replyTo);
       return;
     }
+    if (this.state.current && this.state.baseDigest === change.baseDigest) {
+      // The running cycle builds on this base already (a repeated notify): its result answers this child too.
+      this.replyTo = unique([...this.replyTo, ...replyTo]);
+      return;
+    }
+    // A newer base supersedes a queued one: one build, and every child waiting for either gets its result.
+    const waiting = this.state.requests.flatMap((r) => (r.kind === 'base-changed' ? (r.replyTo ?? []) : []));
+    const all = unique([...waiting, ...replyTo]);
     this.state.requests = this.state.requests.filter((r) => r.kind !== 'base-changed');
-    this.state.requests.push({ kind: 'base-changed', baseDigest: change.baseDigest });
+    this.state.requests.push({ kind: 'base-changed', baseDigest: change.baseDigest, ...(all.length ? { replyTo: all } : {}) });
     this.announce();
   }
 
@@ -164,9 +177,14 @@ export class ImagePatcher {
     return info.continueAsNewSuggested || info.historyLength > this.settings.historyLimit;
   }
 
-  /** Lets a burst of advisories gather, unless this is the first build or an explicit request. */
+  /**
+   * Lets a burst of advisories gather, unless this is the first build, an
+   * explicit request, or a new base: a cascade child holds one slot of the
+   * base's bounded cascade while it waits, and the base's own cycle already
+   * gathered the advisories that made it.
+   */
   async debounce(): Promise<void> {
-    const urgent = this.state.requests.some((r) => r.kind === 'initial' || r.kind === 'rebuild');
+    const urgent = this.state.requests.some((r) => r.kind === 'initial' || r.kind === 'rebuild' || r.kind === 'base-changed');
     if (!urgent && this.settings.debounceSeconds > 0) await wf.sleep(this.settings.debounceSeconds * 1000);
   }
 
@@ -188,6 +206,8 @@ export class ImagePatcher {
       }
     }
     this.finishCycle(cycle);
+    // Awaited: the children hear before this run continues as new.
+    await this.reply({ outcome: cycle.outcome ?? 'unchanged', digest: this.state.published?.digest, ...this.builtOn() });
   }
 
   // ---------------------------------------------------------------- the cycle
@@ -200,8 +220,12 @@ export class ImagePatcher {
     const resolved = await this.stage('resolving', 'resolveLock', () =>
       this.acts.resolveLock.executeWithOptions(this.summary(this.acts.options.network, 'resolve'), [{
         image: this.image, mode: latest ? 'latest' : 'locked', previousLockDigest: published?.lockDigest, sources: unique(cycle.advisories.map((a) => a.source)),
+        ...(this.state.baseDigest ? { baseDigest: this.state.baseDigest } : {}),
       }]),
     );
+    // Customizations: a first cycle before any cascade resolves on the digest the base's tag names now; hold on to it, so
+    // build, provenance and `published.baseDigest` all name the same base, and the next cascade compares against it.
+    if (resolved.baseDigest && this.state.baseDigest === undefined) this.state.baseDigest = resolved.baseDigest;
     cycle.lockDigest = resolved.lockDigest;
     cycle.changes = [...resolved.changes, ...resolved.unavailable.map((u) => `${u} no longer offered by the archive`)];
     const fixable = this.triage(cycle.advisories, resolved, cycle.number);
@@ -216,7 +240,7 @@ export class ImagePatcher {
 
     // 2. build from the lock (reproducible: an unchanged lock gives the published digest back).
     const built = await this.stage('building', 'buildImage', () =>
-      this.acts.buildImage.executeWithOptions(this.summary(this.acts.options.heavy, 'build'), [{ image: this.image, lockDigest: resolved.lockDigest, baseDigest }]),
+      this.acts.buildImage.executeWithOptions(this.summary(this.acts.options.build, 'build'), [{ image: this.image, lockDigest: resolved.lockDigest, baseDigest }]),
     );
     cycle.digest = built.digest;
     cycle.previousDigest = published?.digest;
@@ -227,12 +251,12 @@ export class ImagePatcher {
 
     // 3. test: policy and definition tests in containers; a failure is non-retryable and waits for on-call.
     const tested = await this.stage('testing', 'testImage', () =>
-      this.acts.testImage.executeWithOptions(this.summary(this.acts.options.heavy, 'test'), [{ image: this.image, digest: built.digest }]),
+      this.acts.testImage.executeWithOptions(this.summary(this.acts.options.container, 'test'), [{ image: this.image, digest: built.digest }]),
     );
 
     // 4. scan: the built image's own SBOM decides which advisories it fixes.
     const scanned = await this.stage('scanning', 'scanImage', () =>
-      this.acts.scanImage.executeWithOptions(this.summary(this.acts.options.heavy, 'scan'), [{ image: this.image, digest: built.digest, advisories: fixable }]),
+      this.acts.scanImage.executeWithOptions(this.summary(this.acts.options.container, 'scan'), [{ image: this.image, digest: built.digest, advisories: fixable }]),
     );
     for (const advisory of fixable) {
       const verdict = scanned.verdicts.find((v) => v.key === advisoryKey(advisory));
@@ -308,7 +332,11 @@ export class ImagePatcher {
     const ids = unique(cycle.advisories.map((a) => a.id));
     cycle.reasons = cycle.reasons.filter((r) => r.kind !== 'advisories');
     if (ids.length) cycle.reasons.unshift({ kind: 'advisories', ids });
-    for (const request of this.state.requests) if (request.kind === 'base-changed') this.state.baseDigest = request.baseDigest;
+    for (const request of this.state.requests) {
+      if (request.kind !== 'base-changed') continue;
+      this.state.baseDigest = request.baseDigest;
+      this.replyTo = unique([...this.replyTo, ...(request.replyTo ?? [])]);
+    }
     cycle.reasons.push(...this.state.requests);
     this.state.requests = [];
   }
@@ -319,7 +347,6 @@ export class ImagePatcher {
     this.state.cycles = [...this.state.cycles, cycle].slice(-KEEP_CYCLES);
     this.state.current = undefined;
     this.setPhase(this.restingPhase());
-    void this.reply({ outcome: cycle.outcome ?? 'unchanged', digest: this.state.published?.digest });
   }
 
   private async stage<T>(phase: Stage, activity: string, run: () => Promise<T>): Promise<T> {
@@ -381,11 +408,18 @@ export class ImagePatcher {
     return !!current?.advisories?.some((a) => advisoryKey(a) === key);
   }
 
-  /** Tells waiting cascade children how this image's cycle ended. */
-  private async reply(reply: CascadeReply): Promise<void> {
-    const targets = this.replyTo;
-    this.replyTo = [];
+  /** Tells waiting cascade children (by default those of the running cycle) how this image's cycle ended. */
+  private async reply(reply: CascadeReply, targets?: string[]): Promise<void> {
+    if (!targets) {
+      targets = this.replyTo;
+      this.replyTo = [];
+    }
+    // A child that timed out or was terminated is gone: nothing to tell it.
     await Promise.all(targets.map((id) => wf.getExternalWorkflowHandle(id).signal(cascadeResultSignal, { ...reply, image: displayName(this.image) }).catch(() => undefined)));
+  }
+
+  private builtOn(): { detail?: string } {
+    return this.state.baseDigest ? { detail: `on base ${this.state.baseDigest}` } : {};
   }
 
   private restingPhase(): PatchPhase {

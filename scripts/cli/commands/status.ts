@@ -27,7 +27,7 @@ export function printStatusTable(statuses: ImageStatus[]): void {
     statusRows(statuses).map((r) => [
       r.image,
       r.workflowId,
-      r.phase + (r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
+      r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
       shortDigest(r.publishedDigest),
       r.pending.join(' '),
       ago(r.lastPatched),
