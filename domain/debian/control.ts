@@ -52,6 +52,7 @@ function trimBlanksBefore(text: string, from: number, to: number): number {
 }
 
 const isBlankRange = (text: string, from: number, to: number): boolean => skipBlanks(text, from, to) === to;
+const isBlankLine = (line: string): boolean => isBlankRange(line, 0, line.length);
 
 function endOfLine(text: string, from: number): number {
   const newline = text.indexOf('\n', from);
@@ -277,7 +278,7 @@ function formatField(name: string, value: string): string {
     throw new ControlSyntaxError(`field ${name}: first line has leading or trailing blanks`);
   }
   for (const line of continuations) {
-    if (!isBlankAt(line, 0) || isBlankRange(line, 0, line.length) || TRAILING_BLANKS.test(line)) {
+    if (!isBlankAt(line, 0) || isBlankLine(line) || TRAILING_BLANKS.test(line)) {
       throw new ControlSyntaxError(`field ${name}: continuation line "${line}" must start with a blank, hold text and not end with blanks`);
     }
   }
@@ -324,7 +325,7 @@ export function stripPgpSignature(text: string): string {
 
 function skipBlankLines(lines: readonly string[], from: number): number {
   let i = from;
-  while (i < lines.length && isBlankRange(lines[i] ?? '', 0, (lines[i] ?? '').length)) i++;
+  while (i < lines.length && isBlankLine(lines[i] ?? '')) i++;
   return i;
 }
 

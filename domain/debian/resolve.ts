@@ -10,8 +10,8 @@
  * 1. A group is satisfied if one alternative names an excluded package, or
  *    one virtual name an excluded package provides: excluding means "treat
  *    as present".
- * 2. Otherwise an alternative a chosen package already satisfies wins, so
- *    `mawk | awk` does not add gawk when mawk is in.
+ * 2. Otherwise an alternative a chosen package already satisfies wins:
+ *    `gawk | mawk` takes mawk when mawk is already in.
  * 3. Otherwise the first alternative that can be satisfied, by a real
  *    package of that name, else by the provider whose name sorts first.
  *
@@ -117,11 +117,12 @@ interface Constraint {
 }
 
 interface Choice {
-  readonly name: string;
   /** Versions every constraint so far accepts, newest first; the first is taken when the name's turn comes. */
   candidates: NonEmpty<BinaryPackage>;
   readonly constraints: Constraint[];
   selected: boolean;
+  /** The package whose dependency first chose this name, or 'requested'. */
+  readonly pulledBy: string;
 }
 
 interface Failure {
@@ -141,7 +142,6 @@ function meets(candidate: BinaryPackage, relation: Relation): boolean {
 
 class Resolver {
   private readonly choices = new Map<string, Choice>();
-  private readonly why = new Map<string, string>();
   /** Choices in the order they were made: breadth-first, and deterministic. */
   private readonly queue: Choice[] = [];
 
@@ -163,19 +163,17 @@ class Resolver {
   }
 
   run(): Resolution {
-    // Not for-of over a copy: satisfying a package's dependencies appends to the queue.
-    for (let next = 0; next < this.queue.length; next++) {
-      const choice = this.queue[next];
-      if (choice === undefined) break;
+    // An array iterator also visits what is pushed while it runs: the choices these dependencies make.
+    for (const choice of this.queue) {
       const chosen = choice.candidates[0];
       choice.candidates = [chosen];
       choice.selected = true;
       for (const group of [...chosen.preDepends, ...chosen.depends]) this.satisfy(group, chosen);
     }
-    const names = [...this.choices.keys()].sort(compareText);
+    const byName = [...this.choices].sort(([a], [b]) => compareText(a, b));
     return {
-      packages: names.flatMap((name) => this.choices.get(name)?.candidates[0] ?? []),
-      why: Object.fromEntries(names.map((name) => [name, this.why.get(name) ?? REQUESTED])),
+      packages: byName.map(([, choice]) => choice.candidates[0]),
+      why: Object.fromEntries(byName.map(([name, choice]) => [name, choice.pulledBy])),
     };
   }
 
@@ -248,9 +246,8 @@ class Resolver {
       choice.candidates = remaining;
       choice.constraints.push(constraint);
     } else {
-      const added: Choice = { name, candidates: remaining, constraints: [constraint], selected: false };
+      const added: Choice = { candidates: remaining, constraints: [constraint], selected: false, pulledBy: by?.name ?? REQUESTED };
       this.choices.set(name, added);
-      this.why.set(name, by?.name ?? REQUESTED);
       this.queue.push(added);
     }
     return true;
@@ -261,8 +258,8 @@ class Resolver {
     if (!this.qualifierAllowed(relation)) {
       return { name, kind: 'unsatisfiable', reason: `:${relation.archQualifier} is not ${this.architecture}` };
     }
-    const chosen = this.namesFor(relation).filter((candidate) => this.choices.has(candidate));
-    if (chosen.length > 0) return { name, kind: 'conflict', reason: chosen.map((n) => this.describeChoice(n)).join('; ') };
+    const chosen = this.namesFor(relation).flatMap((n) => this.describeChoice(n) ?? []);
+    if (chosen.length > 0) return { name, kind: 'conflict', reason: chosen.join('; ') };
 
     const versions = this.installable(name);
     const providers = this.namesFor(relation).slice(1).filter((n) => !this.excluded.has(n));
@@ -281,11 +278,11 @@ class Resolver {
     return `${name} exists only for ${[...otherArchitectures].join(', ')}, not ${this.architecture}`;
   }
 
-  private describeChoice(name: string): string {
+  /** What was decided about `name` so far, if it was chosen. */
+  private describeChoice(name: string): string | undefined {
     const choice = this.choices.get(name);
-    if (choice === undefined) return name;
-    const why = this.why.get(name) ?? REQUESTED;
-    if (choice.selected) return `${name} ${choice.candidates[0].version} already chosen (${this.chainFrom(why)})`;
+    if (choice === undefined) return undefined;
+    if (choice.selected) return `${name} ${choice.candidates[0].version} already chosen (${this.chainFrom(choice.pulledBy)})`;
     const earlier = choice.constraints.map((c) => `${c.wanted} ${c.by === undefined ? REQUESTED : `required by ${c.by}`}`);
     return `${name} is already limited to ${versionList(choice.candidates)} by ${earlier.join(', ')}`;
   }
@@ -301,7 +298,7 @@ class Resolver {
   /** "required by bar, required by baz" up to a request, or "requested". */
   private chainFrom(name: string): string {
     const links: string[] = [];
-    for (let current = name; current !== REQUESTED && !links.includes(current); current = this.why.get(current) ?? REQUESTED) {
+    for (let current = name; current !== REQUESTED && !links.includes(current); current = this.choices.get(current)?.pulledBy ?? REQUESTED) {
       links.push(current);
     }
     return links.length === 0 ? REQUESTED : links.map((link) => `required by ${link}`).join(', ');

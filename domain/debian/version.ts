@@ -21,7 +21,9 @@ export class InvalidVersionError extends Error {
 }
 
 /**
- * Parses a version as dpkg's parseversion() does, with its error cases.
+ * Parses a version as dpkg's parseversion() does, with its error cases and,
+ * but for a few shorter ones (other modules' messages quote them), its
+ * wording. version.property.test.ts holds both against dpkg itself.
  *
  * Two deliberate differences: dpkg only *warns* about a missing leading digit
  * or a bad character when comparing (it refuses them in control files, which
