@@ -14,7 +14,7 @@ import * as wf from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { cascadeWorkflowId, type CatalogImageRef, displayName } from '../domain/image';
 import type { CascadeProgress } from '../domain/patch/state';
-import { type Queues, stageActivities, type StageActivities } from './activityOptions';
+import { type Queues, stageActivities } from './activityOptions';
 import { cascadeResultSignal, type CascadeReply } from './messages';
 
 export interface CascadeInput {
@@ -46,12 +46,11 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<CascadeReply
 export async function runCascade(
   base: CatalogImageRef,
   baseDigest: string,
-  acts: StageActivities,
+  dependents: string[],
   concurrency: number,
   report: (progress: CascadeProgress) => void,
   queues: Queues,
 ): Promise<CascadeProgress> {
-  const dependents = await acts.listDependents({ image: base });
   const progress: CascadeProgress = { baseDigest, total: dependents.length, done: 0, failed: [], running: [] };
   if (dependents.length === 0) return progress;
   report(progress);

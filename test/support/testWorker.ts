@@ -1,0 +1,69 @@
+/**
+ * A real worker running the real workflow code against a test Temporal
+ * server, with the activities a test passes in (doubles for orchestration
+ * tests). Histories of what ran can be saved for the replay suite.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities/types';
+import { type Config, parseConfig } from '../../domain/config';
+import { workflowBundle } from './bundle';
+import type { TestTemporal } from './temporal';
+
+let installed = false;
+
+export interface TestWorker {
+  client: Client;
+  config: Config;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(temporal: TestTemporal, activities: Activities): Promise<TestWorker> {
+  if (!installed) {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+    installed = true;
+  }
+  const config = parseConfig({ TEMPORAL_ADDRESS: temporal.address, TEMPERED_STATE_DIR: '/nonexistent' });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const bundle = await workflowBundle();
+  const workers = await Promise.all(
+    [config.temporal.orchestrationQueue, config.temporal.buildQueue].map((taskQueue) =>
+      Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second' }),
+    ),
+  );
+  const running = Promise.all(workers.map((w) => w.run()));
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  return {
+    client,
+    config,
+    worker: workers[0] as Worker,
+    stop: async () => {
+      for (const w of workers) w.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+    },
+  };
+}
+
+/**
+ * With RECORD_HISTORIES=1, writes every run of the workflow id as JSON under
+ * test/replay/histories/<scenario>/, where the replay suite finds them.
+ */
+export async function recordHistories(client: Client, workflowId: string, scenario: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const dir = path.resolve(__dirname, '../replay/histories', scenario);
+  fs.mkdirSync(dir, { recursive: true });
+  const runs: { runId: string; start: number }[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, start: info.startTime.getTime() });
+  runs.sort((a, b) => a.start - b.start);
+  for (const [i, { runId }] of runs.entries()) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    fs.writeFileSync(path.join(dir, `${workflowId.replace(/[^a-z0-9]+/gi, '_')}-run${String(i + 1).padStart(2, '0')}.json`), historyToJSON(history));
+  }
+}

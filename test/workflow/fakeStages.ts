@@ -1,0 +1,77 @@
+/**
+ * In-memory stand-ins for the stage activities, for tests about
+ * orchestration only: batching, deduplication, failure and on-call retry,
+ * pause, continue-as-new. Everything the workflow decides is real; the
+ * "archive" is a map of source versions the test moves forward, and faults
+ * are injected on purpose (a failing image test, a flaky registry).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { Activities, ResolveInput } from '../../activities/types';
+import { ErrorType } from '../../activities/types';
+import { advisoryKey } from '../../domain/advisory/record';
+import { compareVersions } from '../../domain/debian/version';
+import { canonicalJson, sha256Digest } from '../../domain/digest';
+import type { ImageRef } from '../../domain/image';
+
+export class FakeUpstream {
+  /** Source package -> version the "archive" offers now. */
+  versions: Record<string, string> = { openssl: '3.0.15-1~deb12u1', glibc: '2.36-9+deb12u9', zlib: '1:1.2.13.dfsg-1' };
+  failTests = false;
+  /** Transient publish failures to inject before the publish succeeds. */
+  publishFailures = 0;
+  dependents: Record<string, string[]> = {};
+  readonly calls: { activity: string; image: string }[] = [];
+
+  count(activity: string, image?: ImageRef): number {
+    return this.calls.filter((c) => c.activity === activity && (!image || c.image === image.name)).length;
+  }
+
+  activities(): Activities {
+    const record = (activity: string, image: ImageRef) => this.calls.push({ activity, image: image.name });
+    return {
+      resolveLock: async (input: ResolveInput) => {
+        record('resolveLock', input.image);
+        const lockDigest = sha256Digest(canonicalJson(this.versions));
+        const sourceVersions = Object.fromEntries(input.sources.filter((s) => this.versions[s]).map((s) => [s, this.versions[s] as string]));
+        return { lockDigest, changes: [], unavailable: [], sourceVersions, packageCount: Object.keys(this.versions).length };
+      },
+      buildImage: async (input) => {
+        record('buildImage', input.image);
+        return { digest: sha256Digest(`${input.image.name}:${input.lockDigest}:${input.baseDigest ?? ''}`), lockDigest: input.lockDigest, repository: `tempered/${input.image.name}`, size: 1, compressedSize: 1, packageCount: 3 };
+      },
+      testImage: async (input) => {
+        record('testImage', input.image);
+        if (this.failTests) throw ApplicationFailure.nonRetryable('1 of 7 image tests failed: processes run as uid 65532', ErrorType.imageTestFailed);
+        return { reportDigest: sha256Digest('report'), passed: 7, failed: 0, failures: [] };
+      },
+      scanImage: async (input) => {
+        record('scanImage', input.image);
+        const verdicts = input.advisories.map((a) => {
+          const installed = this.versions[a.source];
+          return {
+            key: advisoryKey(a),
+            present: installed !== undefined,
+            fixed: installed !== undefined && a.fixedVersion !== null && compareVersions(installed, a.fixedVersion) >= 0,
+            ...(installed ? { installedSourceVersion: installed } : {}),
+          };
+        });
+        return { sbomDigest: sha256Digest('sbom'), packageCount: 3, verdicts };
+      },
+      signImage: async (input) => {
+        record('signImage', input.image);
+        return { signature: 'created', attestations: [] };
+      },
+      publishImage: async (input) => {
+        record('publishImage', input.image);
+        if (this.publishFailures > 0) {
+          this.publishFailures--;
+          throw new Error('registry unreachable (connection refused)');
+        }
+        return { reference: `127.0.0.1:5000/tempered/${input.image.name}:bookworm`, tag: 'bookworm', moved: true };
+      },
+      listDependents: async (input) => this.dependents[input.image.name] ?? [],
+      verifyBase: async (input) => ({ digest: input.baseDigest, builder: 'test' }),
+      notifyImage: async () => undefined,
+    };
+  }
+}

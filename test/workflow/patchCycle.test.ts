@@ -1,0 +1,193 @@
+/**
+ * The patch workflow's orchestration on a real Temporal dev server with a
+ * real worker: batching, deduplication, waiting for a fix, failure and
+ * on-call retry, pause/resume, invalid input, continue-as-new. The stage
+ * activities are in-memory doubles (fakeStages.ts); everything the workflow
+ * decides is the real code. RECORD_HISTORIES=1 saves each scenario's
+ * histories for the replay suite (test/replay).
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import type { ImageRef } from '../../domain/image';
+import type { PatchState } from '../../domain/patch/state';
+import { advisorySignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, stateQuery } from '../../workflows/messages';
+import { startTemporal, type TestTemporal } from '../support/temporal';
+import { recordHistories, startTestWorker, type TestWorker } from '../support/testWorker';
+import { waitForState } from '../support/wait';
+import { FakeUpstream } from './fakeStages';
+
+jest.setTimeout(180_000);
+
+let temporal: TestTemporal;
+let upstream: FakeUpstream;
+let tw: TestWorker;
+let client: Client;
+
+beforeAll(async () => {
+  temporal = await startTemporal();
+  upstream = new FakeUpstream();
+  tw = await startTestWorker(temporal, upstream.activities());
+  client = tw.client;
+});
+afterAll(async () => {
+  await tw?.stop();
+  await temporal?.stop();
+});
+
+const image = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
+const idOf = (name: string) => `image:${name}:runtime`;
+const advisory = (id: string, source: string, fixedVersion: string | null) => ({ id, source, ...(fixedVersion ? { fixedVersion } : {}), severity: 'high' });
+const state = (name: string): Promise<PatchState> => client.workflow.getHandle(idOf(name)).query(stateQuery);
+const settle = (ms = 3000) => new Promise((r) => setTimeout(r, ms));
+
+/** The reason a validator gave for refusing an update (the error's message is generic). */
+async function refusal(update: Promise<unknown>): Promise<string> {
+  try {
+    await update;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    return (err as WorkflowUpdateFailedError).cause?.message ?? '';
+  }
+  throw new Error('the update was accepted');
+}
+
+async function published(name: string, debounceSeconds = 2): Promise<PatchState> {
+  await ensureImageWorkflow(client, tw.config, image(name), { debounceSeconds });
+  return waitForState(client, idOf(name), (s) => !!s.published && s.phase === 'idle', 60_000);
+}
+
+test('a new image builds and publishes once, then idles in a fresh run', async () => {
+  const s = await published('initial');
+  expect(s.cycles).toHaveLength(1);
+  expect(s.cycles[0]?.outcome).toBe('published');
+  expect(upstream.count('buildImage', image('initial'))).toBe(1);
+  await recordHistories(client, idOf('initial'), 'initial-publish');
+});
+
+test('ten advisories in the debounce window make one rebuild, and each is marked fixed', async () => {
+  await published('batch', 3);
+  upstream.versions.openssl = '3.0.16-1~deb12u1';
+  const handle = client.workflow.getHandle(idOf('batch'));
+  for (let i = 0; i < 10; i++) await handle.signal(advisorySignal, advisory(`CVE-2026-${1000 + i}`, 'openssl', '3.0.16-1~deb12u1'));
+  const s = await waitForState(client, idOf('batch'), (x) => x.handled.length === 10 && x.phase === 'idle', 60_000);
+  expect(upstream.count('buildImage', image('batch'))).toBe(2);
+  expect(s.handled.every((h) => h.verdict.status === 'fixed')).toBe(true);
+  await recordHistories(client, idOf('batch'), 'batch');
+});
+
+test('100 identical advisories make one rebuild; re-sending after the fix makes none', async () => {
+  await published('storm');
+  upstream.versions.zlib = '1:1.2.13.dfsg-1+deb12u1';
+  const handle = client.workflow.getHandle(idOf('storm'));
+  const same = advisory('CVE-2026-2000', 'zlib', '1:1.2.13.dfsg-1+deb12u1');
+  await Promise.all(Array.from({ length: 100 }, () => handle.signal(advisorySignal, same)));
+  await waitForState(client, idOf('storm'), (x) => x.handled.length === 1 && x.phase === 'idle', 60_000);
+  const before = upstream.count('buildImage', image('storm'));
+  expect(before).toBe(2);
+  await handle.signal(advisorySignal, same);
+  await settle();
+  expect(upstream.count('buildImage', image('storm'))).toBe(before);
+  expect((await state('storm')).pending).toEqual([]);
+});
+
+test('an advisory with no fix waits, visible as waiting-for-fix; the fixed record patches it', async () => {
+  await published('nofix');
+  const handle = client.workflow.getHandle(idOf('nofix'));
+  await handle.signal(advisorySignal, advisory('CVE-2026-3000', 'glibc', null));
+  const waiting = await waitForState(client, idOf('nofix'), (x) => x.phase === 'waiting-for-fix', 60_000);
+  expect(waiting.waiting[0]?.why).toMatch(/no fix yet/);
+  const listed = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${idOf('nofix')}' AND PatchPhase = 'waiting-for-fix' AND ExecutionStatus = 'Running'` })) listed.push(w);
+  expect(listed).toHaveLength(1);
+
+  upstream.versions.glibc = '2.36-9+deb12u10';
+  await handle.signal(advisorySignal, advisory('CVE-2026-3000', 'glibc', '2.36-9+deb12u10'));
+  const fixed = await waitForState(client, idOf('nofix'), (x) => x.phase === 'idle' && x.handled.some((h) => h.advisory.id === 'CVE-2026-3000'), 60_000);
+  expect(fixed.waiting).toEqual([]);
+  expect(fixed.handled.find((h) => h.advisory.id === 'CVE-2026-3000')?.verdict).toMatchObject({ status: 'fixed', version: '2.36-9+deb12u10' });
+  await recordHistories(client, idOf('nofix'), 'waiting-for-fix');
+});
+
+test('a failing image test keeps the last good digest and waits for retry; retry publishes', async () => {
+  const good = await published('failing');
+  upstream.failTests = true;
+  upstream.versions.openssl = '3.0.17-1~deb12u1';
+  const handle = client.workflow.getHandle(idOf('failing'));
+  await handle.signal(advisorySignal, advisory('CVE-2026-4000', 'openssl', '3.0.17-1~deb12u1'));
+  const failed = await waitForState(client, idOf('failing'), (x) => x.phase === 'failed', 60_000);
+  expect(failed.failure).toMatchObject({ stage: 'testing', activity: 'testImage', type: 'ImageTestFailed' });
+  expect(failed.published?.digest).toBe(good.published?.digest);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+
+  expect(await refusal(handle.executeUpdate(rebuildUpdate, { args: [{ by: 'test' }] }))).toMatch(/has a failed cycle; use retry/);
+  upstream.failTests = false;
+  const answer = await handle.executeUpdate(retryUpdate, { args: [{ by: 'on-call' }] });
+  expect(answer).toEqual({ cycle: failed.current!.number, failedStage: 'testing' });
+  const after = await waitForState(client, idOf('failing'), (x) => x.phase === 'idle', 60_000);
+  expect(after.published?.digest).not.toBe(good.published?.digest);
+  expect(after.cycles.at(-1)?.reasons).toContainEqual({ kind: 'retry', of: failed.current!.number });
+  await recordHistories(client, idOf('failing'), 'failure-and-retry');
+});
+
+test('pause refuses a second pause with the reason, holds advisories, and resume releases them', async () => {
+  await published('paused');
+  const handle = client.workflow.getHandle(idOf('paused'));
+  await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'registry migration' }] });
+  expect(await refusal(handle.executeUpdate(pauseUpdate, { args: [{ by: 'bob', reason: 'again' }] }))).toMatch(/already paused since .* by alice: registry migration/);
+  await expect(handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] })).resolves.toMatchObject({ queued: 0 });
+  expect(await refusal(handle.executeUpdate(resumeUpdate, { args: [{ by: 'bob' }] }))).toMatch(/is not paused/);
+
+  await handle.executeUpdate(pauseUpdate, { args: [{ by: 'alice', reason: 'hold' }] });
+  upstream.versions.openssl = '3.0.18-1~deb12u1';
+  await handle.signal(advisorySignal, advisory('CVE-2026-5000', 'openssl', '3.0.18-1~deb12u1'));
+  await settle();
+  const held = await state('paused');
+  expect(held.phase).toBe('paused');
+  expect(held.pending).toHaveLength(1);
+  await handle.executeUpdate(resumeUpdate, { args: [{ by: 'alice' }] });
+  await waitForState(client, idOf('paused'), (x) => x.handled.some((h) => h.advisory.id === 'CVE-2026-5000') && x.phase === 'idle', 60_000);
+  await recordHistories(client, idOf('paused'), 'pause-resume');
+});
+
+test('invalid advisory signals are recorded as rejected and disturb nothing', async () => {
+  await published('invalid');
+  const handle = client.workflow.getHandle(idOf('invalid'));
+  const builds = upstream.count('buildImage', image('invalid'));
+  await handle.signal(advisorySignal, { id: 'CVE-2026-6000' });
+  await handle.signal(advisorySignal, { id: 'not-an-id', source: 'openssl', fixedVersion: '1.0' });
+  await handle.signal(advisorySignal, 'nonsense');
+  const s = await waitForState(client, idOf('invalid'), (x) => x.rejected.length === 3, 30_000);
+  expect(s.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/source/), expect.stringMatching(/id/), expect.any(String)]);
+  await settle(2000);
+  expect(upstream.count('buildImage', image('invalid'))).toBe(builds);
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  await recordHistories(client, idOf('invalid'), 'invalid-input');
+});
+
+test('a transient publish failure is retried by Temporal and the cycle completes', async () => {
+  await published('flaky');
+  upstream.publishFailures = 2;
+  upstream.versions.openssl = '3.0.19-1~deb12u1';
+  await client.workflow.getHandle(idOf('flaky')).signal(advisorySignal, advisory('CVE-2026-7000', 'openssl', '3.0.19-1~deb12u1'));
+  const s = await waitForState(client, idOf('flaky'), (x) => x.handled.some((h) => h.advisory.id === 'CVE-2026-7000') && x.phase === 'idle', 60_000);
+  expect(s.failure).toBeUndefined();
+  expect(upstream.count('publishImage', image('flaky'))).toBe(1 + 3);
+});
+
+test('every cycle continues as new: each run holds at most one cycle and stays short', async () => {
+  await published('runs');
+  const handle = client.workflow.getHandle(idOf('runs'));
+  for (let i = 0; i < 3; i++) {
+    upstream.versions.zlib = `1:1.2.13.dfsg-${i + 2}`;
+    await handle.executeUpdate(rebuildUpdate, { args: [{ by: 'test', note: `round ${i}` }] });
+    await waitForState(client, idOf('runs'), (x) => x.cycles.length === i + 2 && x.phase === 'idle', 60_000);
+  }
+  const lengths: number[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${idOf('runs')}'` })) {
+    lengths.push((await client.workflow.getHandle(idOf('runs'), info.runId).fetchHistory()).events?.length ?? 0);
+  }
+  expect(lengths.length).toBeGreaterThanOrEqual(5);
+  expect(Math.max(...lengths)).toBeLessThanOrEqual(60);
+  await recordHistories(client, idOf('runs'), 'continue-as-new');
+});
