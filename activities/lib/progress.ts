@@ -14,7 +14,7 @@ export type Progress = (step: string) => void;
 /** Runs `body` with a progress reporter that heartbeats; outside an activity it only logs nothing. */
 export async function withProgress<T>(body: (progress: Progress) => Promise<T>): Promise<T> {
   const ctx = currentContext();
-  let last = 'starting';
+  let last: string | undefined;
   const beat = () => ctx?.heartbeat(last);
   const timer = ctx ? setInterval(beat, BEAT_MS) : undefined;
   const progress: Progress = (step) => {

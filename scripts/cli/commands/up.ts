@@ -13,7 +13,7 @@ import { allImageStatuses, type ImageStatus } from '../../../client/status';
 import { loadCatalog } from '../../../domain/catalog/load';
 import type { Config } from '../../../domain/config';
 import { loadCustomizations } from '../../../domain/customization/load';
-import { displayName, type ImageRef, VARIANTS } from '../../../domain/image';
+import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../../domain/image';
 import { CliError, endProgress, printJson, progressLine } from '../output';
 import { withClient } from '../runtime';
 import { printStatusTable, statusRows } from './status';
@@ -24,16 +24,18 @@ export function catalogImages(config: Config): ImageRef[] {
   return images;
 }
 
-async function waitForPublished(client: Client, expected: number, timeoutMs: number): Promise<ImageStatus[]> {
+async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
+  const expected = new Set(images.map(workflowIdFor));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const statuses = await allImageStatuses(client, true);
-    const published = statuses.filter((s) => s.state?.published).length;
-    const failed = statuses.filter((s) => s.state?.phase === 'failed');
-    const busy = statuses.filter((s) => s.state && !s.state.published && s.state.phase !== 'failed');
+    const mine = statuses.filter((s) => expected.has(s.workflowId));
+    const published = mine.filter((s) => s.state?.published).length;
+    const failed = mine.filter((s) => s.state?.phase === 'failed');
+    const busy = mine.filter((s) => s.state && !s.state.published && s.state.phase !== 'failed');
     const doing = busy.slice(0, 3).map((s) => `${displayName(s.state!.image)} ${s.state!.phase}${s.activity?.step ? ` (${s.activity.step})` : ''}`);
-    progressLine(`published ${published}/${expected}${failed.length ? `, failed ${failed.length}` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
-    if (published + failed.length >= expected || Date.now() > deadline) {
+    progressLine(`published ${published}/${expected.size}${failed.length ? `, failed ${failed.length}` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
+    if (published + failed.length >= expected.size || Date.now() > deadline) {
       endProgress();
       return statuses;
     }
@@ -56,7 +58,7 @@ export function registerUp(program: Command): void {
         }
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
-        const statuses = opts.wait ? await waitForPublished(client, images.length, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
+        const statuses = opts.wait ? await waitForPublished(client, images, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
         if (opts.json) printJson({ ui: 'http://127.0.0.1:8233', images: statusRows(statuses) });
         else {
           console.log(`Temporal Web UI: http://127.0.0.1:8233/namespaces/${config.temporal.namespace}/workflows`);
