@@ -6,15 +6,16 @@
 import { buildActivity } from './build';
 import type { ActivityContext } from './context';
 import { dependentsActivities } from './dependents';
+import { monitorActivities } from './monitor';
 import { publishActivity } from './publish';
 import { resolveActivity } from './resolve';
 import { scanActivity } from './scan';
 import { signActivity } from './sign';
 import { testActivity } from './test';
-import type { Activities } from './types';
+import type { Activities, MonitorActivities } from './types';
 import { verifyBaseActivity } from './verifyBase';
 
-export function createActivities(ctx: ActivityContext): Activities {
+export function createActivities(ctx: ActivityContext): Activities & MonitorActivities {
   return {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
@@ -24,5 +25,6 @@ export function createActivities(ctx: ActivityContext): Activities {
     publishImage: publishActivity(ctx),
     verifyBase: verifyBaseActivity(ctx),
     ...dependentsActivities(ctx),
+    ...monitorActivities(ctx),
   };
 }

@@ -32,8 +32,9 @@ import { type FeedLoader, feedLocationSchema, loadFeeds, type MonitorProblem } f
 import { type SurveyedImage, surveyImages } from './monitor/images';
 import { exclusive, forgetStale, memoryFile, readMemory, writeMemory } from './monitor/memory';
 import { fixOffered, newerPackages } from './monitor/offers';
-import { countByReason, type ImagePlan, planImage } from './monitor/plan';
+import { type ImagePlan, planImage } from './monitor/plan';
 import { type Pulse, startPulse } from './monitor/pulse';
+import { buildPollReport, problemLine } from './monitor/report';
 import { type Deliverer, temporalDeliverer } from './monitor/signals';
 import type { MonitorActivities, PollReport, PollUpstreamInput } from './types';
 
@@ -45,9 +46,6 @@ export interface MonitorDependencies {
   feeds?: FeedLoader;
   now?: () => Date;
 }
-
-const MAX_SIGNALLED_IN_REPORT = 50;
-const PROBLEM_SAMPLES = 5;
 
 const pollInputSchema = z.strictObject({ feeds: z.array(feedLocationSchema).max(100, 'at most 100 feeds') });
 
@@ -69,7 +67,7 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
     const problems: MonitorProblem[] = [];
 
     pulse.step('loading the verified archive');
-    const offered = await archive().catch((error: unknown) => {
+    const upstream = await archive().catch((error: unknown) => {
       throw archiveFailure(error);
     });
     pulse.checkCancelled();
@@ -85,13 +83,12 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
 
     const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.ownPackages }));
     const impacts = assessImpactOnImages(feed.records, subjects);
-    const newer = newerPackages(subjects, offered.index);
+    const newer = newerPackages(subjects, upstream.index);
 
     const { memory, discarded } = readMemory(file, now);
     if (discarded) pulse.log('warn', 'monitor memory was unreadable and was set aside; earlier deliveries may be repeated', discarded);
     const deliver = temporalDeliverer(temporal, ctx.config);
     const plans: ImagePlan[] = [];
-    const signalled: string[] = [];
     for (const [i, image] of survey.images.entries()) {
       pulse.checkCancelled();
       pulse.step(`signalling ${image.workflowId} (${i + 1}/${survey.images.length})`);
@@ -99,8 +96,9 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
         memory.images[image.workflowId],
         {
           impacts: impacts[i]?.impacts ?? [],
-          fixOffered: ({ advisory, impact }) => fixOffered(impact, advisory.fixedVersion, offered.index),
+          fixOffered: ({ advisory, impact }) => fixOffered(impact, advisory.fixedVersion, upstream.index),
           newerPackages: newer.get(image.workflowId) ?? [],
+          workflow: { waiting: new Set(image.waiting), ...(image.lastCycleFinishedAt ? { lastCycleFinishedAt: image.lastCycleFinishedAt } : {}) },
         },
         now,
       );
@@ -109,36 +107,12 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
       memory.images[image.workflowId] = plan.memory;
       writeMemory(file, memory);
       plans.push(plan);
-      if (plan.advisories.length > 0 || plan.upstream.length > 0) signalled.push(image.workflowId);
     }
     writeMemory(file, forgetStale(memory, now));
 
-    for (const problem of problems) pulse.log('warn', `upstream problem: ${problem.where}: ${problem.problem}`, { retryable: problem.retryable });
-    const byReason = countByReason(plans);
-    const report: PollReport = {
-      archive: {
-        suites: [...new Set(offered.releases.map((release) => release.suite))],
-        packages: offered.releases.reduce((sum, release) => sum + release.indexes.reduce((n, index) => n + index.packages, 0), 0),
-      },
-      feeds: { configured: feeds.length, loaded: feed.loaded, advisories: feed.records.length, skipped: feed.skipped },
-      images: { running: survey.running, checked: survey.images.length, unpublished: survey.unpublished.length },
-      advisories: {
-        affecting: plans.reduce((n, plan) => n + plan.remembered.advisories, 0) + byReason.new + byReason['fix-arrived'],
-        sent: byReason.new,
-        nudged: byReason['fix-arrived'],
-        retracted: byReason.retraction,
-        remembered: plans.reduce((n, plan) => n + plan.remembered.advisories, 0),
-      },
-      upstream: {
-        sent: plans.reduce((n, plan) => n + plan.upstream.length, 0),
-        remembered: plans.reduce((n, plan) => n + plan.remembered.packages, 0),
-      },
-      signalled: signalled.slice(0, MAX_SIGNALLED_IN_REPORT),
-      problems: problems.length,
-      problemSamples: problems.slice(0, PROBLEM_SAMPLES).map((p) => `${p.where}: ${p.problem}`.slice(0, 300)),
-      incomplete: problems.some((p) => p.retryable),
-    };
-    const retryable = problems.filter((p) => p.retryable).map((p) => `${p.where}: ${p.problem}`);
+    for (const problem of problems) pulse.log('warn', `upstream problem: ${problemLine(problem)}`, { retryable: problem.retryable });
+    const report = buildPollReport({ archive: upstream, feedsConfigured: feeds.length, feeds: feed, survey, plans, problems });
+    const retryable = problems.filter((problem) => problem.retryable).map(problemLine);
     if (retryable.length > 0) throw incomplete(report, retryable);
     return report;
   }

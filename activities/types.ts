@@ -15,6 +15,8 @@ export interface ResolveInput {
   previousLockDigest?: string;
   /** Source packages whose locked version the caller wants back (the advisories' sources). */
   sources: string[];
+  /** Customizations: the base image digest to resolve on; the base's published tag when absent. */
+  baseDigest?: string;
 }
 
 export interface ResolveResult {
@@ -26,6 +28,8 @@ export interface ResolveResult {
   /** Source name -> source version in this variant, for the requested sources only. */
   sourceVersions: Record<string, string>;
   packageCount: number;
+  /** Customizations: the base image digest the lock was resolved on (the one given, or the tag's). */
+  baseDigest?: string;
 }
 
 export interface BuildInput {
@@ -42,6 +46,8 @@ export interface BuildResult {
   size: number;
   compressedSize: number;
   packageCount: number;
+  /** Customizations: the verified base image digest the image was built on (the one given, or the tag's). */
+  baseDigest?: string;
 }
 
 export interface TestInput {
@@ -151,7 +157,10 @@ export interface PollReport {
     affecting: number;
     /** Delivered for the first time. */
     sent: number;
-    /** Delivered again, once, because the fix reached the archive after the first delivery. */
+    /**
+     * Delivered again because the archive now offers the fix: once when it arrives after the first
+     * delivery, and once more per cycle that still leaves the image waiting for it (monitor/plan.ts).
+     */
     nudged: number;
     /** Delivered earlier and now marked not affected by Debian: sent so the image stops waiting for it. */
     retracted: number;

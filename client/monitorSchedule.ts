@@ -196,6 +196,8 @@ export function scheduleMatches(current: ScheduleDescription, desired: MonitorSc
     a.workflowType === desired.action.workflowType &&
     a.workflowId === desired.action.workflowId &&
     a.taskQueue === desired.action.taskQueue &&
+    a.staticSummary === desired.action.staticSummary &&
+    a.staticDetails === desired.action.staticDetails &&
     JSON.stringify(a.args) === JSON.stringify(desired.action.args);
   const samePolicies =
     current.policies.overlap === desired.policies?.overlap &&
@@ -209,27 +211,34 @@ export function scheduleMatches(current: ScheduleDescription, desired: MonitorSc
 export interface MonitorRun {
   workflowId: string;
   runId: string;
-  /** True when a poll was already running: the trigger would have been skipped, so this is that poll. */
-  alreadyRunning: boolean;
+  /** The poll that was running when this one was asked for: this one started after it finished. */
+  queuedBehind?: string;
 }
 
-/** Starts a poll now and returns its run, or the poll that is running already (overlap SKIP). */
-export async function triggerMonitor(client: Client, timeoutMs = 30_000): Promise<MonitorRun> {
+/**
+ * Starts a fresh poll now, or right after the one running (overlap BUFFER_ONE
+ * for this trigger only: a poll that started before a fix was published may
+ * have missed it, so "run now" must not be satisfied by it).
+ *
+ * The new run is found by run id, not workflow id: the Schedule names runs
+ * by the second they were taken, and two polls in one second share the name.
+ */
+export async function triggerMonitor(client: Client, options: { timeoutMs?: number; onQueued?: (behind: string) => void } = {}): Promise<MonitorRun> {
   const handle = client.schedule.getHandle(MONITOR_SCHEDULE_ID);
   const before = await describeSchedule(handle);
-  const running = before.info.runningActions[0];
-  if (running) return { workflowId: running.workflow.workflowId, runId: running.workflow.firstExecutionRunId, alreadyRunning: true };
-  const known = new Set(before.info.recentActions.map((action) => action.action.workflow.workflowId));
-  await handle.trigger(ScheduleOverlapPolicy.SKIP);
-  // The Schedule starts the run asynchronously: wait until a run we have not seen shows up.
+  const known = new Set([...before.info.recentActions.map((r) => r.action), ...before.info.runningActions].map((a) => a.workflow.firstExecutionRunId));
+  const queuedBehind = before.info.runningActions[0]?.workflow.workflowId;
+  if (queuedBehind) options.onQueued?.(queuedBehind);
+  await handle.trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const now = await handle.describe();
-    const started = [...now.info.runningActions, ...now.info.recentActions.map((r) => r.action)].find((a) => !known.has(a.workflow.workflowId));
-    if (started) return { workflowId: started.workflow.workflowId, runId: started.workflow.firstExecutionRunId, alreadyRunning: false };
+    const started = [...now.info.runningActions, ...now.info.recentActions.map((r) => r.action)].find((a) => !known.has(a.workflow.firstExecutionRunId));
+    if (started) return { workflowId: started.workflow.workflowId, runId: started.workflow.firstExecutionRunId, ...(queuedBehind ? { queuedBehind } : {}) };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`the Schedule ${MONITOR_SCHEDULE_ID} did not start a run within ${timeoutMs / 1000}s of the trigger`);
+  throw new Error(`the Schedule ${MONITOR_SCHEDULE_ID} did not start the triggered poll within ${Math.round(timeoutMs / 1000)}s${queuedBehind ? ` (queued behind ${queuedBehind})` : ''}`);
 }
 
 /** Waits for a monitor run and returns its report; a failed run becomes MonitorRunFailedError with the root cause. */
@@ -268,13 +277,13 @@ export interface MonitorStatus {
 export async function describeMonitor(client: Client, recent = 5): Promise<MonitorStatus> {
   const description = await describeSchedule(client.schedule.getHandle(MONITOR_SCHEDULE_ID));
   const input = description.action.args?.[0] as Partial<MonitorInput> | undefined;
-  const running = new Set(description.info.runningActions.map((a) => a.workflow.workflowId));
+  const running = new Set(description.info.runningActions.map((a) => a.workflow.firstExecutionRunId));
   const taken = [...description.info.recentActions].reverse().slice(0, recent);
   const runs = await Promise.all(
     taken.map(async ({ action, scheduledAt }): Promise<MonitorRunStatus> => {
       const { workflowId, firstExecutionRunId: runId } = action.workflow;
       const base = { workflowId, runId, scheduledAt: scheduledAt.toISOString() };
-      if (running.has(workflowId)) return { ...base, status: 'RUNNING' };
+      if (running.has(runId)) return { ...base, status: 'RUNNING' };
       const status = (await client.workflow.getHandle(workflowId, runId).describe().catch(() => undefined))?.status.name ?? 'UNKNOWN';
       if (status === 'COMPLETED') return { ...base, status, report: await monitorRunReport(client, { workflowId, runId }) };
       if (status === 'FAILED') {

@@ -26,11 +26,12 @@ const MISCONFIGURED: MonitorErrorName = 'MonitorMisconfigured';
 const INCOMPLETE: MonitorErrorName = 'UpstreamIncomplete';
 
 /**
- * Archive, feeds and registry hiccups retry with backoff (2.5 minutes of
- * waiting over 5 attempts, well inside the hourly interval); an untrusted archive or bad
- * configuration fails at once. The heartbeat timeout catches a dead worker
- * long before startToClose: the activity heartbeats every 10 s while it
- * loads indexes and feeds.
+ * Archive, feed and registry hiccups retry with backoff (2.5 minutes of
+ * waiting over 5 attempts, well inside the hourly interval); an untrusted
+ * archive or bad configuration fails at once. The heartbeat timeout catches a
+ * dead worker long before startToClose: the activity heartbeats every 10 s
+ * while it loads indexes and feeds. No task queue: the poll runs on the
+ * workflow's own (orchestration) queue, it waits on I/O and builds nothing.
  */
 const { pollUpstream } = wf.proxyActivities<MonitorActivities>({
   startToCloseTimeout: '30 minutes',
@@ -48,7 +49,7 @@ export async function monitorWorkflow(input: MonitorInput): Promise<PollReport> 
   wf.setCurrentDetails(`polling the archive and ${input.feeds.length} advisory feed(s)`);
   let report: PollReport;
   try {
-    report = await pollUpstream({ feeds: input.feeds });
+    report = await pollUpstream.executeWithOptions({ summary: `poll the archive and ${input.feeds.length} feed(s)` }, [{ feeds: input.feeds }]);
   } catch (error) {
     const partial = incompleteReport(error);
     if (!partial) throw error;

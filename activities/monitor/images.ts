@@ -14,6 +14,7 @@ import type { Client } from '@temporalio/client';
 import { packagesOfImage, repositoryOfReference } from '../../client/imageContents';
 import { allImageStatuses } from '../../client/status';
 import type { InstalledPackage } from '../../domain/debian/status';
+import { advisoryKey } from '../../domain/advisory/record';
 import type { ImageRef } from '../../domain/image';
 import type { ActivityContext } from '../context';
 import type { MonitorProblem } from './feeds';
@@ -27,6 +28,9 @@ export interface SurveyedImage {
   packages: InstalledPackage[];
   /** What the monitor matches: all packages for a catalog image; for a customization, those its base does not have. */
   ownPackages: InstalledPackage[];
+  /** advisoryKeys the workflow holds in `waiting`, and when its last cycle finished: whether a nudge was acted on. */
+  waiting: string[];
+  lastCycleFinishedAt?: string;
 }
 
 export interface ImageSurvey {
@@ -58,6 +62,8 @@ export async function surveyImages(client: Client, ctx: ActivityContext, onImage
         reference: published.reference,
         packages,
         ownPackages: base ? packagesNotIn(packages, base) : packages,
+        waiting: status.state.waiting.map((w) => advisoryKey(w.advisory)),
+        ...lastFinished(status.state.cycles),
       });
     } catch (error) {
       // The registry may be down or the digest gone: this image waits for the next attempt, the others go on.
@@ -65,6 +71,11 @@ export async function surveyImages(client: Client, ctx: ActivityContext, onImage
     }
   }
   return survey;
+}
+
+function lastFinished(cycles: readonly { finishedAt?: string }[]): { lastCycleFinishedAt?: string } {
+  const finishedAt = cycles.at(-1)?.finishedAt;
+  return finishedAt ? { lastCycleFinishedAt: finishedAt } : {};
 }
 
 /** Packages of `image` that `base` does not have at the same version and architecture. */

@@ -34,12 +34,17 @@ const notAffected = (overrides: Partial<Advisory> = {}) => advisory({ status: 'n
 function poll(
   memory: ImageMemory | undefined,
   advisories: Advisory[],
-  options: { now?: Date; offered?: (a: Advisory) => boolean; newer?: string[] } = {},
+  options: { now?: Date; offered?: (a: Advisory) => boolean; newer?: string[]; workflow?: { waiting: ReadonlySet<string>; lastCycleFinishedAt?: string } } = {},
 ): ImagePlan {
   const [impacts] = assessImpactOnImages(advisories, [{ id: 'image:base:runtime', packages: image }]);
   return planImage(
     memory,
-    { impacts: impacts?.impacts ?? [], fixOffered: ({ advisory: a }) => options.offered?.(a) ?? false, newerPackages: options.newer ?? [] },
+    {
+      impacts: impacts?.impacts ?? [],
+      fixOffered: ({ advisory: a }) => options.offered?.(a) ?? false,
+      newerPackages: options.newer ?? [],
+      ...(options.workflow ? { workflow: options.workflow } : {}),
+    },
     options.now ?? T0,
   );
 }
@@ -56,6 +61,7 @@ describe('planImage: dedupe by advisory key', () => {
 
     const second = poll(first.memory, [advisory()], { now: T1, offered: () => true });
     expect(second.advisories).toEqual([]);
+    expect(second.affecting).toBe(1);
     expect(second.remembered).toEqual({ advisories: 1, packages: 0 });
     expect(second.memory.advisories['CVE-2024-5535/openssl@3.0.16-1~deb12u1']).toMatchObject({ sentAt: T0.toISOString(), seenAt: T1.toISOString() });
   });
@@ -89,6 +95,7 @@ describe('planImage: dedupe by advisory key', () => {
     ]);
     expect(plan.advisories).toEqual([]);
     expect(plan.memory.advisories).toEqual({});
+    expect(plan.affecting).toBe(0);
     expect(plan.remembered.advisories).toBe(0);
   });
 
@@ -122,7 +129,7 @@ describe('planImage: the fix arrives in the archive', () => {
   it('never nudges an advisory whose fix was offered when it was first sent', () => {
     const first = poll(undefined, [advisory()], { offered: () => true });
     const later = poll(first.memory, [advisory()], { now: T1, offered: () => true });
-    expect(countByReason([first, later])).toEqual({ new: 1, 'fix-arrived': 0, retraction: 0 });
+    expect(countByReason([first, later])).toEqual({ new: 1, 'fix-arrived': 0, 'still-waiting': 0, retraction: 0 });
   });
 
   it('does not ask the archive about advisories without a fixed version', () => {
@@ -138,6 +145,35 @@ describe('planImage: the fix arrives in the archive', () => {
     expect(sent(fixed)).toEqual(['CVE-2024-5535 new']);
     const arrived = poll(fixed.memory, [advisory()], { now: T2, offered: () => true });
     expect(sent(arrived)).toEqual(['CVE-2024-5535 fix-arrived']);
+  });
+});
+
+describe('planImage: the image still waits for an offered fix', () => {
+  const key = 'CVE-2024-5535/openssl@3.0.16-1~deb12u1';
+  const waiting = new Set([key]);
+
+  it('sends again when a cycle finished after the delivery and left it waiting (its resolve saw an older archive)', () => {
+    const nudged = poll(poll(undefined, [advisory()]).memory, [advisory()], { now: T1, offered: () => true });
+    expect(sent(nudged)).toEqual(['CVE-2024-5535 fix-arrived']);
+    const stuck = poll(nudged.memory, [advisory()], { now: T2, offered: () => true, workflow: { waiting, lastCycleFinishedAt: '2025-05-20T11:00:30Z' } });
+    expect(sent(stuck)).toEqual(['CVE-2024-5535 still-waiting']);
+    expect(stuck.memory.advisories[key]?.sentAt).toBe(T2.toISOString());
+  });
+
+  it('waits for a cycle to act on the last delivery before sending again: never a loop', () => {
+    const nudged = poll(poll(undefined, [advisory()]).memory, [advisory()], { now: T1, offered: () => true });
+    // No cycle has finished since the nudge (the workflow is debouncing or building).
+    const busy = poll(nudged.memory, [advisory()], { now: T2, offered: () => true, workflow: { waiting, lastCycleFinishedAt: '2025-05-20T10:30:00Z' } });
+    expect(busy.advisories).toEqual([]);
+    // A cycle finished and handled it: the workflow no longer waits.
+    const handled = poll(nudged.memory, [advisory()], { now: T2, offered: () => true, workflow: { waiting: new Set(), lastCycleFinishedAt: '2025-05-20T11:00:30Z' } });
+    expect(handled.advisories).toEqual([]);
+  });
+
+  it('does not resend while the archive still lacks the fix, however many cycles pass', () => {
+    const first = poll(undefined, [advisory()], { offered: () => false });
+    const later = poll(first.memory, [advisory()], { now: T2, offered: () => false, workflow: { waiting, lastCycleFinishedAt: '2025-05-20T11:00:30Z' } });
+    expect(later.advisories).toEqual([]);
   });
 });
 

@@ -12,6 +12,10 @@
  *   fixed version sits in the workflow's `waiting` list, re-checked only when
  *   a cycle runs. When the archive starts offering the fix, the key is sent
  *   once more; the workflow moves it back to pending and patches.
+ * - Still waiting: the archive offers the fix, the key was sent, a cycle has
+ *   finished since, and the workflow still lists the key as waiting. Its
+ *   resolve saw an older archive than this poll did (another worker's cached
+ *   load), so it is sent again; at most once per cycle, never in a loop.
  * - Retraction: an advisory sent earlier that Debian now marks not affected
  *   is sent once with that status, so the workflow stops waiting for it.
  * - Newer package versions are sent once per `name version`.
@@ -20,7 +24,7 @@ import { type Advisory, advisoryKey } from '../../domain/advisory/record';
 import type { AdvisoryImpact, ImpactVerdict } from '../../domain/impact';
 import { type AdvisoryMemory, emptyImageMemory, type ImageMemory } from './memory';
 
-export type DeliveryReason = 'new' | 'fix-arrived' | 'retraction';
+export type DeliveryReason = 'new' | 'fix-arrived' | 'still-waiting' | 'retraction';
 
 export interface AdvisoryDelivery {
   advisory: Advisory;
@@ -34,12 +38,16 @@ export interface ImageObservation {
   fixOffered: (impact: AdvisoryImpact) => boolean;
   /** Newer versions the archive offers for packages of the image, `name version`. */
   newerPackages: readonly string[];
+  /** What the image's workflow says now: the advisory keys it holds in `waiting`, and when its last cycle finished. */
+  workflow?: { waiting: ReadonlySet<string>; lastCycleFinishedAt?: string };
 }
 
 export interface ImagePlan {
   advisories: AdvisoryDelivery[];
   /** `name version` lines not sent before. */
   upstream: string[];
+  /** Advisories that affect the image now (sent now or earlier). */
+  affecting: number;
   /** How many affecting advisories and newer packages were sent by an earlier poll. */
   remembered: { advisories: number; packages: number };
   /** This image's memory once the deliveries above are made. */
@@ -68,6 +76,7 @@ export function planImage(previous: ImageMemory | undefined, observation: ImageO
   const memory: ImageMemory = structuredClone(previous ?? emptyImageMemory());
   const deliveries: AdvisoryDelivery[] = [];
   const remembered = { advisories: 0, packages: 0 };
+  let affecting = 0;
   const remember = (advisory: Advisory, fixOffered: boolean): AdvisoryMemory =>
     (memory.advisories[advisoryKey(advisory)] = { status: advisory.status, fixOffered, sentAt: at, seenAt: at });
 
@@ -76,13 +85,14 @@ export function planImage(previous: ImageMemory | undefined, observation: ImageO
     const key = advisoryKey(advisory);
     const entry = memory.advisories[key];
     if (isDeliverable(impact.verdict)) {
+      affecting += 1;
       const offered = advisory.fixedVersion !== null && observation.fixOffered(item);
       // A key last sent as "not affected" (the @none key of a no-fix record) that affects again is news.
       if (entry === undefined || entry.status === 'not-affected') {
         deliveries.push({ advisory, reason: 'new' });
         remember(advisory, offered);
-      } else if (!entry.fixOffered && offered) {
-        deliveries.push({ advisory, reason: 'fix-arrived' });
+      } else if (offered && (!entry.fixOffered || waitedThroughACycle(observation, key, entry))) {
+        deliveries.push({ advisory, reason: entry.fixOffered ? 'still-waiting' : 'fix-arrived' });
         remember(advisory, true);
       } else {
         remembered.advisories += 1;
@@ -114,12 +124,18 @@ export function planImage(previous: ImageMemory | undefined, observation: ImageO
       entry.seenAt = at;
     }
   }
-  return { advisories: deliveries, upstream, remembered, memory };
+  return { advisories: deliveries, upstream, affecting, remembered, memory };
+}
+
+/** Sent while its fix was offered, yet a cycle finished since and the workflow still waits for it. */
+function waitedThroughACycle(observation: ImageObservation, key: string, entry: AdvisoryMemory): boolean {
+  const finished = observation.workflow?.lastCycleFinishedAt;
+  return observation.workflow?.waiting.has(key) === true && finished !== undefined && Date.parse(finished) > Date.parse(entry.sentAt);
 }
 
 /** Counts of a plan's deliveries by reason, for the poll report. */
 export function countByReason(plans: readonly Pick<ImagePlan, 'advisories'>[]): Record<DeliveryReason, number> {
-  const counts: Record<DeliveryReason, number> = { new: 0, 'fix-arrived': 0, retraction: 0 };
+  const counts: Record<DeliveryReason, number> = { new: 0, 'fix-arrived': 0, 'still-waiting': 0, retraction: 0 };
   for (const plan of plans) for (const delivery of plan.advisories) counts[delivery.reason] += 1;
   return counts;
 }

@@ -6,7 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdvisory } from './commands/advisory';
 import { registerBuild } from './commands/build';
+import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
+import { registerMonitor } from './commands/monitor';
 import { registerStatus } from './commands/status';
 import { registerUp } from './commands/up';
 import { registerVerify } from './commands/verify';
@@ -23,6 +25,8 @@ export function program(): Command {
   registerBuild(cli);
   registerUp(cli);
   registerKeys(cli);
+  registerImpact(cli);
+  registerMonitor(cli);
   registerVerify(cli);
   return cli;
 }

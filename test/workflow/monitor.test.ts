@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { Command } from 'commander';
 import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { type LoadedArchive, loadArchive } from '../../activities/archive/fetch';
@@ -35,9 +36,12 @@ import { type Config, findRepoRoot, parseConfig } from '../../domain/config';
 import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { stateQuery } from '../../workflows/messages';
+import { type ImpactReport, registerImpact } from '../../scripts/cli/commands/impact';
+import { registerMonitor } from '../../scripts/cli/commands/monitor';
 import { type AptRepo, createAptRepo, type FakePackage } from '../support/aptRepo';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startTemporal, type TestTemporal } from '../support/temporal';
+import { recordHistories } from '../support/testWorker';
 import { buildStageDoubles } from './monitorStages';
 
 jest.setTimeout(240_000);
@@ -66,6 +70,7 @@ let client: Client;
 let connection: NativeConnection;
 let monitor: MonitorActivities;
 let workers: Worker[] = [];
+let workflowBundle: WorkflowBundleWithSourceMap;
 let running: Promise<unknown>;
 let cleanupStages: () => void = () => undefined;
 
@@ -95,8 +100,8 @@ async function waitForState(workflowId: string, what: string, done: (state: Patc
 const settled = (s: PatchState) => !s.current && s.pending.length === 0 && s.requests.length === 0 && (s.phase === 'idle' || s.phase === 'waiting-for-fix');
 
 async function pollNow(): Promise<PollReport> {
-  const run = await triggerMonitor(client);
-  expect(run.alreadyRunning).toBe(false);
+  const run = await triggerMonitor(client, { timeoutMs: 60_000 });
+  expect(run.queuedBehind).toBeUndefined();
   return monitorRunReport(client, run);
 }
 
@@ -111,13 +116,16 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-monitor-test-'));
   [temporal, registry, repo] = await Promise.all([startTemporal(), startRegistry(), createAptRepo({ dir: path.join(dir, 'repo') })]);
   await repo.publish(upstream);
-  config = parseConfig({
+  const env = {
     TEMPERED_STATE_DIR: path.join(dir, 'state'),
     TEMPORAL_ADDRESS: temporal.address,
     TEMPERED_REGISTRY: registry.host,
     TEMPERED_TASK_QUEUE_PREFIX: 'monitor-test-',
     TEMPERED_ARCHIVE: JSON.stringify([{ uri: repo.url, suites: [repo.suite], components: ['main'], architectures: ['amd64'], keyring: repo.keyringPath }]),
-  });
+  };
+  // The CLI commands read their configuration from the environment, as `tempered` does.
+  Object.assign(process.env, env);
+  config = parseConfig(env);
   ctx = createContext(config);
   client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
   monitor = monitorActivities(ctx, { client: async () => client, archive: freshArchive });
@@ -130,20 +138,16 @@ beforeAll(async () => {
     repositoryPrefix: config.registry.repositoryPrefix,
   });
   cleanupStages = stages.cleanup;
-  const workflowBundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({
+  workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
     logger: new DefaultLogger('WARN'),
   });
   connection = await NativeConnection.connect({ address: temporal.address });
+  // Both workers register every activity, as workers/run.ts does: which queue runs which stage is the workflow's choice.
+  const activities = { ...stages, ...monitor, listDependents: async () => [], notifyImage: async () => undefined };
   workers = [
-    await Worker.create({
-      connection,
-      taskQueue: config.temporal.orchestrationQueue,
-      workflowBundle,
-      activities: { ...monitor, listDependents: async () => [], notifyImage: async () => undefined },
-      shutdownGraceTime: '2 seconds',
-    }),
-    await Worker.create({ connection, taskQueue: config.temporal.buildQueue, activities: stages, shutdownGraceTime: '2 seconds' }),
+    await Worker.create({ connection, taskQueue: config.temporal.orchestrationQueue, workflowBundle, activities, shutdownGraceTime: '2 seconds' }),
+    await Worker.create({ connection, taskQueue: config.temporal.buildQueue, activities, shutdownGraceTime: '2 seconds' }),
   ];
   running = Promise.all(workers.map((worker) => worker.run()));
 
@@ -172,6 +176,20 @@ describe('the tempered-monitor Schedule', () => {
     expect(await ensureMonitorSchedule(client, config, settings)).toBe('updated');
     const status = await describeMonitor(client);
     expect(status).toMatchObject({ scheduleId: MONITOR_SCHEDULE_ID, paused: false, intervalMs: 3_600_000, feeds: [FEED], taskQueue: config.temporal.orchestrationQueue, runs: [] });
+  });
+
+  it('reads its settings from the environment, naming the variable and entry at fault', () => {
+    expect(monitorSettingsFromEnv({ TEMPERED_MONITOR_INTERVAL: '15m', TEMPERED_FEEDS: 'feeds/tracker.json' }, '/srv/tempered')).toEqual({
+      intervalMs: 900_000, feeds: ['/srv/tempered/feeds/tracker.json'],
+    });
+    expect(monitorSettingsFromEnv({})).toEqual({ intervalMs: 3_600_000, feeds: [] });
+    expect(() => monitorSettingsFromEnv({ TEMPERED_MONITOR_INTERVAL: '5s' })).toThrow(
+      'environment TEMPERED_MONITOR_INTERVAL: "5s" is not a duration of at least 10s (examples: 15m, 1h, 6h)',
+    );
+    expect(() => monitorSettingsFromEnv({ TEMPERED_FEEDS: JSON.stringify(['/srv/a.json', 'https://u:p@feeds.example/osv.zip']) })).toThrow(
+      'environment TEMPERED_FEEDS[1]: must not contain credentials: feed locations are recorded in workflow history',
+    );
+    expect(() => monitorSettingsFromEnv({ TEMPERED_FEEDS: '["/srv/a.json"' })).toThrow(/^environment TEMPERED_FEEDS: not a JSON array/);
   });
 });
 
@@ -250,6 +268,103 @@ describe('monitoring upstream', () => {
     expect(status.runs.map((r) => r.status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
     expect(status.runs[1]?.report?.advisories.nudged).toBe(1);
   });
+
+  it('replays: the recorded histories of the polls run again deterministically', async () => {
+    const { runs } = await describeMonitor(client);
+    const histories = await Promise.all(runs.map(async (run) => ({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() })));
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'monitor' }, histories)) {
+      expect(result.error).toBeUndefined();
+      replayed += 1;
+    }
+    expect(replayed).toBe(4);
+    // RECORD_HISTORIES=1 keeps them for the replay suite (test/replay/histories/monitor/).
+    for (const run of runs) await recordHistories(client, run.workflowId, 'monitor');
+  });
+});
+
+describe('a source that cannot be read', () => {
+  it('delivers everything else, then fails retryably with the report attached', async () => {
+    const unreachable = 'http://127.0.0.1:9/tracker.json';
+    const failure = await monitor.pollUpstream({ feeds: [unreachable, FEED] }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'UpstreamIncomplete', nonRetryable: false });
+    const [report] = (failure as ApplicationFailure).details as [PollReport];
+    expect(report).toMatchObject({ feeds: { configured: 2, loaded: 1 }, problems: 2, incomplete: true, advisories: { sent: 0, remembered: 1 } });
+    expect(report.problemSamples[0]).toContain(`cannot load advisory feed ${unreachable}`);
+  });
+
+  it('ends the run with that report once the retries are spent', async () => {
+    const partial: PollReport = {
+      archive: { suites: ['bookworm'], packages: 1 }, feeds: { configured: 2, loaded: 1, advisories: 3, skipped: 0 },
+      images: { running: 1, checked: 1, unpublished: 0 }, advisories: { affecting: 1, sent: 1, nudged: 0, retracted: 0, remembered: 0 },
+      upstream: { sent: 0, remembered: 0 }, signalled: [DEMO], problems: 1, problemSamples: ['https://feeds.example/osv.zip: HTTP 503'], incomplete: true,
+    };
+    // Failure injection: the last attempt's failure, without waiting through the real backoff.
+    const injected = { pollUpstream: async () => Promise.reject(ApplicationFailure.create({ message: 'incomplete', type: 'UpstreamIncomplete', nonRetryable: true, details: [partial] })) };
+    const taskQueue = 'monitor-test-injected';
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: injected, shutdownGraceTime: '1 second' });
+    const report = await worker.runUntil(client.workflow.execute('monitorWorkflow', { taskQueue, workflowId: 'monitor-incomplete', args: [{ feeds: [] }] }));
+    expect(report).toEqual(partial);
+  });
+});
+
+describe('the CLI', () => {
+  /** Runs `tempered <args>` in-process with the commands of this issue; returns what it printed. */
+  async function tempered(...args: string[]): Promise<string> {
+    const printed: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line?: unknown) => void printed.push(String(line)));
+    try {
+      const program = new Command('tempered').exitOverride();
+      registerImpact(program);
+      registerMonitor(program);
+      await program.parseAsync(['node', 'tempered', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return printed.join('\n');
+  }
+
+  it('impact --json: which images an advisory affects, and why the others are not', async () => {
+    const report = JSON.parse(await tempered('impact', FEED, '--json')) as ImpactReport;
+    expect(report.feed).toMatchObject({ advisories: 5, problems: [{ where: 'tracker.json#bar/CVE-2099-1006' }] });
+    expect(report.images.map((i) => i.image)).toEqual(['demo:runtime', 'other:runtime']);
+    expect(report.affected).toEqual([
+      expect.objectContaining({ image: 'demo:runtime', advisory: 'CVE-2099-1002', source: 'bar', binaries: ['libbar1'], installed: ['2.0-1'], fixedVersion: null, verdict: 'no-fix-yet' }),
+    ]);
+    const why = Object.fromEntries(report.unaffected.map((r) => [`${r.image} ${r.advisory}`, r.verdict]));
+    expect(why).toEqual({
+      'demo:runtime CVE-2099-1001': 'fixed-in-image',
+      'demo:runtime CVE-2099-1003': 'fixed-in-image',
+      'demo:runtime CVE-2099-1005': 'not-affected',
+    });
+    expect(report.unaffected.find((r) => r.advisory === 'CVE-2099-1003')).toMatchObject({ binaries: ['libbaz1'], installed: ['3.0-1'], fixedVersion: '2.9-1' });
+    expect(report.notInstalled).toEqual([
+      { advisory: 'CVE-2099-1001', source: 'foo', images: ['other:runtime'], everywhere: false },
+      { advisory: 'CVE-2099-1005', source: 'foo', images: ['other:runtime'], everywhere: false },
+      { advisory: 'CVE-2099-1002', source: 'bar', images: ['other:runtime'], everywhere: false },
+      { advisory: 'CVE-2099-1003', source: 'baz', images: ['other:runtime'], everywhere: false },
+      { advisory: 'CVE-2099-1004', source: 'quux', images: ['demo:runtime', 'other:runtime'], everywhere: true },
+    ]);
+  });
+
+  it('impact: a table for people', async () => {
+    const text = await tempered('impact', FEED);
+    expect(text).toContain('Affected (1):');
+    expect(text).toMatch(/demo:runtime\s*│ CVE-2099-1002 │ bar \(libbar1\)\s*│ 2\.0-1\s*│ no fix yet\s*│ affected, no fix yet/);
+    expect(text).toContain('already fixed: installed baz 3.0-1 (libbaz1) already includes the fix baz 2.9-1');
+    expect(text).toContain('not installed: no package built from foo');
+    expect(text).toContain('Not installed in any image (1): CVE-2099-1004 (quux)');
+  });
+
+  it('monitor run --json polls through the Schedule; monitor status shows the runs', async () => {
+    const run = JSON.parse(await tempered('monitor', 'run', '--json')) as { workflowId: string; report: PollReport };
+    expect(run.workflowId).toMatch(/^tempered-monitor-/);
+    expect(run.report.advisories.sent).toBe(0);
+    const status = await tempered('monitor', 'status');
+    expect(status).toContain(`Schedule ${MONITOR_SCHEDULE_ID}: every 1h, overlap SKIP, active`);
+    expect(status).toContain(run.workflowId);
+  });
 });
 
 describe('an archive that cannot be trusted', () => {
@@ -275,7 +390,7 @@ describe('an archive that cannot be trusted', () => {
     expect((failure as Error).message).toContain('ARCHIVE_BAD_SIGNATURE');
 
     // Through the Schedule: one attempt (non-retryable), and the run fails with the reason.
-    const run = await triggerMonitor(client);
+    const run = await triggerMonitor(client, { timeoutMs: 60_000 });
     const result = await monitorRunReport(client, run).catch((error: unknown) => error);
     expect(result).toBeInstanceOf(MonitorRunFailedError);
     expect((result as Error).message).toContain('ARCHIVE_BAD_SIGNATURE');

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { initKeys } from '../../../activities/sign/keys';
 import type { Command } from 'commander';
 import { ensureImageWorkflow } from '../../../client/imageWorkflows';
+import { ensureMonitorSchedule, monitorSettingsFromEnv } from '../../../client/monitorSchedule';
 import { allImageStatuses, type ImageStatus } from '../../../client/status';
 import { loadCatalog } from '../../../domain/catalog/load';
 import type { Config } from '../../../domain/config';
@@ -59,6 +60,8 @@ export function registerUp(program: Command): void {
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
         const statuses = opts.wait ? await waitForPublished(client, images, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
+        // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
+        await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
         if (opts.json) printJson({ ui: 'http://127.0.0.1:8233', images: statusRows(statuses) });
         else {
           console.log(`Temporal Web UI: http://127.0.0.1:8233/namespaces/${config.temporal.namespace}/workflows`);
