@@ -37,3 +37,10 @@ export const rebuildUpdate = defineUpdate<{ cycle: number; queuedBehind?: number
 export const retryUpdate = defineUpdate<{ cycle: number; failedStage: string }, [Requester]>('retry');
 export const pauseUpdate = defineUpdate<{ pausedAt: string; cycleInFlight?: number }, [Requester & { reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<{ resumedAt: string; queued: number }, [Requester]>('resume');
+/**
+ * Re-points the image's tag to an earlier published digest after verifying
+ * its signature and provenance, recording who and why as a cycle of its own.
+ * Refused while a cycle runs, for a digest this image never published, or for
+ * the digest already published.
+ */
+export const rollbackUpdate = defineUpdate<{ cycle: number }, [Requester & { digest: string; reason: string }]>('rollback');
