@@ -9,6 +9,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { createContext } from '../activities/context';
 import { type Config, loadConfig } from '../domain/config';
+import { faultInterceptors } from './faults';
 
 export type WorkerRole = 'orchestration' | 'build';
 
@@ -22,6 +23,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
   const { config, connection } = setup;
   const activities = createActivities(createContext(config));
   const workflowSource = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const interceptors = { activity: faultInterceptors() };
   const workers: Worker[] = [];
   if (roles.includes('orchestration')) {
     workers.push(
@@ -31,6 +33,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         taskQueue: config.temporal.orchestrationQueue,
         ...workflowSource,
         activities,
+        interceptors,
         maxConcurrentActivityTaskExecutions: 20,
         shutdownGraceTime: '30 seconds',
       }),
@@ -43,6 +46,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.buildQueue,
         activities,
+        interceptors,
         maxConcurrentActivityTaskExecutions: config.buildConcurrency,
         // A build can take minutes: let it finish on SIGTERM rather than redo it elsewhere.
         shutdownGraceTime: '5 minutes',
