@@ -8,10 +8,11 @@
  *    falls back to the `.sig`/`.att` tags (forced with --new-bundle-format=false).
  *  - v2.6.5 also auto-detects bundles, but then demands a sigstore trusted
  *    root even to verify with --key (fixed upstream in cosign PR #4613, v3
- *    only). Online it fetches the public-good root by TUF; offline it needs
- *    `--trusted-root FILE`, and a root with no authorities is enough because
- *    the key is the only trust. Without bundles, v2 reads the legacy tags
- *    with exactly `cosign verify --key k.pub --insecure-ignore-tlog=true`.
+ *    only). Online it fetches the public-good root by TUF. Offline, as in an
+ *    air-gapped deployment, `cosign initialize` points it at a private TUF
+ *    mirror (offlineTuf.ts) serving a root with no authorities (the key is
+ *    the only trust); then the exact command users type passes. Without
+ *    bundles, v2 reads the legacy tags with no set-up at all.
  */
 import * as path from 'node:path';
 import { signAndAttach } from '../../activities/sign/attach';
@@ -19,12 +20,14 @@ import { referrersTag } from '../../activities/sign/ociArtifacts';
 import type { RegistryClient } from '../../activities/oci/registry';
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import { startRegistry, type TestRegistry } from '../support/registry';
+import { type OfflineTuf, startOfflineTuf } from './offlineTuf';
 import { buildInputs, cosignBinary, makeKeys, removeKeys, pushTinyImage, registryClient, runCosign, type CosignRun, type TestKeys } from './support';
 
 jest.setTimeout(180_000);
 
 const REPO = 'tempered/cosigntest';
 const OFFLINE_TRUSTED_ROOT = path.join(__dirname, '..', 'fixtures', 'sign', 'trusted-root-offline.json');
+let tuf: OfflineTuf | undefined;
 const ATTESTATION_TYPES: [flag: string, uri: string][] = [
   ['slsaprovenance1', PredicateType.slsaProvenance1],
   ['cyclonedx', PredicateType.cyclonedx],
@@ -54,6 +57,7 @@ beforeAll(async () => {
   expect(await client.resolve(REPO, referrersTag(legacyOnly))).toBeUndefined();
 });
 afterAll(async () => {
+  await tuf?.close();
   await registry?.stop();
   removeKeys();
 });
@@ -125,5 +129,13 @@ for (const [major, bin] of [['v2', v2], ['v3', v3]] as const) {
 });
 
 (v2 ? describe : describe.skip)('cosign v2.6.5', () => {
-  cosignSuite('v2', v2 ?? '', ['--trusted-root', OFFLINE_TRUSTED_ROOT]);
+  beforeAll(async () => {
+    tuf = await startOfflineTuf(OFFLINE_TRUSTED_ROOT);
+    expectOk(await runCosign(v2 ?? '', ['initialize', '--mirror', tuf.url, '--root', tuf.rootJson], keys.dir));
+  });
+  cosignSuite('v2', v2 ?? '', []);
+
+  test('cosign v2 also verifies with an explicit --trusted-root, no TUF set-up', async () => {
+    expectOk(await runCosign(v2 ?? '', ['verify', '--key', keys.publicKeyPath, '--insecure-ignore-tlog=true', '--trusted-root', OFFLINE_TRUSTED_ROOT, ref(both)], keys.dir));
+  });
 });
