@@ -1,0 +1,97 @@
+/**
+ * Images published by the real pipeline (both variants of `static`, through
+ * their patch workflows) verify with stock cosign v2 and v3 and with
+ * `tempered verify`; and no exported workflow history of those cycles holds
+ * any byte of the private signing key.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import type { PatchState } from '../../domain/patch/state';
+import { cliEnv, runCli } from '../support/cli';
+import { startStack, type Stack } from '../support/stack';
+import { waitForState } from '../support/wait';
+import { type OfflineTuf, startOfflineTuf } from './offlineTuf';
+import { cosignBinary, runCosign } from './support';
+
+jest.setTimeout(900_000);
+
+const OFFLINE_TRUSTED_ROOT = path.join(__dirname, '..', 'fixtures', 'sign', 'trusted-root-offline.json');
+let stack: Stack;
+let tuf: OfflineTuf;
+let home: string;
+const published: PatchState[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cosign-home-'));
+  tuf = await startOfflineTuf(OFFLINE_TRUSTED_ROOT);
+  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'static', variant });
+  for (const variant of ['runtime', 'dev']) {
+    const state = await waitForState(stack.client, `image:static:${variant}`, (s) => !!s.published || s.phase === 'failed');
+    if (!state.published) throw new Error(`static:${variant} was not published: ${JSON.stringify(state.failure)}`);
+    published.push(state);
+  }
+  const v2 = cosignBinary('v2');
+  if (v2) {
+    const init = await runCosign(v2, ['initialize', '--mirror', tuf.url, '--root', tuf.rootJson], home);
+    if (init.code !== 0) throw new Error(init.stderr);
+  }
+});
+afterAll(async () => {
+  await tuf?.close();
+  await stack?.stop();
+  if (home) fs.rmSync(home, { recursive: true, force: true });
+});
+
+const refOf = (s: PatchState) => `${stack.registry.host}/tempered/static@${s.published!.digest}`;
+
+describe.each(['v2', 'v3'] as const)('cosign %s', (major) => {
+  const bin = cosignBinary(major);
+  (bin ? test : test.skip).each([['runtime'], ['dev']])(`verifies the signature and the attestations of static:%s`, async (variant) => {
+    const state = published.find((s) => s.image.kind === 'catalog' && s.image.variant === variant) as PatchState;
+    const common = ['--key', stack.config.publicKeyPath, '--insecure-ignore-tlog=true'];
+    const verify = await runCosign(bin as string, ['verify', ...common, refOf(state)], home);
+    expect([verify.code, verify.stderr]).toEqual([0, expect.any(String)]);
+    for (const type of ['slsaprovenance1', 'cyclonedx', 'openvex']) {
+      const run = await runCosign(bin as string, ['verify-attestation', ...common, '--type', type, refOf(state)], home);
+      expect([type, run.code]).toEqual([type, 0]);
+    }
+  });
+});
+
+test('tempered verify reports the provenance, the SBOM and the VEX of each published image', async () => {
+  for (const state of published) {
+    const run = await runCli(['verify', refOf(state), '--json'], cliEnv(stack.config));
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ verified: true, digest: state.published!.digest, provenance: { lockDigest: state.published!.lockDigest } });
+    expect(report.sbom.components).toBeGreaterThanOrEqual(5);
+  }
+});
+
+test('no exported history of these cycles holds any byte of the private key', async () => {
+  const pem = fs.readFileSync(stack.config.signingKeyPath, 'utf8');
+  const key = crypto.createPrivateKey(pem);
+  const der = key.export({ type: 'pkcs8', format: 'der' });
+  const d = Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url');
+  const needles = [
+    pem.replace(/-----[A-Z ]+-----|\s/g, '').slice(0, 64),
+    der.toString('base64').slice(20, 84),
+    d.toString('hex'),
+    d.toString('base64'),
+    d.toString('base64url'),
+  ];
+  let exported = '';
+  for (const state of published) {
+    const workflowId = `image:static:${state.image.kind === 'catalog' ? state.image.variant : ''}`;
+    for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      exported += historyToJSON(await stack.client.workflow.getHandle(workflowId, info.runId).fetchHistory());
+    }
+  }
+  expect(exported).toContain('signImage');
+  for (const needle of needles) expect(exported.includes(needle)).toBe(false);
+});
