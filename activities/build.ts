@@ -8,6 +8,7 @@ import { fetchDeb } from './archive/fetch';
 import { buildImage } from './build/image';
 import { catalogSubject } from './catalog/subjects';
 import type { ActivityContext } from './context';
+import { buildCustomizedImage } from './custom/buildImage';
 import { ImageRecords } from './catalog/imageRecords';
 import { withProgress } from './lib/progress';
 import { classified } from './lib/failures';
@@ -17,6 +18,7 @@ import type { BuildInput, BuildResult } from './types';
 export function buildActivity(ctx: ActivityContext) {
   return async function buildImageActivity(input: BuildInput): Promise<BuildResult> {
     return classified(() => withProgress(async (progress) => {
+      if (input.image.kind === 'custom') return buildCustomizedImage(ctx, input, progress);
       const subject = catalogSubject(ctx.config, input.image);
       const lock = ctx.locks.load(input.lockDigest);
       const built = await buildImage(subject.spec, lock, {

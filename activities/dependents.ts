@@ -3,10 +3,11 @@
  * telling a customization's workflow that its base changed (signalWithStart,
  * so a customization added since `scripts/up` gets its workflow then).
  */
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../client/connect';
 import { startOptions } from '../client/imageWorkflows';
-import { loadCustomizations } from '../domain/customization/load';
+import { customizationBases } from '../domain/customization/load';
 import type { ImageRef } from '../domain/image';
 import type { imagePatchWorkflow } from '../workflows/imagePatch';
 import { baseChangedSignal } from '../workflows/messages';
@@ -17,12 +18,17 @@ export function dependentsActivities(ctx: ActivityContext) {
   const temporal = () => (client ??= connectClient(ctx.config));
 
   return {
+    /**
+     * Every customization naming this image as its base, valid or not: a broken
+     * one still gets its cascade child, so its own workflow records the problem
+     * and waits for a fix, while one bad file cannot stop the others' cascade.
+     */
     async listDependents(input: { image: ImageRef }): Promise<string[]> {
       const { image } = input;
       if (image.kind !== 'catalog') return [];
-      return loadCustomizations(ctx.config.customizationsDir)
-        .filter(({ customization: c }) => c.base.image === image.name && c.base.variant === image.variant)
-        .map(({ customization: c }) => c.name);
+      const { bases, unreadable } = customizationBases(ctx.config.customizationsDir);
+      for (const u of unreadable) Context.current().log.warn('customization skipped by the cascade: its base cannot be read', u);
+      return bases.filter((c) => c.base.image === image.name && c.base.variant === image.variant).map((c) => c.name);
     },
 
     async notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void> {

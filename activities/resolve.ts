@@ -10,13 +10,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lockRequest, lockRequestDigest } from '../domain/catalog/lockRequest';
+import { packageNameProblems, resolveErrorProblems } from '../domain/catalog/packageNames';
+import { ResolveError } from '../domain/debian/resolve';
 import { type Lock, sourceVersions, variantPackages } from '../domain/lock';
 import { essentialNames, lockChanges, resolveNewLock } from '../domain/lockResolution';
+import { InputError } from '../domain/schema/errors';
 import { isArchiveError } from './archive/errors';
 import { fetchDeb } from './archive/fetch';
 import { sharedArchive } from './archive/shared';
 import { catalogSubject } from './catalog/subjects';
 import type { ActivityContext } from './context';
+import { resolveCustomLock } from './custom/resolveLock';
 import { classified } from './lib/failures';
 import { withProgress } from './lib/progress';
 import { readLockFile, writeLockFile } from './locks/lockStore';
@@ -25,6 +29,7 @@ import type { ResolveInput, ResolveResult } from './types';
 export function resolveActivity(ctx: ActivityContext) {
   return async function resolveLockActivity(input: ResolveInput): Promise<ResolveResult> {
     return classified(() => withProgress(async (progress) => {
+      if (input.image.kind === 'custom') return resolveCustomLock(ctx, input, progress);
       const subject = catalogSubject(ctx.config, input.image);
       const variant = subject.image.variant;
       const request = lockRequest(subject.definition);
@@ -42,11 +47,18 @@ export function resolveActivity(ctx: ActivityContext) {
       if (!lock) {
         progress('loading and verifying the archive indexes');
         const { index, archives } = await loadIndex(ctx);
+        // Unknown names and unresolvable sets are the definition's problem: non-retryable InvalidDefinition.
+        const problems = packageNameProblems(subject.definition, index, archives.flatMap((a) => a.suites));
+        if (problems.length > 0) throw new InputError(subject.definitionFile, problems);
         progress('resolving the newest package set');
-        lock = resolveNewLock({
-          image: subject.definition.name, index, request, requestDigest, archives,
-          essential: essentialNames(index, index.names()), previous, now: new Date(),
-        });
+        try {
+          lock = resolveNewLock({
+            image: subject.definition.name, index, request, requestDigest, archives,
+            essential: essentialNames(index, index.names()), previous, now: new Date(),
+          });
+        } catch (err) {
+          throw err instanceof ResolveError ? new InputError(subject.definitionFile, resolveErrorProblems(err)) : err;
+        }
       }
       const lockDigest = ctx.locks.save(lock);
       if (!fs.existsSync(subject.lockFile)) writeLockFile(subject.lockFile, lock);

@@ -8,32 +8,29 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
-import { variantPackages } from '../domain/lock';
 import type { CtrfReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
 import { ImageRecords } from './catalog/imageRecords';
 import type { ActivityContext } from './context';
 import { withProgress } from './lib/progress';
 import { signAndAttach } from './sign/attach';
+import { builtFrom } from './sign/builtFrom';
 import { KeyError } from './sign/errors';
 import { loadSigningKey } from './sign/keys';
-import type { SignInput, SignResult } from './types';
-
-export const SIGNING_KEY_MISSING = 'SigningKeyMissing';
+import { ErrorType, type SignInput, type SignResult } from './types';
 
 export function signActivity(ctx: ActivityContext) {
   return async function signImageActivity(input: SignInput): Promise<SignResult> {
     return withProgress(async (progress) => {
     const record = new ImageRecords(ctx.paths.images).read(input.digest);
-    const lock = ctx.locks.load(record.lockDigest);
-    const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+    const from = builtFrom(ctx, record);
     const sbom = JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown;
     const ctrf = JSON.parse(ctx.blobs.read(input.reportDigest).toString('utf8')) as CtrfReport;
     let key;
     try {
       key = loadSigningKey(ctx.config.signingKeyPath);
     } catch (err) {
-      if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, SIGNING_KEY_MISSING);
+      if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, ErrorType.signingKeyMissing);
       throw err;
     }
     const { invocation } = input;
@@ -45,11 +42,11 @@ export function signActivity(ctx: ActivityContext) {
       sbom,
       ctrf,
       provenance: {
-        definition: JSON.parse(JSON.stringify(record.spec)) as Record<string, unknown>,
+        definition: from.definition,
         lockDigest: record.lockDigest,
-        internal: { image: record.image.name, variant, cycle: invocation.cycle },
-        packages: variantPackages(lock, variant).map((p) => ({ name: p.name, version: p.version, architecture: p.architecture, archive: p.archive, filename: p.filename, sha256: p.sha256 })),
-        ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),
+        internal: { image: record.image.name, variant: from.variant, cycle: invocation.cycle },
+        packages: from.packages,
+        ...(from.baseImage ? { baseImage: from.baseImage } : {}),
         builderId: DEFAULT_BUILDER_ID,
         invocation: { workflowId: invocation.workflowId, runId: invocation.runId },
         startedOn: invocation.startedOn,

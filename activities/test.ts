@@ -5,10 +5,10 @@
  * published); a Docker engine that is away is retried.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { variantPackages } from '../domain/lock';
 import { ImageRecords } from './catalog/imageRecords';
 import type { ActivityContext } from './context';
 import { runImageTests } from './imageTests/run';
+import { testTargetOf } from './imageTests/target';
 import { withProgress } from './lib/progress';
 import { pullByDigest } from './oci/push';
 import { ErrorType, type TestInput, type TestResult } from './types';
@@ -18,9 +18,7 @@ export function testActivity(ctx: ActivityContext) {
     return withProgress(async (progress) => {
     const record = new ImageRecords(ctx.paths.images).read(input.digest);
     await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
-    const lock = ctx.locks.load(record.lockDigest);
-    const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
-    const report = await runImageTests({ spec: record.spec, digest: input.digest, locked: variantPackages(lock, variant) }, ctx.blobs, progress);
+    const report = await runImageTests(await testTargetOf(ctx, record), ctx.blobs, progress);
     const { digest: reportDigest } = ctx.blobs.put(JSON.stringify(report));
     const failed = report.results.tests.filter((t) => t.status === 'failed');
     if (failed.length > 0) {

@@ -127,14 +127,7 @@ export interface Activities {
   notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void>;
 }
 
-/** Error type names activities throw as non-retryable ApplicationFailures; workflows branch on them. */
-export const ErrorType = {
-  invalidDefinition: 'InvalidDefinition',
-  imageTestFailed: 'ImageTestFailed',
-  lockUnavailable: 'LockUnavailable',
-  baseVerificationFailed: 'BaseVerificationFailed',
-  policyViolation: 'PolicyViolation',
-} as const;
+export { ErrorType } from '../domain/patch/errors';
 
 // ---------------------------------------------------------------- upstream monitor (activities/monitor.ts)
 // Run by monitorWorkflow (workflows/monitor.ts) on a Temporal Schedule. The

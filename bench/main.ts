@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { advisoryToPublishBench } from './advisoryToPublish';
+import { cascadeBench } from './cascade';
 import { impactBench } from './impact';
 import { type BenchSection, machineLine, writeSections } from './report';
 
@@ -11,6 +12,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 const BENCHES: Record<string, () => Promise<BenchSection>> = {
   'advisory-to-publish': () => advisoryToPublishBench(ROOT),
+  cascade: () => cascadeBench(ROOT),
   impact: async () => {
     const r = impactBench();
     return {

@@ -17,11 +17,15 @@ export interface WorkerSetup {
   config: Config;
   connection: NativeConnection;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tests only: stage doubles instead of the real activities, to exercise this exact worker setup (signals, grace time). */
+  activities?: WorkerOptions['activities'];
+  /** Tests only: a shorter grace time than the per-role defaults below. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Promise<Worker[]> {
   const { config, connection } = setup;
-  const activities = createActivities(createContext(config));
+  const activities = setup.activities ?? createActivities(createContext(config));
   const workflowSource = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
   const interceptors = { activity: faultInterceptors() };
   const workers: Worker[] = [];
@@ -35,7 +39,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         activities,
         interceptors,
         maxConcurrentActivityTaskExecutions: 20,
-        shutdownGraceTime: '30 seconds',
+        shutdownGraceTime: setup.shutdownGraceTime ?? '30 seconds',
       }),
     );
   }
@@ -49,18 +53,18 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         interceptors,
         maxConcurrentActivityTaskExecutions: config.buildConcurrency,
         // A build can take minutes: let it finish on SIGTERM rather than redo it elsewhere.
-        shutdownGraceTime: '5 minutes',
+        shutdownGraceTime: setup.shutdownGraceTime ?? '5 minutes',
       }),
     );
   }
   return workers;
 }
 
-export async function runWorkers(roles: WorkerRole[]): Promise<void> {
+export async function runWorkers(roles: WorkerRole[], overrides: Omit<WorkerSetup, 'config' | 'connection'> = {}): Promise<void> {
   const config = loadConfig();
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const workers = await createWorkers(roles, { config, connection });
+  const workers = await createWorkers(roles, { config, connection, ...overrides });
   console.log(`workers running: ${roles.join(', ')} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

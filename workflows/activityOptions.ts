@@ -12,7 +12,7 @@
  */
 import { type ActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';
-import { ErrorType } from '../activities/types';
+import { ErrorType } from '../domain/patch/errors';
 
 const nonRetryableErrorTypes = Object.values(ErrorType);
 

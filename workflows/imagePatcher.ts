@@ -11,7 +11,7 @@ import { type Advisory, advisoryFromCli, advisoryKey, parseAdvisory } from '../d
 import { compareVersions } from '../domain/debian/version';
 import { displayName, type ImageRef } from '../domain/image';
 import {
-  type AdvisoryVerdict, type CascadeProgress, type CycleReason, type CycleRecord, describeState, type FailureRecord,
+  type AdvisoryVerdict, type CascadeProgress, type CycleRecord, describeState, type FailureRecord,
   KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, pendingIds,
 } from '../domain/patch/state';
 import { ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, PublishedDigestKey } from '../domain/patch/searchAttributes';
@@ -282,9 +282,10 @@ export class ImagePatcher {
 
     // 7. cascade: rebuild every customization built on this image, as child workflows.
     const image = this.image;
-    if (image.kind === 'catalog') {
+    const dependents = image.kind === 'catalog' ? await this.acts.listDependents({ image }) : [];
+    if (image.kind === 'catalog' && dependents.length > 0) {
       await this.stage('cascading', 'cascade', async () => {
-        cycle.cascade = await runCascade(image, built.digest, this.acts, this.settings.cascadeConcurrency, (p) => this.cascadeProgress(cycle, p), this.settings.queues);
+        cycle.cascade = await runCascade(image, built.digest, dependents, this.settings.cascadeConcurrency, (p) => this.cascadeProgress(cycle, p), this.settings.queues);
       });
     }
     return 'published';
@@ -432,6 +433,17 @@ export class ImagePatcher {
     this.announce();
   }
 
+  private inheritedAttributes(): NonNullable<ImagePatcher['announced']> {
+    const sa = wf.workflowInfo().typedSearchAttributes;
+    return {
+      name: sa.get(ImageNameKey) ?? '',
+      variant: sa.get(ImageVariantKey) ?? '',
+      phase: (sa.get(PatchPhaseKey) ?? '') as PatchPhase,
+      pending: sa.get(PendingAdvisoriesKey) ?? [],
+      digest: sa.get(PublishedDigestKey),
+    };
+  }
+
   /** Search attributes and current details: what a row in the Temporal UI says. */
   announce(): void {
     const s = this.state;
@@ -443,7 +455,8 @@ export class ImagePatcher {
       digest: s.published?.digest,
     };
     // Each upsert is a history event: send only what changed, so 1,000 signals do not cost 1,000 events.
-    const last = this.announced;
+    // A new run starts from the attributes its previous run left (continue-as-new carries them over).
+    const last = (this.announced ??= this.inheritedAttributes());
     const changed = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);
     const updates = [
       ...(changed(last?.name, next.name) ? [{ key: ImageNameKey, value: next.name }] : []),
@@ -460,7 +473,6 @@ export class ImagePatcher {
 
 const now = () => new Date().toISOString();
 const unique = (values: string[]) => [...new Set(values)].sort();
-const short = (digest: string) => digest.replace('sha256:', '').slice(0, 12);
 
 function isRecordShaped(payload: unknown): boolean {
   return typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;

@@ -40,7 +40,8 @@ export interface BuildContext {
 
 /** Identity of a build: everything that goes into the image. */
 export function buildKey(spec: VariantSpec, lock: Lock): string {
-  return sha256Digest(canonicalJson({ builder: 1, spec, lock: lockDigest(lock) }));
+  // `builder` changes whenever the same spec and lock would give other bytes (2: Python bytecode in runtime images).
+  return sha256Digest(canonicalJson({ builder: 2, spec, lock: lockDigest(lock) }));
 }
 
 export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContext): Promise<BuiltImage> {
@@ -69,7 +70,7 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
   try {
     const rootfs = path.join(work, 'rootfs');
     fs.mkdirSync(rootfs);
-    if (variant === 'runtime') await assembleRuntime(rootfs, spec, debs.map((d) => d.deb), ctx.progress);
+    if (variant === 'runtime') await assembleRuntime(rootfs, spec, debs.map((d) => d.deb), { sourceDateEpoch, progress: ctx.progress });
     else await assembleDev(rootfs, spec, debs, { workdir: work, sourceDateEpoch, archives: lock.archives, progress: ctx.progress });
     const user = imageUser(spec.accounts.runAs, readAccounts(rootfs));
 

@@ -8,17 +8,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import { hexOf } from '../../domain/digest';
-import type { ImageRef } from '../../domain/image';
+import type { Customization } from '../../domain/customization/schema';
+import type { CatalogImageRef, ImageRef } from '../../domain/image';
 
 export interface ImageRecord {
   image: ImageRef;
   digest: string;
+  /** For a customization: the base's variant spec merged with it, which its image tests run from. */
   spec: VariantSpec;
+  /** An image lock, or for a customization a customization lock (locks/custom). */
   lockDigest: string;
   repository: string;
   tag: string;
   baseDigest?: string;
   builtAt: string;
+  /** Customizations: what was built on which base, as provenance records it. */
+  custom?: {
+    customization: Customization;
+    base: { image: CatalogImageRef; repository: string; tag: string; name: string; digest: string };
+  };
 }
 
 export class ImageRecords {

@@ -22,11 +22,19 @@ export async function isLoaded(imageId: string): Promise<boolean> {
   }
 }
 
-/** Loads the image and returns its image ID (the config digest), usable as a container's Image. */
-export async function loadImage(store: BlobStore, manifestDigest: string, tag: string): Promise<string> {
+/**
+ * Loads the image and returns its image ID (the config digest), usable as a
+ * container's Image. `parent`: the image ID of an image already loaded whose
+ * layers this image starts with (a customization's base). Docker looks a
+ * layer up by its chain ID before it ever opens the layer's file in the
+ * archive, so those layers are left out of the stream: loading a customized
+ * image then costs its own layer, not its base's megabytes again.
+ */
+export async function loadImage(store: BlobStore, manifestDigest: string, tag: string, parent?: string): Promise<string> {
   const manifest = store.readJson<ImageManifest>(manifestDigest);
   const imageId = manifest.config.digest;
   if (await isLoaded(imageId)) return imageId;
+  const shared = parent ? await sharedLayers(store, parent, imageId) : 0;
 
   const archive = pack();
   const layerNames = manifest.layers.map((l) => `${hexOf(l.digest)}/layer.tar`);
@@ -35,6 +43,7 @@ export async function loadImage(store: BlobStore, manifestDigest: string, tag: s
     archive.entry({ name: 'manifest.json' }, JSON.stringify(dockerManifest));
     archive.entry({ name: `${hexOf(imageId)}.json` }, store.read(imageId));
     for (const [i, layer] of manifest.layers.entries()) {
+      if (i < shared) continue;
       const entry = archive.entry({ name: layerNames[i] as string, size: layer.size });
       await pipeline(fs.createReadStream(store.pathOf(layer.digest)), entry);
     }
@@ -44,6 +53,17 @@ export async function loadImage(store: BlobStore, manifestDigest: string, tag: s
   await Promise.all([feeding, drain(response)]);
   if (!(await isLoaded(imageId))) throw new Error(`docker load did not produce image ${imageId}`);
   return imageId;
+}
+
+/** How many leading layers (by diff ID) `imageId` shares with `parent`, when the parent is loaded; 0 otherwise. */
+async function sharedLayers(store: BlobStore, parent: string, imageId: string): Promise<number> {
+  if (!store.has(parent) || !(await isLoaded(parent))) return 0;
+  const diffIds = (config: string) => store.readJson<{ rootfs?: { diff_ids?: string[] } }>(config).rootfs?.diff_ids ?? [];
+  const ours = diffIds(imageId);
+  const theirs = diffIds(parent);
+  let n = 0;
+  while (n < theirs.length && n < ours.length && theirs[n] === ours[n]) n++;
+  return n;
 }
 
 async function drain(stream: NodeJS.ReadableStream): Promise<void> {

@@ -11,9 +11,8 @@ import type { RegistryClient } from './registry';
 export async function pushByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string): Promise<void> {
   if (await registry.resolve(repository, digest)) return;
   const manifest = store.readJson<ImageManifest>(digest);
-  for (const blob of [...manifest.layers, manifest.config]) {
-    await registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size });
-  }
+  // Blobs side by side (most are already there: a customization's base layers cost one HEAD each); the manifest only after all of them.
+  await Promise.all([...manifest.layers, manifest.config].map((blob) => registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size })));
   await registry.putManifest(repository, digest, store.read(digest), manifest.mediaType);
 }
 

@@ -55,7 +55,7 @@ export class RegistryClient {
   }
 
   async ping(): Promise<void> {
-    await this.request('GET', '/v2/', {}, { allow: [200] });
+    await consumed(await this.request('GET', '/v2/', {}, { allow: [200] }));
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
@@ -80,20 +80,20 @@ export class RegistryClient {
   /** Uploads a blob unless the registry already has it (monolithic upload: POST then PUT). */
   async pushBlob(repository: string, digest: string, body: BlobBody): Promise<'uploaded' | 'exists'> {
     if (await this.hasBlob(repository, digest)) return 'exists';
-    const start = await this.request('POST', `/v2/${repository}/blobs/uploads/`, {}, { allow: [202] });
+    const start = await consumed(await this.request('POST', `/v2/${repository}/blobs/uploads/`, {}, { allow: [202] }));
     const location = start.headers.get('location');
     if (!location) throw new RegistryError('REGISTRY_PROTOCOL', `registry gave no upload location for ${repository}`);
     const url = new URL(location, this.baseUrl());
     url.searchParams.set('digest', digest);
     const size = Buffer.isBuffer(body) ? body.length : body.size;
     const payload = Buffer.isBuffer(body) ? body : (Readable.toWeb(fs.createReadStream(body.path)) as ReadableStream);
-    await this.request('PUT', url.pathname + url.search, { 'content-type': 'application/octet-stream', 'content-length': String(size) }, { allow: [201], body: payload });
+    await consumed(await this.request('PUT', url.pathname + url.search, { 'content-type': 'application/octet-stream', 'content-length': String(size) }, { allow: [201], body: payload }));
     return 'uploaded';
   }
 
   async getManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
     const res = await this.request('GET', `/v2/${repository}/manifests/${reference}`, { accept: MANIFEST_ACCEPT }, { allow: [200, 404] });
-    if (res.status === 404) return undefined;
+    if (res.status === 404) return void (await consumed(res));
     const body = Buffer.from(await res.arrayBuffer());
     const digest = sha256Digest(body);
     if (reference.startsWith('sha256:') && reference !== digest) {
@@ -113,17 +113,17 @@ export class RegistryClient {
 
   async putManifest(repository: string, reference: string, body: Buffer | string, mediaType: string): Promise<string> {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    await this.request('PUT', `/v2/${repository}/manifests/${reference}`, { 'content-type': mediaType }, { allow: [201], body: bytes });
+    await consumed(await this.request('PUT', `/v2/${repository}/manifests/${reference}`, { 'content-type': mediaType }, { allow: [201], body: bytes }));
     return sha256Digest(bytes);
   }
 
   async deleteManifest(repository: string, digest: string): Promise<void> {
-    await this.request('DELETE', `/v2/${repository}/manifests/${digest}`, {}, { allow: [202, 404] });
+    await consumed(await this.request('DELETE', `/v2/${repository}/manifests/${digest}`, {}, { allow: [202, 404] }));
   }
 
   async listTags(repository: string): Promise<string[]> {
     const res = await this.request('GET', `/v2/${repository}/tags/list`, {}, { allow: [200, 404] });
-    if (res.status === 404) return [];
+    if (res.status === 404) return (await consumed(res), []);
     const json = (await res.json()) as { tags?: string[] | null };
     return json.tags ?? [];
   }
@@ -193,6 +193,16 @@ export class RegistryClient {
     const token = json.token ?? json.access_token;
     if (token) this.bearer.set(scope, token);
   }
+}
+
+/**
+ * Reads a response body nobody needs to its end. fetch (undici) returns a
+ * keep-alive connection to its pool only once the body is consumed; left
+ * alone, every such request costs a new TCP connection, on both sides.
+ */
+async function consumed(res: Response): Promise<Response> {
+  await res.arrayBuffer().catch(() => undefined);
+  return res;
 }
 
 function repositoryScope(pathAndQuery: string, method: string): string {

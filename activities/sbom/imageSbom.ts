@@ -7,7 +7,7 @@ import { parseCopyrightLicenses, parseDpkgStatus, parseDpkgStatusFiles, type Ins
 import type { ImageManifest } from '../../domain/oci/image';
 import { buildSbom } from '../../domain/sbom/cyclonedx';
 import type { BlobStore } from '../oci/blobStore';
-import { readImageFiles } from '../oci/layerFiles';
+import { type LayerEntry, type LayerReader, readImageFiles, readLayerEntries } from '../oci/layerFiles';
 
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = /^\/var\/lib\/dpkg\/status\.d\/[^/]+$/;
@@ -18,8 +18,33 @@ export interface ImagePackages {
   licenses: Record<string, string[]>;
 }
 
+const wanted = (p: string) => p === STATUS || STATUS_D.test(p) || COPYRIGHT.test(p);
+
+/**
+ * The package metadata of recently read layers, by layer digest (a digest
+ * names immutable content). A cascade scans twenty customizations that share
+ * their base's layers: the base is decompressed once, not twenty times.
+ */
+const LAYER_CACHE_SIZE = 16;
+const layerCache = new Map<string, Promise<LayerEntry[]>>();
+function cachedLayer(store: BlobStore): LayerReader {
+  return (layer) => {
+    const hit = layerCache.get(layer);
+    if (hit) {
+      layerCache.delete(layer);
+      layerCache.set(layer, hit);
+      return hit;
+    }
+    const read = readLayerEntries(store.pathOf(layer), wanted);
+    read.catch(() => layerCache.delete(layer));
+    layerCache.set(layer, read);
+    while (layerCache.size > LAYER_CACHE_SIZE) layerCache.delete(layerCache.keys().next().value as string);
+    return read;
+  };
+}
+
 export async function imagePackages(store: BlobStore, digest: string): Promise<ImagePackages> {
-  const files = await readImageFiles(store, digest, (p) => p === STATUS || STATUS_D.test(p) || COPYRIGHT.test(p));
+  const files = await readImageFiles(store, digest, wanted, cachedLayer(store));
   const status = files.get(STATUS);
   const statusD = [...files].filter(([p]) => STATUS_D.test(p) && !p.endsWith('.md5sums')).map(([, b]) => b.toString('utf8'));
   const packages = [...(status ? parseDpkgStatus(status.toString('utf8')) : []), ...(statusD.length ? parseDpkgStatusFiles(statusD) : [])];

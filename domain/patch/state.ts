@@ -16,7 +16,8 @@ export type CycleReason =
   | { kind: 'advisories'; ids: string[] }
   | { kind: 'rebuild'; by: string; note?: string }
   | { kind: 'upstream'; packages: string[] }
-  | { kind: 'base-changed'; baseDigest: string }
+  /** `replyTo`: the cascade children waiting for the cycle that builds on this base. */
+  | { kind: 'base-changed'; baseDigest: string; replyTo?: string[] }
   | { kind: 'retry'; of: number };
 
 /** How an advisory ended up for this image (the VEX statements come from here). */

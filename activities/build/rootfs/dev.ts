@@ -14,6 +14,9 @@ import { exec } from '../../lib/exec';
 import { writeAccounts } from './accounts';
 import { applyPaths } from './paths';
 
+/** Shipped by the mmdebstrap package. */
+const MERGED_USR_HOOKS = '/usr/share/mmdebstrap/hooks/merged-usr';
+
 export async function assembleDev(
   rootfs: string,
   spec: VariantSpec,
@@ -30,6 +33,9 @@ export async function assembleDev(
     'mmdebstrap',
     [
       '--mode=root', '--variant=apt', '--format=directory', '--quiet',
+      // Merged /usr the way debootstrap sets it up for bookworm, with the locked
+      // usr-is-merged (policy.ts DEV_REQUIRED_PACKAGES) instead of usrmerge and perl.
+      `--hook-dir=${MERGED_USR_HOOKS}`,
       `--include=${spec.packages.include.join(',')}`,
       'bookworm', rootfs,
       `deb [trusted=yes] copy://${repo} ./`,

@@ -1,0 +1,36 @@
+/**
+ * What an image's SLSA provenance says it was built from, by its build
+ * record: the definition (a catalog image's variant spec, or the
+ * customization as written), every .deb by sha256, and for a customization
+ * the base image by registry reference and digest, so `resolvedDependencies`
+ * names the exact base it was built on.
+ */
+import type { ProvenanceInput } from '../../domain/attest/provenance';
+import { type LockedPackage, variantPackages } from '../../domain/lock';
+import type { ImageRecord } from '../catalog/imageRecords';
+import type { ActivityContext } from '../context';
+import { CustomLockStore } from '../locks/customLockStore';
+
+export type BuiltFrom = Pick<ProvenanceInput, 'definition' | 'packages' | 'baseImage'> & { variant: string };
+
+const asDeb = (p: LockedPackage) => ({ name: p.name, version: p.version, architecture: p.architecture, archive: p.archive, filename: p.filename, sha256: p.sha256 });
+const plainJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+
+export function builtFrom(ctx: ActivityContext, record: ImageRecord): BuiltFrom {
+  if (record.custom) {
+    const { customization, base } = record.custom;
+    return {
+      definition: plainJson(customization),
+      variant: base.image.variant,
+      packages: new CustomLockStore(ctx.paths.locks).load(record.lockDigest).packages.map(asDeb),
+      baseImage: { repository: `${ctx.config.registry.host}/${base.repository}`, tag: base.tag, digest: base.digest },
+    };
+  }
+  const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+  return {
+    definition: plainJson(record.spec),
+    variant,
+    packages: variantPackages(ctx.locks.load(record.lockDigest), variant).map(asDeb),
+    ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * A base patch followed by its cascade to 20 customized images, with the
+ * cascade bounded at the default concurrency and at 1 (one by one): total
+ * time, time per child, their ratio, and where a child's time goes. The two
+ * bounds alternate over several rounds and medians are compared, so a burst
+ * of other work on the machine does not decide the ratio alone.
+ *
+ * Real parts: a Temporal dev server, a registry, dockerd, the real `base`
+ * package set plus one package from a local signed apt repository that gets
+ * a new version before each advisory, so each round is a genuine patch (new
+ * base digest) and every customization is really rebuilt on it. The 20
+ * customizations are what customers write: a config file and environment,
+ * some with their own service user, some with an extra Debian package.
+ *
+ * Both rounds run on one stack: between them the base workflow is restarted
+ * with the other cascade bound (its first cycle republishes the same digest,
+ * so its cascade is a no-op), and the customizations' first builds are done.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { createContext } from '../activities/context';
+import { writeLockFile } from '../activities/locks/lockStore';
+import { ensureImageWorkflow } from '../client/imageWorkflows';
+import { findDefinition } from '../domain/catalog/load';
+import { DEFAULT_SETTINGS } from '../workflows/imagePatcher';
+import { advisorySignal, stateQuery } from '../workflows/messages';
+import { writeCustomization } from '../test/support/customizations';
+import { startStack, type Stack } from '../test/support/stack';
+import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
+import { waitForState } from '../test/support/wait';
+import { type BenchSection, machineLine, median, seconds } from './report';
+
+const EventType = temporal.api.enums.v1.EventType;
+const CUSTOMIZATIONS = 20;
+const BASE = 'image:base:runtime';
+const names = Array.from({ length: CUSTOMIZATIONS }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
+const STAGES = ['resolveLock', 'buildImage', 'testImage', 'scanImage', 'signImage', 'publishImage'] as const;
+const ROUNDS_PER_BOUND = 2;
+
+/** The real base definition with the canary package added (as the advisory-to-publish bench). */
+function benchBase(repoRoot: string): string {
+  const { file } = findDefinition(path.join(repoRoot, 'catalog'), 'base');
+  return fs.readFileSync(file, 'utf8').replace(/include: \[([^\]]*)\]/, 'include: [$1, tempered-canary]');
+}
+
+/** Every 4th has its own service user, every 5th an extra Debian package; all have a config file and env. */
+function customization(name: string, i: number): string {
+  const user = i % 4 === 3;
+  return [
+    `name: ${name}`,
+    `description: bench customization ${name}`,
+    'base: { image: base, variant: runtime }',
+    `tagSuffix: ${name}`,
+    ...(i % 5 === 4 ? ['packages: [libsqlite3-0]'] : []),
+    ...(user ? ['accounts:', '  groups: [{ name: svc, gid: 10001 }]', '  users: [{ name: svc, uid: 10001, gid: 10001, home: /var/lib/svc }]', '  runAs: svc'] : []),
+    'files:',
+    `  - { path: /etc/${name}/config.toml, content: "service = \\"${name}\\"\\nport = ${8000 + i}\\n", mode: "0640", uid: ${user ? 'svc' : 'nonroot'} }`,
+    `environment: { SERVICE_NAME: ${name}, SERVICE_PORT: "${8000 + i}" }`,
+    'tests:',
+    '  - name: config in place',
+    `    file: /etc/${name}/config.toml`,
+    `    contains: ${name}`,
+    '',
+  ].join('\n');
+}
+
+interface Round {
+  concurrency: number;
+  /** Advisory signalled -> new base digest published. */
+  baseMs: number;
+  /** New base published -> last cascade child done. */
+  cascadeMs: number;
+  /** Each child workflow, start -> close. */
+  childMs: number[];
+  /** Per stage, the median over the 20 customization cycles, scheduled -> completed. */
+  stages: Record<string, number>;
+  /** During the cascade: share of the machine's CPU time busy (every process, not only ours), and CPU seconds used by this process and its children. */
+  cpu: { busy: number; ownSeconds: number };
+}
+
+/** Machine-wide busy and total jiffies (/proc/stat), and this process's CPU seconds with its reaped children. */
+function cpuSample(): { busy: number; total: number; own: number } {
+  const fields = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const self = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  // utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat (11-14 after the state field).
+  const own = ((self[11] ?? 0) + (self[12] ?? 0) + (self[13] ?? 0) + (self[14] ?? 0)) / 100;
+  return { busy: total - idle, total, own };
+}
+
+export async function cascadeBench(repoRoot: string): Promise<BenchSection> {
+  const upstream = await startUpstream([canaryPackage('1.0-1')]);
+  const catalogDir = writeCatalog({ base: benchBase(repoRoot) });
+  names.forEach((name, i) => writeCustomization(catalogDir, name, customization(name, i)));
+  const stack = await startStack({ env: { TEMPERED_CATALOG_DIR: catalogDir, TEMPERED_ARCHIVE: upstream.archive } });
+  try {
+    const rounds: Round[] = [];
+    let version = 1;
+    const bounds = Array.from({ length: ROUNDS_PER_BOUND }, () => [DEFAULT_SETTINGS.cascadeConcurrency, 1]).flat();
+    for (const concurrency of bounds) {
+      await restartBase(stack, concurrency);
+      await everyCustomizationIdle(stack.client);
+      version++;
+      await upstream.repo.publish([canaryPackage(`1.0-${version}`)]);
+      rounds.push(await round(stack, concurrency, version));
+    }
+    return section(rounds);
+  } finally {
+    await stack.stop();
+    await upstream.close();
+    fs.rmSync(catalogDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * (Re)starts the base workflow with a cascade bound. A restarted workflow has
+ * no state: the lock file beside the definition is set to the published lock
+ * first, so its first cycle republishes the same digest (its cascade a no-op).
+ */
+async function restartBase(stack: Stack, cascadeConcurrency: number): Promise<void> {
+  const handle = stack.client.workflow.getHandle(BASE);
+  const published = await handle.query(stateQuery).then((s) => s.published, () => undefined);
+  if (published) writeLockFile(path.join(stack.config.catalogDir, 'base.lock.json'), createContext(stack.config).locks.load(published.lockDigest));
+  await handle.terminate('bench: restart with another cascade bound').catch(() => undefined);
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, { debounceSeconds: 0, cascadeConcurrency });
+  const s = await waitForState(stack.client, BASE, (st) => (!!st.published && st.phase === 'idle') || st.phase === 'failed', 1_800_000);
+  if (s.phase === 'failed') throw new Error(`base failed: ${s.failure?.message}`);
+}
+
+async function everyCustomizationIdle(client: Client): Promise<void> {
+  for (const name of names) {
+    const s = await waitForState(client, `custom:${name}`, (st) => (!!st.published && st.phase === 'idle') || st.phase === 'failed', 1_800_000);
+    if (s.phase === 'failed') throw new Error(`${name} failed: ${s.failure?.message}`);
+  }
+}
+
+async function round(stack: Stack, concurrency: number, version: number): Promise<Round> {
+  const { client } = stack;
+  const before = (await client.workflow.getHandle(BASE).query(stateQuery)).published?.digest;
+  const started = Date.now();
+  await client.workflow.getHandle(BASE).signal(advisorySignal, { id: `CVE-2099-9${String(version).padStart(3, '0')}`, source: 'tempered-canary', fixedVersion: `1.0-${version}`, severity: 'high' });
+  const publishedState = await waitForState(client, BASE, (s) => s.published?.digest !== before || s.phase === 'failed', 1_800_000);
+  const publishedAt = Date.now();
+  const cpuBefore = cpuSample();
+  if (publishedState.phase === 'failed') throw new Error(`base failed: ${publishedState.failure?.message}`);
+  const digest = publishedState.published!.digest;
+  const done = await waitForState(client, BASE, (s) => (s.phase === 'idle' && s.published?.digest === digest) || s.phase === 'failed', 3_600_000);
+  const finishedAt = Date.now();
+  const cpuAfter = cpuSample();
+  const cascade = done.cycles.at(-1)?.cascade;
+  if (!cascade || cascade.done !== CUSTOMIZATIONS || cascade.failed.length > 0) throw new Error(`cascade incomplete: ${JSON.stringify(cascade)}`);
+  return {
+    concurrency,
+    baseMs: publishedAt - started,
+    cascadeMs: finishedAt - publishedAt,
+    childMs: await childDurations(client, digest),
+    stages: await stageMedians(client),
+    cpu: { busy: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total), ownSeconds: cpuAfter.own - cpuBefore.own },
+  };
+}
+
+async function childDurations(client: Client, baseDigest: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of names) {
+    const d = await client.workflow.getHandle(`cascade:${name}:${baseDigest.slice(7, 19)}`).describe();
+    if (d.closeTime) out.push(d.closeTime.getTime() - d.startTime.getTime());
+  }
+  return out;
+}
+
+/** The newest run of each customization that built: scheduled -> completed per stage, median over the 20. */
+async function stageMedians(client: Client): Promise<Record<string, number>> {
+  const perStage: Record<string, number[]> = {};
+  for (const name of names) {
+    const id = `custom:${name}`;
+    for await (const info of client.workflow.list({ query: `WorkflowId = '${id}'` })) {
+      const history = await client.workflow.getHandle(id, info.runId).fetchHistory();
+      const scheduled = new Map<string, { type: string; at: number }>();
+      const durations: Record<string, number> = {};
+      for (const e of history.events ?? []) {
+        const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
+        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+          const s = scheduled.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));
+          if (s) durations[s.type] = (durations[s.type] ?? 0) + (at - s.at);
+        }
+      }
+      if (durations.publishImage === undefined) continue;
+      for (const [type, ms] of Object.entries(durations)) (perStage[type] ??= []).push(ms);
+      break;
+    }
+  }
+  return Object.fromEntries(Object.entries(perStage).map(([type, values]) => [type, median(values)]));
+}
+
+function section(rounds: Round[]): BenchSection {
+  const bound = DEFAULT_SETTINGS.cascadeConcurrency;
+  const parallel = median(rounds.filter((r) => r.concurrency === bound).map((r) => r.cascadeMs));
+  const serial = median(rounds.filter((r) => r.concurrency === 1).map((r) => r.cascadeMs));
+  const row = (r: Round) =>
+    `| ${r.concurrency} | ${seconds(r.baseMs)} | ${seconds(r.cascadeMs)} | ${seconds(r.cascadeMs / CUSTOMIZATIONS)} | ${seconds(median(r.childMs))} | ${STAGES.map((s) => seconds(r.stages[s] ?? 0)).join(' | ')} | ${Math.round(r.cpu.busy * 100)} % | ${r.cpu.ownSeconds.toFixed(1)} s |`;
+  return {
+    id: 'cascade',
+    title: `Base patch -> cascade to ${CUSTOMIZATIONS} customized images`,
+    markdown: [
+      `${machineLine()}. One advisory on \`base\` (a real patch: new lock, new digest), then its cascade to ${CUSTOMIZATIONS} customizations`,
+      'built on the new base digest (config file and env; every 4th its own service user, every 5th an extra Debian package).',
+      `Build queue concurrency ${process.env.TEMPERED_BUILD_CONCURRENCY ?? 2}; the two cascade bounds alternate, ${ROUNDS_PER_BOUND} rounds each.`,
+      '',
+      `**Cascade, median: ${seconds(parallel)} at concurrency ${bound}, ${seconds(serial)} one by one: ${(parallel / serial).toFixed(2)}x** (per child ${seconds(parallel / CUSTOMIZATIONS)} vs ${seconds(serial / CUSTOMIZATIONS)}).`,
+      '',
+      `| cascade bound | advisory -> base published | cascade | per child (cascade / ${CUSTOMIZATIONS}) | child workflow (median) | ${STAGES.join(' | ')} | machine CPU busy | CPU of workers + tools |`,
+      `| --- | --- | --- | --- | --- | ${STAGES.map(() => '---').join(' | ')} | --- | --- |`,
+      ...rounds.map(row),
+      '',
+      'Stage columns: median over the customizations\' cycles, scheduled -> completed (includes time queued for a build slot).',
+      'Machine CPU busy: every process on the machine during the cascade, including whatever else runs; the workers\' CPU excludes',
+      'dockerd, containerd, the registry and the Temporal server.',
+    ].join('\n'),
+  };
+}

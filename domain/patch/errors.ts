@@ -1,0 +1,15 @@
+/**
+ * Names of the non-retryable failures activities throw (ApplicationFailure
+ * types). The workflow lists them as non-retryable and records them; the
+ * runbook (docs/ONCALL.md) says what each one means and what to do.
+ */
+export const ErrorType = {
+  /** The definition or customization is invalid (names file, field, problem): fix it, then retry. */
+  invalidDefinition: 'InvalidDefinition',
+  /** A policy or definition test failed in a container: the last good image stays published. */
+  imageTestFailed: 'ImageTestFailed',
+  /** A base image's signature or provenance did not verify: nothing is built on it. */
+  baseVerificationFailed: 'BaseVerificationFailed',
+  /** No signing key where the worker looks: run `tempered keys init` (or mount the key), then retry. */
+  signingKeyMissing: 'SigningKeyMissing',
+} as const;
