@@ -14,6 +14,7 @@ import { signActivity } from './sign';
 import { testActivity } from './test';
 import type { Activities, MonitorActivities } from './types';
 import { verifyBaseActivity } from './verifyBase';
+import { verifyPublishedActivity } from './verifyPublished';
 
 export function createActivities(ctx: ActivityContext): Activities & MonitorActivities {
   return {
@@ -24,6 +25,7 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
     signImage: signActivity(ctx),
     publishImage: publishActivity(ctx),
     verifyBase: verifyBaseActivity(ctx),
+    verifyPublished: verifyPublishedActivity(ctx),
     ...dependentsActivities(ctx),
     ...monitorActivities(ctx),
   };

@@ -123,6 +123,8 @@ export interface Activities {
   publishImage(input: PublishInput): Promise<PublishResult>;
   listDependents(input: { image: ImageRef }): Promise<string[]>;
   verifyBase(input: VerifyBaseInput): Promise<{ digest: string; builder: string }>;
+  /** Verifies the signature and provenance of a digest this image published (before a rollback). */
+  verifyPublished(input: { image: ImageRef; digest: string }): Promise<{ digest: string; builder: string }>;
   /** Signals (with start) a customization's workflow that its base changed. */
   notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void>;
 }

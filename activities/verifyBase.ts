@@ -38,19 +38,28 @@ export function verifyBaseActivity(ctx: ActivityContext) {
 const VERIFIED_FOR_MS = 5 * 60_000;
 const verified = new Map<string, { at: number; result: { digest: string; builder: string } }>();
 
-/** Verifies `repository@digest` or throws: transient registry trouble retries, anything else is BaseVerificationFailed. */
-export async function verifyBaseImage(ctx: ActivityContext, repository: string, digest: string): Promise<{ digest: string; builder: string }> {
+/**
+ * Verifies `repository@digest` or throws: transient registry trouble retries,
+ * anything else is the non-retryable `failure` (BaseVerificationFailed unless
+ * the caller verifies something else, e.g. a rollback target).
+ */
+export async function verifyBaseImage(
+  ctx: ActivityContext,
+  repository: string,
+  digest: string,
+  failure: string = ErrorType.baseVerificationFailed,
+): Promise<{ digest: string; builder: string }> {
   const publicKeyPem = fs.readFileSync(ctx.config.publicKeyPath);
   const key = `${ctx.registry.host}/${repository}@${digest} ${sha256Digest(publicKeyPem)}`;
   const known = verified.get(key);
   if (known && Date.now() - known.at < VERIFIED_FOR_MS) return known.result;
-  const result = await verifyOnce(ctx, repository, digest, publicKeyPem);
+  const result = await verifyOnce(ctx, repository, digest, publicKeyPem, failure);
   verified.set(key, { at: Date.now(), result });
   for (const [k, v] of verified) if (Date.now() - v.at >= VERIFIED_FOR_MS) verified.delete(k);
   return result;
 }
 
-async function verifyOnce(ctx: ActivityContext, repository: string, digest: string, publicKeyPem: Buffer): Promise<{ digest: string; builder: string }> {
+async function verifyOnce(ctx: ActivityContext, repository: string, digest: string, publicKeyPem: Buffer, failure: string): Promise<{ digest: string; builder: string }> {
   try {
     const report = await verifyImage({
       registry: ctx.registry,
@@ -63,9 +72,6 @@ async function verifyOnce(ctx: ActivityContext, repository: string, digest: stri
     return { digest: report.digest, builder: report.provenance?.builderId ?? 'unknown' };
   } catch (err) {
     if (err instanceof RegistryError && err.transient) throw err;
-    throw ApplicationFailure.nonRetryable(
-      `base ${ctx.config.registry.host}/${repository}@${digest} failed verification: ${(err as Error).message}`,
-      ErrorType.baseVerificationFailed,
-    );
+    throw ApplicationFailure.nonRetryable(`${ctx.config.registry.host}/${repository}@${digest} failed verification: ${(err as Error).message}`, failure);
   }
 }

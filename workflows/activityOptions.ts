@@ -69,6 +69,7 @@ export function stageActivities(queues: Queues) {
     signImage: network.signImage,
     publishImage: network.publishImage,
     verifyBase: network.verifyBase,
+    verifyPublished: network.verifyPublished,
     listDependents: local.listDependents,
     notifyImage: light.notifyImage,
   };

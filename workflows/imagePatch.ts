@@ -10,7 +10,7 @@ import type { ImageRef } from '../domain/image';
 import type { PatchState } from '../domain/patch/state';
 import { DEFAULT_SETTINGS, ImagePatcher, type PatchSettings } from './imagePatcher';
 import {
-  advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, stateQuery, upstreamSignal,
+  advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery, upstreamSignal,
 } from './messages';
 
 export * from './messages';
@@ -33,6 +33,7 @@ export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> 
   wf.setHandler(retryUpdate, (r) => patcher.requestRetry(r), { validator: (_r) => patcher.validateRetry() });
   wf.setHandler(pauseUpdate, (r) => patcher.requestPause(r), { validator: (_r) => patcher.validatePause() });
   wf.setHandler(resumeUpdate, (r) => patcher.requestResume(r), { validator: (_r) => patcher.validateResume() });
+  wf.setHandler(rollbackUpdate, (r) => patcher.requestRollback(r), { validator: (r) => patcher.validateRollback(r) });
   patcher.announce();
 
   await wf.condition(() => patcher.hasWork() || patcher.shouldContinueAsNew());

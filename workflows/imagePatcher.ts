@@ -166,9 +166,33 @@ export class ImagePatcher {
     return { resumedAt: now(), queued: this.state.pending.length + this.state.requests.length };
   }
 
+  validateRollback(request: { digest: string }): void {
+    const label = displayName(this.image);
+    if (this.state.current) throw new Error(`${label} is running cycle ${this.state.current.number} (${this.state.phase}); roll back when it has ended`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(request?.digest ?? '')) throw new Error('digest must be sha256:<64 hex digits>');
+    if (request.digest === this.state.published?.digest) throw new Error(`${request.digest} is already the published digest of ${label}`);
+    if (!this.publishedBefore(request.digest)) {
+      const known = unique(this.state.cycles.flatMap((c) => (c.outcome === 'published' || c.outcome === 'rolled-back') && c.digest ? [c.digest] : []));
+      throw new Error(`${label} never published ${request.digest} (in its last ${this.state.cycles.length} cycles: ${known.join(', ') || 'none'})`);
+    }
+  }
+
+  /** Update `rollback`: queued as a cycle of its own that verifies the digest, then moves the tag; answers with its number. */
+  requestRollback(request: { by: string; digest: string; reason: string }): { cycle: number } {
+    this.state.requests.push({ kind: 'rollback', digest: request.digest, by: request.by, reason: request.reason });
+    this.announce();
+    return { cycle: this.state.nextCycle };
+  }
+
+  private publishedBefore(digest: string) {
+    return this.state.cycles.find((c) => c.digest === digest && (c.outcome === 'published' || c.outcome === 'rolled-back'));
+  }
+
   // ---------------------------------------------------------------- main loop
 
+  /** Paused images patch nothing, but an on-call rollback still runs (pause, then roll back, holds it). */
   hasWork(): boolean {
+    if (this.state.requests.some((r) => r.kind === 'rollback')) return true;
     return !this.state.paused && (this.state.pending.length > 0 || this.state.requests.length > 0);
   }
 
@@ -184,7 +208,7 @@ export class ImagePatcher {
    * gathered the advisories that made it.
    */
   async debounce(): Promise<void> {
-    const urgent = this.state.requests.some((r) => r.kind === 'initial' || r.kind === 'rebuild' || r.kind === 'base-changed');
+    const urgent = this.state.requests.some((r) => r.kind === 'initial' || r.kind === 'rebuild' || r.kind === 'base-changed' || r.kind === 'rollback');
     if (!urgent && this.settings.debounceSeconds > 0) await wf.sleep(this.settings.debounceSeconds * 1000);
   }
 
@@ -213,6 +237,8 @@ export class ImagePatcher {
   // ---------------------------------------------------------------- the cycle
 
   private async patch(cycle: CycleRecord & { advisories: Advisory[] }): Promise<CycleRecord['outcome']> {
+    const rollback = cycle.reasons.find((r) => r.kind === 'rollback');
+    if (rollback?.kind === 'rollback') return this.rollback(cycle, rollback.digest);
     const published = this.state.published;
 
     // 1. resolve: the exact package set this cycle would build, and what the advisories need.
@@ -291,6 +317,38 @@ export class ImagePatcher {
     return 'published';
   }
 
+  /**
+   * A rollback cycle: the earlier digest must still verify (signature and
+   * provenance) before the tag moves back to it. Nothing is built and nothing
+   * cascades; the next patch cycle publishes the newest build again unless
+   * the image is paused.
+   */
+  private async rollback(cycle: CycleRecord, digest: string): Promise<CycleRecord['outcome']> {
+    const earlier = this.publishedBefore(digest);
+    try {
+      await this.stage('signing', 'verifyPublished', () =>
+        this.acts.verifyPublished.executeWithOptions(this.summary(this.acts.options.network, 'verify rollback target'), [{ image: this.image, digest }]),
+      );
+    } catch (err) {
+      // A refused rollback leaves the image as it was: recorded on the cycle, nothing for on-call to retry.
+      if (!(err instanceof ActivityFailure)) throw err;
+      cycle.failure = this.failureOf(err);
+      return 'failed';
+    }
+    const result = await this.stage('publishing', 'publishImage', () =>
+      this.acts.publishImage.executeWithOptions(this.summary(this.acts.options.network, 'roll back'), [{ image: this.image, digest }]),
+    );
+    cycle.previousDigest = this.state.published?.digest;
+    cycle.digest = digest;
+    cycle.lockDigest = earlier?.lockDigest;
+    this.state.published = {
+      digest, tag: result.tag, reference: result.reference, lockDigest: earlier?.lockDigest ?? '', cycle: cycle.number, at: now(),
+      ...(this.state.published?.baseDigest ? { baseDigest: this.state.published.baseDigest } : {}),
+    };
+    this.announce();
+    return 'rolled-back';
+  }
+
   /** Sorts the cycle's advisories by what the resolved lock says; returns those a build would fix. */
   private triage(advisories: Advisory[], resolved: ResolveResult, cycle: number): Advisory[] {
     const fixable: Advisory[] = [];
@@ -319,7 +377,14 @@ export class ImagePatcher {
   private beginCycle(): CycleRecord & { advisories: Advisory[] } {
     const cycle: CycleRecord & { advisories: Advisory[] } = { number: this.state.nextCycle++, reasons: [], startedAt: now(), advisories: [] };
     this.state.current = cycle;
-    this.absorbQueued(cycle);
+    // A rollback is a cycle of its own: queued advisories and requests wait for the next patch cycle.
+    const rollback = this.state.requests.find((r) => r.kind === 'rollback');
+    if (rollback) {
+      this.state.requests = this.state.requests.filter((r) => r !== rollback);
+      cycle.reasons.push(rollback);
+    } else {
+      this.absorbQueued(cycle);
+    }
     return cycle;
   }
 
@@ -365,16 +430,20 @@ export class ImagePatcher {
     return { ...options, summary: `${stage} ${displayName(this.image)}${ids.length ? ` for ${ids.slice(0, 3).join(', ')}` : ''}` };
   }
 
-  private recordFailure(cycle: CycleRecord, err: ActivityFailure): void {
+  private failureOf(err: ActivityFailure): FailureRecord {
     const where = (err as ActivityFailure & { tempered?: { phase: Stage; activity: string } }).tempered;
     const cause = err.cause;
-    const failure: FailureRecord = {
+    return {
       stage: where?.phase ?? this.state.phase,
       activity: where?.activity ?? err.activityType ?? 'unknown',
       type: cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'Error'),
       message: (cause?.message ?? err.message).slice(0, 2000),
       at: now(),
     };
+  }
+
+  private recordFailure(cycle: CycleRecord, err: ActivityFailure): void {
+    const failure = this.failureOf(err);
     this.state.failure = failure;
     cycle.failure = failure;
     cycle.outcome = 'failed';

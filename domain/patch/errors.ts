@@ -10,6 +10,8 @@ export const ErrorType = {
   imageTestFailed: 'ImageTestFailed',
   /** A base image's signature or provenance did not verify: nothing is built on it. */
   baseVerificationFailed: 'BaseVerificationFailed',
+  /** A rollback target's signature or provenance did not verify: the tag was not moved. */
+  rollbackRefused: 'RollbackRefused',
   /** No signing key where the worker looks: run `tempered keys init` (or mount the key), then retry. */
   signingKeyMissing: 'SigningKeyMissing',
 } as const;

@@ -18,7 +18,8 @@ export type CycleReason =
   | { kind: 'upstream'; packages: string[] }
   /** `replyTo`: the cascade children waiting for the cycle that builds on this base. */
   | { kind: 'base-changed'; baseDigest: string; replyTo?: string[] }
-  | { kind: 'retry'; of: number };
+  | { kind: 'retry'; of: number }
+  | { kind: 'rollback'; digest: string; by: string; reason: string };
 
 /** How an advisory ended up for this image (the VEX statements come from here). */
 export type AdvisoryVerdict =
@@ -50,7 +51,7 @@ export interface PublishedImage {
   baseDigest?: string;
 }
 
-export type CycleOutcome = 'published' | 'up-to-date' | 'unchanged' | 'failed' | 'waiting-for-fix' | 'superseded';
+export type CycleOutcome = 'published' | 'up-to-date' | 'unchanged' | 'failed' | 'waiting-for-fix' | 'superseded' | 'rolled-back';
 
 export interface CycleRecord {
   number: number;

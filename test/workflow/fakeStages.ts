@@ -17,6 +17,8 @@ export class FakeUpstream {
   /** Source package -> version the "archive" offers now. */
   versions: Record<string, string> = { openssl: '3.0.15-1~deb12u1', glibc: '2.36-9+deb12u9', zlib: '1:1.2.13.dfsg-1' };
   failTests = false;
+  /** Makes the rollback target fail verification (as an unsigned digest would). */
+  refuseRollback = false;
   /** Transient publish failures to inject before the publish succeeds. */
   publishFailures = 0;
   dependents: Record<string, string[]> = {};
@@ -71,6 +73,11 @@ export class FakeUpstream {
       },
       listDependents: async (input) => this.dependents[input.image.name] ?? [],
       verifyBase: async (input) => ({ digest: input.baseDigest, builder: 'test' }),
+      verifyPublished: async (input) => {
+        record('verifyPublished', input.image);
+        if (this.refuseRollback) throw ApplicationFailure.nonRetryable(`${input.digest} failed verification: no signature`, ErrorType.rollbackRefused);
+        return { digest: input.digest, builder: 'test' };
+      },
       notifyImage: async () => undefined,
     };
   }

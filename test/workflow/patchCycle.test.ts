@@ -11,7 +11,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
-import { advisorySignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, stateQuery } from '../../workflows/messages';
+import { advisorySignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery } from '../../workflows/messages';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { recordHistories, startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -190,4 +190,34 @@ test('every cycle continues as new: each run holds at most one cycle and stays s
   expect(lengths.length).toBeGreaterThanOrEqual(5);
   expect(Math.max(...lengths)).toBeLessThanOrEqual(60);
   await recordHistories(client, idOf('runs'), 'continue-as-new');
+});
+
+test('rollback re-points to a verified earlier digest, records why, and refuses what it cannot do', async () => {
+  const first = await published('rollback');
+  const handle = client.workflow.getHandle(idOf('rollback'));
+  upstream.versions.glibc = '2.36-9+deb12u11';
+  await handle.executeUpdate(rebuildUpdate, { args: [{ by: 'test' }] });
+  const second = await waitForState(client, idOf('rollback'), (x) => x.published?.digest !== first.published!.digest && x.phase === 'idle', 60_000);
+
+  expect(await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'carol', digest: second.published!.digest, reason: 'x' }] }))).toMatch(/already the published digest/);
+  const unknown = `sha256:${'0'.repeat(64)}`;
+  expect(await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'carol', digest: unknown, reason: 'x' }] }))).toMatch(/never published/);
+
+  upstream.refuseRollback = true;
+  await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'carol', digest: first.published!.digest, reason: 'try an unsigned one' }] });
+  const refused = await waitForState(client, idOf('rollback'), (x) => x.cycles.at(-1)?.reasons[0]?.kind === 'rollback' && x.phase === 'idle', 60_000);
+  expect(refused.cycles.at(-1)).toMatchObject({ outcome: 'failed', failure: { type: 'RollbackRefused' } });
+  expect(refused.published?.digest).toBe(second.published!.digest);
+
+  upstream.refuseRollback = false;
+  const answer = await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'carol', digest: first.published!.digest, reason: 'regression in glibc deb12u11' }] });
+  const rolled = await waitForState(client, idOf('rollback'), (x) => x.published?.digest === first.published!.digest && x.phase === 'idle', 60_000);
+  expect(rolled.cycles.at(-1)).toMatchObject({
+    number: answer.cycle,
+    outcome: 'rolled-back',
+    digest: first.published!.digest,
+    previousDigest: second.published!.digest,
+    reasons: [{ kind: 'rollback', digest: first.published!.digest, by: 'carol', reason: 'regression in glibc deb12u11' }],
+  });
+  await recordHistories(client, idOf('rollback'), 'rollback');
 });

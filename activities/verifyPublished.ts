@@ -1,0 +1,19 @@
+/**
+ * Activity `verifyPublished`: before a rollback re-points a tag, the earlier
+ * digest must still verify (signature and SLSA provenance, with our key) in
+ * the image's own repository. A digest that does not is refused for good.
+ */
+import { ImageRecords } from './catalog/imageRecords';
+import type { ActivityContext } from './context';
+import { classified } from './lib/failures';
+import { ErrorType } from './types';
+import { verifyBaseImage } from './verifyBase';
+
+export function verifyPublishedActivity(ctx: ActivityContext) {
+  return async function verifyPublished(input: { digest: string }): Promise<{ digest: string; builder: string }> {
+    return classified(async () => {
+      const { repository } = new ImageRecords(ctx.paths.images).read(input.digest);
+      return verifyBaseImage(ctx, repository, input.digest, ErrorType.rollbackRefused);
+    });
+  };
+}
