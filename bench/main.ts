@@ -7,11 +7,13 @@ import { advisoryToPublishBench } from './advisoryToPublish';
 import { cascadeBench } from './cascade';
 import { impactBench } from './impact';
 import { type BenchSection, machineLine, writeSections } from './report';
+import { sizesBench } from './sizes';
 
 const ROOT = path.resolve(__dirname, '..');
 
 const BENCHES: Record<string, () => Promise<BenchSection>> = {
   'advisory-to-publish': () => advisoryToPublishBench(ROOT),
+  sizes: () => sizesBench(ROOT),
   cascade: () => cascadeBench(ROOT),
   impact: async () => {
     const r = impactBench();

@@ -49,6 +49,15 @@ export function lockDigest(lock: Lock): string {
   return sha256Digest(canonicalJson(lock));
 }
 
+/**
+ * Identity of one variant's part of a lock: its packages, its
+ * SOURCE_DATE_EPOCH and the archives. What goes into that variant's image, so
+ * a change to the dev package set leaves the runtime image's digest alone.
+ */
+export function variantLockDigest(lock: Lock, variant: Variant): string {
+  return sha256Digest(canonicalJson({ image: lock.image, variant, archives: lock.archives, packages: variantPackages(lock, variant), sourceDateEpoch: lock.variants[variant].sourceDateEpoch }));
+}
+
 export function variantPackages(lock: Lock, variant: Variant): LockedPackage[] {
   const names = new Set(lock.variants[variant].packages);
   return lock.packages.filter((p) => names.has(p.name));

@@ -10,7 +10,7 @@ import { imageUser } from '../../domain/catalog/accounts';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
 import type { Lock, LockedPackage } from '../../domain/lock';
-import { lockDigest, variantPackages } from '../../domain/lock';
+import { lockDigest, variantLockDigest, variantPackages } from '../../domain/lock';
 import { Annotation, imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import type { BlobStore } from '../oci/blobStore';
@@ -41,7 +41,7 @@ export interface BuildContext {
 /** Identity of a build: everything that goes into the image. */
 export function buildKey(spec: VariantSpec, lock: Lock): string {
   // `builder` changes whenever the same spec and lock would give other bytes (2: Python bytecode in runtime images).
-  return sha256Digest(canonicalJson({ builder: 2, spec, lock: lockDigest(lock) }));
+  return sha256Digest(canonicalJson({ builder: 2, spec, lock: variantLockDigest(lock, spec.image.variant) }));
 }
 
 export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContext): Promise<BuiltImage> {
@@ -49,8 +49,8 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
   const record = path.join(ctx.buildRecordsDir, key.replace('sha256:', '') + '.json');
   const previous = readRecord(record, ctx.store);
   if (previous) {
-    ctx.progress('already built: same spec and lock');
-    return previous;
+    ctx.progress('already built: same spec and the same packages for this variant');
+    return { ...previous, lockDigest: lockDigest(lock) };
   }
 
   const variant = spec.image.variant;
@@ -77,7 +77,8 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
     ctx.progress('writing the layer');
     const layer = await createLayer(rootfs, sourceDateEpoch, ctx.store);
     const created = new Date(sourceDateEpoch * 1000).toISOString();
-    const digestOfLock = lockDigest(lock);
+    // The image carries its variant's part of the lock only: a dev-only lock change must not move the runtime digest.
+    const digestOfLock = variantLockDigest(lock, variant);
     const config = ctx.store.put(
       imageConfigJson({
         created,
@@ -102,7 +103,7 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
       digest: manifest.digest,
       configDigest: config.digest,
       layerDigest: layer.digest,
-      lockDigest: digestOfLock,
+      lockDigest: lockDigest(lock),
       size: layer.uncompressedSize,
       compressedSize: layer.size,
       packageCount: locked.length,

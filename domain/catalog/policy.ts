@@ -35,14 +35,27 @@ export const RUNTIME_EXCLUDED_PACKAGES = [
   'ucf',
 ] as const;
 
+/**
+ * Packages that ship one of RUNTIME_FORBIDDEN_PATHS: a definition asking for
+ * one in its runtime variant is refused when it is read, not at test time.
+ */
+export const RUNTIME_FORBIDDEN_PACKAGES = ['apt', 'bash', 'dash', 'dpkg', 'perl', 'perl-base'] as const;
+
 /** Binaries whose presence breaks the runtime policy. */
 export const RUNTIME_FORBIDDEN_PATHS = [
   '/bin/sh', '/bin/bash', '/bin/dash', '/usr/bin/sh', '/usr/bin/bash', '/usr/bin/dash',
   '/usr/bin/apt', '/usr/bin/apt-get', '/usr/bin/dpkg', '/bin/dpkg', '/usr/bin/perl',
 ] as const;
 
-/** Packages every dev image has besides the Essential set: a package manager that works. */
-export const DEV_REQUIRED_PACKAGES = ['apt', 'ca-certificates', 'mawk'] as const;
+/**
+ * Packages every dev image has besides the Essential set: a package manager
+ * that works. usr-is-merged, as debootstrap and mmdebstrap choose for
+ * bookworm: the tree is built merged-/usr already, and without it the
+ * resolver takes the first alternative of init-system-helpers' `usrmerge |
+ * usr-is-merged`, which brings full perl (~45 MB) and a postinst that walks
+ * the whole tree into every dev image.
+ */
+export const DEV_REQUIRED_PACKAGES = ['apt', 'ca-certificates', 'mawk', 'usr-is-merged'] as const;
 
 /** Removed from package contents in runtime images: documentation nobody can read without a shell. */
 export const DEFAULT_RUNTIME_PRUNE = [

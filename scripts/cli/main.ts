@@ -9,6 +9,7 @@ import { registerBuild } from './commands/build';
 import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
 import { registerMonitor } from './commands/monitor';
+import { registerSbom } from './commands/sbom';
 import { registerStatus } from './commands/status';
 import { registerUp } from './commands/up';
 import { registerVerify } from './commands/verify';
@@ -28,6 +29,7 @@ export function program(): Command {
   registerImpact(cli);
   registerMonitor(cli);
   registerVerify(cli);
+  registerSbom(cli);
   return cli;
 }
 

@@ -21,13 +21,19 @@ export function statusRows(statuses: ImageStatus[]) {
   }));
 }
 
+/** "in 12s" for a retry time, "now" once it has passed. */
+export function untilText(iso: string, now = Date.now()): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  return s <= 0 ? 'now' : s < 120 ? `in ${s}s` : `in ${Math.round(s / 60)}m`;
+}
+
 export function printStatusTable(statuses: ImageStatus[]): void {
   printTable(
     ['IMAGE', 'WORKFLOW', 'PHASE', 'PUBLISHED', 'PENDING', 'LAST PATCHED'],
     statusRows(statuses).map((r) => [
       r.image,
       r.workflowId,
-      r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
+      r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}${r.activity.retryAt ? `, next ${untilText(r.activity.retryAt)}` : ''}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
       shortDigest(r.publishedDigest),
       r.pending.join(' '),
       ago(r.lastPatched),

@@ -1,0 +1,129 @@
+/**
+ * Image sizes: every catalog runtime image built from its lock, beside the
+ * package set of debian:bookworm-slim built and measured the same way.
+ *
+ * "The same way": the reference is Debian's minbase variant (what
+ * debuerreotype builds bookworm-slim from) installed by mmdebstrap with
+ * merged /usr as debootstrap sets it up and the documentation path-excludes
+ * of debuerreotype's --slimify, and then put
+ * through our own layer writer (activities/build/layer.ts): the same tar
+ * flags, the same gzip level. Uncompressed is the layer tar, compressed is
+ * the gzip blob a registry stores; MB are 10^6 bytes, as `docker images`.
+ *
+ * Run alone: `npm run build && node dist/bench/sizes.js`; bench/main.ts
+ * writes the section into docs/BENCHMARKS.md.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fetchDeb } from '../activities/archive/fetch';
+import { buildImage } from '../activities/build/image';
+import { createLayer } from '../activities/build/layer';
+import { exec } from '../activities/lib/exec';
+import { readLockFile } from '../activities/locks/lockStore';
+import { BlobStore } from '../activities/oci/blobStore';
+import { effectiveSpec } from '../domain/catalog/effective';
+import { definitionFiles, lockFileFor, readDefinition } from '../domain/catalog/load';
+import { findRepoRoot, loadConfig } from '../domain/config';
+import { parseDpkgStatus } from '../domain/debian/status';
+import { type BenchSection, machineLine } from './report';
+
+export interface SizeRow {
+  image: string;
+  uncompressed: number;
+  compressed: number;
+  packages: number;
+}
+
+/** debuerreotype's --slimify: what bookworm-slim leaves out of every package. */
+const SLIM_DPKG_OPTIONS = [
+  'path-exclude=/usr/share/doc/*',
+  'path-include=/usr/share/doc/*/copyright',
+  'path-exclude=/usr/share/groff/*',
+  'path-exclude=/usr/share/info/*',
+  'path-exclude=/usr/share/linda/*',
+  'path-exclude=/usr/share/lintian/overrides/*',
+  'path-exclude=/usr/share/locale/*',
+  'path-exclude=/usr/share/man/*',
+];
+
+/** The runtime variant of every catalog image, built from its checked-in lock into a scratch store. */
+export async function catalogRuntimeSizes(catalogDir: string, work: string, debCache: string): Promise<SizeRow[]> {
+  const store = new BlobStore(path.join(work, 'blobs'));
+  const rows: SizeRow[] = [];
+  for (const file of definitionFiles(catalogDir)) {
+    const definition = readDefinition(file);
+    const built = await buildImage(effectiveSpec(definition, 'runtime'), readLockFile(lockFileFor(file)), {
+      store,
+      workDir: path.join(work, 'work'),
+      buildRecordsDir: path.join(work, 'builds'),
+      fetchDeb: (p) => fetchDeb(p, debCache),
+      progress: () => undefined,
+    });
+    rows.push({ image: `${definition.name}:${definition.tag}`, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
+  }
+  return rows;
+}
+
+/** Debian's minbase set, slimmed like bookworm-slim, measured through our layer writer. */
+export async function slimReferenceSize(work: string): Promise<SizeRow> {
+  const rootfs = path.join(work, 'bookworm-slim');
+  await exec('mmdebstrap', [
+    '--mode=root', '--variant=minbase', '--format=directory', '--quiet',
+    // bookworm-slim is debootstrap's merged /usr with usr-is-merged, not usrmerge and perl.
+    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+    ...SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
+    'bookworm', rootfs,
+  ], { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  const packages = parseDpkgStatus(fs.readFileSync(path.join(rootfs, 'var/lib/dpkg/status'), 'utf8')).length;
+  const layer = await createLayer(rootfs, 0, new BlobStore(path.join(work, 'reference-blobs')));
+  fs.rmSync(rootfs, { recursive: true, force: true });
+  return { image: 'debian:bookworm-slim package set (reference)', uncompressed: layer.uncompressedSize, compressed: layer.size, packages };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+export function sizesTable(rows: readonly SizeRow[], reference: SizeRow): string {
+  const line = (r: SizeRow) =>
+    `| ${r.image} | ${mb(r.uncompressed)} | ${mb(r.compressed)} | ${r.packages} | ${Math.round((100 * r.uncompressed) / reference.uncompressed)}% |`;
+  return [
+    '| image | uncompressed MB | compressed MB | packages | of reference |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...rows.map(line),
+    line(reference),
+  ].join('\n');
+}
+
+export async function sizesBench(root: string): Promise<BenchSection> {
+  const config = loadConfig();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-bench-sizes-'));
+  try {
+    const rows = await catalogRuntimeSizes(path.join(root, 'catalog'), work, config.debCache);
+    const reference = await slimReferenceSize(work);
+    return {
+      id: 'sizes',
+      title: 'Image sizes: runtime images beside the debian:bookworm-slim package set',
+      markdown: [
+        `${machineLine()}.`,
+        '',
+        sizesTable(rows, reference),
+        '',
+        'Each runtime image is built from its lock; the reference is mmdebstrap `--variant=minbase` with merged /usr',
+        "and bookworm-slim's documentation excludes. Both are measured as one layer by the same writer (sorted GNU tar, gzip level 6);",
+        'uncompressed is the layer tar, compressed the gzip blob. MB = 10^6 bytes. Package counts are dpkg status entries.',
+      ].join('\n'),
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  sizesBench(findRepoRoot()).then(
+    (section) => console.log(section.markdown),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

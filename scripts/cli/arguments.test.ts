@@ -1,0 +1,70 @@
+import { CliError, ExitCode } from './output';
+import { digestArgument, imageArgument, minutesOption, reasonText, requester, resolveDigest } from './arguments';
+
+const usage = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).exitCode).toBe(ExitCode.usage);
+    return (err as Error).message;
+  }
+  throw new Error('accepted');
+};
+
+const D1 = `sha256:${'a1'.repeat(32)}`;
+const D2 = `sha256:${'a1b2'.repeat(16)}`;
+const D3 = `sha256:${'c3'.repeat(32)}`;
+
+describe('imageArgument', () => {
+  test.each([
+    ['base', { kind: 'catalog', name: 'base', variant: 'runtime' }],
+    ['base:dev', { kind: 'catalog', name: 'base', variant: 'dev' }],
+    ['image:nginx:runtime', { kind: 'catalog', name: 'nginx', variant: 'runtime' }],
+    ['custom:python-app', { kind: 'custom', name: 'python-app' }],
+  ])('%s', (text, image) => expect(imageArgument(text)).toEqual(image));
+
+  test.each(['', 'Base', 'base:prod', 'image:base', 'custom:a:b', 'a:b:c:d', 'x'.repeat(64)])('refuses %j with the accepted forms', (text) => {
+    expect(usage(() => imageArgument(text))).toMatch(/use NAME \(runtime variant\), NAME:VARIANT, image:NAME:VARIANT or custom:NAME/);
+  });
+});
+
+describe('requester and reason', () => {
+  test('--by wins; the login name otherwise', () => {
+    expect(requester('alice')).toBe('alice');
+    expect(requester(undefined).length).toBeGreaterThan(0);
+    usage(() => requester('  '));
+  });
+  test('a reason is required, one line, bounded', () => {
+    expect(reasonText('  registry migration ')).toBe('registry migration');
+    expect(usage(() => reasonText(''))).toMatch(/--reason: say why/);
+    usage(() => reasonText('two\nlines'));
+    usage(() => reasonText('x'.repeat(501)));
+  });
+  test('timeouts are positive minutes', () => {
+    expect(minutesOption('1.5')).toBe(1.5);
+    usage(() => minutesOption('0'));
+    usage(() => minutesOption('soon'));
+  });
+});
+
+describe('digest arguments', () => {
+  const resolve = (text: string, candidates: string[]) => resolveDigest(digestArgument(text), candidates);
+  test('a full digest passes as is, published or not (the workflow decides)', () => {
+    expect(resolve(D3, [D1])).toBe(D3);
+  });
+  test('a short digest names exactly one published digest', () => {
+    expect(resolve('c3c3c3c3c3c3', [D1, D3])).toBe(D3);
+    expect(resolve('sha256:c3c3c3c', [D1, D3])).toBe(D3);
+    expect(resolve('a1b2a1b', [D1, D2, D2])).toBe(D2);
+  });
+  test('too short or not hex is refused before anything is asked', () => {
+    expect(usage(() => digestArgument('a1'))).toMatch(/not a digest/);
+    expect(usage(() => digestArgument('latest'))).toMatch(/not a digest/);
+    expect(usage(() => digestArgument(`${D1}0`))).toMatch(/not a digest/);
+  });
+  test('unknown or ambiguous short digests are bad input', () => {
+    expect(usage(() => resolve('ffffff0', [D1, D2]))).toMatch(/no digest this image published starts with ffffff0/);
+    expect(usage(() => resolve('a1a1a1a1', [D1, `sha256:${'a1'.repeat(31)}ff`]))).toMatch(/ambiguous/);
+  });
+});

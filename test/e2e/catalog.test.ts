@@ -1,0 +1,114 @@
+/**
+ * Every catalog image, both variants, with the real build code and the real
+ * Docker engine: built from its checked-in lock, it passes its variant policy
+ * and its definition's tests (in containers, network none); its CycloneDX
+ * SBOM, made from the image's own dpkg metadata, validates and lists every
+ * locked package; and a second build from scratch (a fresh blob store, no
+ * build record, a fresh work directory) gives the same manifest digest.
+ *
+ * Only the .deb cache is shared (content-addressed and checked by sha256, it
+ * is input, not output). Dev images are large (up to ~450 MB for cc), so each
+ * image's stores are removed as soon as its checks are done.
+ * TEMPERED_CATALOG_IMAGES=base,static narrows the run when working locally.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fetchDeb } from '../../activities/archive/fetch';
+import { type BuiltImage, buildImage } from '../../activities/build/image';
+import { runImageTests } from '../../activities/imageTests/run';
+import { readLockFile } from '../../activities/locks/lockStore';
+import { BlobStore } from '../../activities/oci/blobStore';
+import { imageSbom } from '../../activities/sbom/imageSbom';
+import { effectiveSpec } from '../../domain/catalog/effective';
+import { definitionFiles, lockFileFor, readDefinition } from '../../domain/catalog/load';
+import { VARIANTS } from '../../domain/image';
+import { type Lock, variantPackages } from '../../domain/lock';
+import { installedFromSbom, validateSbom } from '../../domain/sbom/cyclonedx';
+import { SHARED_CACHE } from '../support/stack';
+
+jest.setTimeout(1_200_000);
+
+const CATALOG = path.join(__dirname, '../../catalog');
+const only = process.env.TEMPERED_CATALOG_IMAGES?.split(',').filter(Boolean);
+const images = definitionFiles(CATALOG)
+  .map((file) => ({ file, definition: readDefinition(file), lock: readLockFile(lockFileFor(file)) }))
+  .filter(({ definition }) => !only || only.includes(definition.name));
+
+/** Uncompressed size budgets (layer tar bytes, MB = 10^6 as docker reports them). */
+const SIZE_BUDGET: Record<string, number> = { 'base:runtime': 30e6 };
+
+let work: string;
+const timings: string[] = [];
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-catalog-e2e-'));
+});
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  console.log(`catalog e2e timings (seconds):\n${timings.join('\n')}`);
+});
+
+/** A build with nothing to reuse but the .deb cache. */
+async function buildFresh(name: string, spec: ReturnType<typeof effectiveSpec>, lock: Lock): Promise<{ built: BuiltImage; store: BlobStore; seconds: number }> {
+  const root = fs.mkdtempSync(path.join(work, `${name}-`));
+  const store = new BlobStore(path.join(root, 'blobs'));
+  const started = Date.now();
+  const built = await buildImage(spec, lock, {
+    store,
+    workDir: path.join(root, 'work'),
+    buildRecordsDir: path.join(root, 'builds'),
+    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
+    progress: () => undefined,
+  });
+  return { built, store, seconds: (Date.now() - started) / 1000 };
+}
+
+const removeStore = (store: BlobStore) => fs.rmSync(path.dirname(store.root), { recursive: true, force: true });
+
+test('the catalog has every image of the product, each with a lock', () => {
+  if (only) return;
+  expect(images.map((i) => i.definition.name)).toEqual(expect.arrayContaining(['base', 'cc', 'nginx', 'python', 'static']));
+});
+
+describe.each(images.flatMap((image) => VARIANTS.map((variant) => [`${image.definition.name}:${variant}`, image, variant] as const)))(
+  '%s',
+  (label, { definition, lock }, variant) => {
+    const spec = effectiveSpec(definition, variant);
+    const locked = variantPackages(lock, variant);
+    let first: { built: BuiltImage; store: BlobStore; seconds: number } | undefined;
+    afterAll(() => first && removeStore(first.store));
+
+    test('builds from its lock and passes its policy and definition tests', async () => {
+      first = await buildFresh(label.replace(':', '-'), spec, lock);
+      expect(first.built.packageCount).toBe(locked.length);
+      expect(first.built.size).toBeLessThanOrEqual(SIZE_BUDGET[label] ?? Infinity);
+      const started = Date.now();
+      const report = await runImageTests({ spec, digest: first.built.digest, locked }, first.store, () => undefined);
+      const failed = report.results.tests.filter((t) => t.status !== 'passed').map((t) => `${t.suite}: ${t.name}: ${t.message ?? t.status}`);
+      expect(failed).toEqual([]);
+      expect(report.results.tests.some((t) => t.suite === 'definition')).toBe(true);
+      timings.push(`${label}: build ${first.seconds}, tests ${(Date.now() - started) / 1000} (${report.results.tests.length} checks), ${(first.built.size / 1e6).toFixed(1)} MB`);
+    });
+
+    test('its CycloneDX SBOM validates and lists every locked package', async () => {
+      if (!first) throw new Error('the first build failed');
+      const { sbom } = await imageSbom(first.store, first.built.digest, { name: definition.name, variant });
+      expect(await validateSbom(sbom)).toEqual({ valid: true });
+      const listed = new Set(installedFromSbom(sbom).map((p) => `${p.name}=${p.version} (${p.source} ${p.sourceVersion})`));
+      const missing = locked.map((p) => `${p.name}=${p.version} (${p.source} ${p.sourceVersion})`).filter((p) => !listed.has(p));
+      expect(missing).toEqual([]);
+    });
+
+    test('a second build from scratch gives the same digest', async () => {
+      if (!first) throw new Error('the first build failed');
+      const second = await buildFresh(`${label.replace(':', '-')}-again`, spec, lock);
+      try {
+        expect(second.built.digest).toBe(first.built.digest);
+        expect(second.built.layerDigest).toBe(first.built.layerDigest);
+        timings.push(`${label}: rebuild ${second.seconds}, same digest ${second.built.digest.slice(0, 19)}`);
+      } finally {
+        removeStore(second.store);
+      }
+    });
+  },
+);
