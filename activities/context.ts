@@ -27,7 +27,7 @@ export function createContext(config: Config = loadConfig()): ActivityContext {
     blobs: new BlobStore(paths.blobs),
     locks: new LockStore(paths.locks),
     registry: new RegistryClient({ host: config.registry.host, scheme: config.registry.scheme, credentials: config.registry.credentials }),
-    buildRecords: path.join(paths.images, 'builds'),
+    buildRecords: paths.builds,
   };
 }
 

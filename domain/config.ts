@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   /** Content-addressed caches may be shared between state directories (tests do). */
   TEMPERED_DEB_CACHE: z.string().optional(),
   TEMPERED_ARCHIVE_CACHE: z.string().optional(),
+  /** Blob store and build records, when shared between state directories (the test suite shares one per run). */
+  TEMPERED_BUILD_CACHE: z.string().optional(),
 });
 
 export interface RegistryCredentials {
@@ -55,6 +57,8 @@ export interface Config {
   archive?: string;
   debCache: string;
   archiveCache: string;
+  /** Where built blobs and build records live: `<state>/oci` unless shared. */
+  buildCache: string;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +114,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
     archive: e.TEMPERED_ARCHIVE,
     debCache: path.resolve(e.TEMPERED_DEB_CACHE ?? path.join(stateDir, 'cache', 'debs')),
     archiveCache: path.resolve(e.TEMPERED_ARCHIVE_CACHE ?? path.join(stateDir, 'cache', 'archive')),
+    buildCache: path.resolve(e.TEMPERED_BUILD_CACHE ?? path.join(stateDir, 'oci')),
   };
 }
 
@@ -129,11 +134,12 @@ export function loadConfig(): Config {
 }
 
 /** Where each kind of runtime state lives under the state directory. */
-export function statePaths(config: Pick<Config, 'stateDir'>) {
+export function statePaths(config: Pick<Config, 'stateDir' | 'buildCache'>) {
   const root = config.stateDir;
   return {
     root,
-    blobs: path.join(root, 'oci', 'blobs'),
+    blobs: path.join(config.buildCache, 'blobs'),
+    builds: path.join(config.buildCache, 'builds'),
     images: path.join(root, 'oci', 'images'),
     locks: path.join(root, 'locks'),
     work: path.join(root, 'work'),
