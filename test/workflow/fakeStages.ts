@@ -22,6 +22,8 @@ export class FakeUpstream {
   /** Transient publish failures to inject before the publish succeeds. */
   publishFailures = 0;
   dependents: Record<string, string[]> = {};
+  /** Delivers a cascade's notify (the production activity signals-with-start through a client). */
+  notify: (input: { image: ImageRef; baseDigest: string; replyTo: string }) => Promise<void> = async () => undefined;
   readonly calls: { activity: string; image: string }[] = [];
 
   count(activity: string, image?: ImageRef): number {
@@ -78,7 +80,7 @@ export class FakeUpstream {
         if (this.refuseRollback) throw ApplicationFailure.nonRetryable(`${input.digest} failed verification: no signature`, ErrorType.rollbackRefused);
         return { digest: input.digest, builder: 'test' };
       },
-      notifyImage: async () => undefined,
+      notifyImage: async (input) => this.notify(input),
     };
   }
 }

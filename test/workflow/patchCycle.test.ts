@@ -8,10 +8,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
+import { cascadeWorkflowId } from '../../domain/image';
 import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
-import { advisorySignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery } from '../../workflows/messages';
+import { advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery } from '../../workflows/messages';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { recordHistories, startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -220,4 +221,29 @@ test('rollback re-points to a verified earlier digest, records why, and refuses 
     reasons: [{ kind: 'rollback', digest: first.published!.digest, by: 'carol', reason: 'regression in glibc deb12u11' }],
   });
   await recordHistories(client, idOf('rollback'), 'rollback');
+});
+
+test('a base patch cascades to every customization on it, each rebuilt by its own workflow on the new base', async () => {
+  upstream.dependents.cbase = ['app-one', 'app-two', 'app-three'];
+  upstream.notify = async ({ image, baseDigest, replyTo }) => {
+    await client.workflow.signalWithStart('imagePatchWorkflow', {
+      ...startOptions(tw.config, image, { debounceSeconds: 1 }),
+      signal: baseChangedSignal,
+      signalArgs: [{ baseDigest, replyTo }],
+    });
+  };
+  await ensureImageWorkflow(client, tw.config, image('cbase'), { debounceSeconds: 1, cascadeConcurrency: 2 });
+  const base = await waitForState(client, idOf('cbase'), (x) => x.phase === 'idle' && x.cycles.at(-1)?.cascade?.done === 3, 60_000);
+  const digest = base.published!.digest;
+  expect(base.cycles.at(-1)?.cascade).toMatchObject({ baseDigest: digest, total: 3, done: 3, failed: [] });
+  for (const name of upstream.dependents.cbase) {
+    const custom = await waitForState(client, `custom:${name}`, (x) => !!x.published && x.phase === 'idle', 60_000);
+    expect(custom.published?.baseDigest).toBe(digest);
+    const child = await client.workflow.getHandle(cascadeWorkflowId(name, digest)).result();
+    expect(child).toMatchObject({ outcome: 'published', digest: custom.published!.digest });
+  }
+  expect(upstream.count('buildImage', { kind: 'custom', name: 'app-one' })).toBe(1);
+  await recordHistories(client, idOf('cbase'), 'cascade');
+  await recordHistories(client, 'custom:app-one', 'cascade');
+  await recordHistories(client, cascadeWorkflowId('app-one', digest), 'cascade');
 });
