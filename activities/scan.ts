@@ -3,8 +3,7 @@
  * matched against the cycle's advisories. This, not the lock, decides which
  * advisories the new image fixes.
  */
-import { advisoryKey } from '../domain/advisory/record';
-import { assessImpact, indexBySource } from '../domain/impact';
+import { scanVerdicts } from '../domain/impact';
 import { ImageRecords } from './catalog/imageRecords';
 import { type ActivityContext, referenceOf } from './context';
 import { withProgress } from './lib/progress';
@@ -24,18 +23,7 @@ export function scanActivity(ctx: ActivityContext) {
       reference: referenceOf(ctx.config, record.repository, record.tag),
     });
     const { digest: sbomDigest } = ctx.blobs.put(sbom);
-    const bySource = indexBySource(packages);
-    const verdicts = input.advisories.map((advisory) => {
-      const impact = assessImpact(advisory, bySource);
-      const installed = bySource.get(advisory.source)?.[0]?.sourceVersion;
-      return {
-        key: advisoryKey(advisory),
-        present: impact.verdict !== 'not-installed',
-        fixed: impact.verdict === 'fixed-in-image' || impact.verdict === 'not-affected',
-        ...(installed ? { installedSourceVersion: installed } : {}),
-      };
-    });
-    return { sbomDigest, packageCount: packages.length, verdicts };
+    return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages) };
     });
   };
 }

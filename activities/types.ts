@@ -6,6 +6,7 @@
  */
 import type { Advisory } from '../domain/advisory/record';
 import type { ImageRef } from '../domain/image';
+import type { ScanVerdict } from '../domain/impact';
 import type { HandledAdvisory, WaitingAdvisory } from '../domain/patch/state';
 
 export interface ResolveInput {
@@ -68,12 +69,7 @@ export interface ScanInput {
   advisories: Advisory[];
 }
 
-export interface ScanVerdict {
-  key: string;
-  present: boolean;
-  fixed: boolean;
-  installedSourceVersion?: string;
-}
+export type { ScanVerdict };
 
 export interface ScanResult {
   sbomDigest: string;

@@ -8,7 +8,7 @@
  * the source version: a binNMU binary `1.2-3+b1` is built from source `1.2-3`
  * and is fixed exactly when that source is.
  */
-import type { Advisory } from './advisory/record';
+import { type Advisory, advisoryKey } from './advisory/record';
 import type { InstalledPackage } from './debian/status';
 import { compareVersions } from './debian/version';
 
@@ -167,5 +167,28 @@ export function assessImpactOnImages(advisories: readonly Advisory[], images: re
       impacts.push({ advisory, impact: assessWithIndex(advisory, index) });
     }
     return { imageId: image.id, impacts };
+  });
+}
+
+/** What a scan reports per advisory: is its source in the image, and is it fixed there. */
+export interface ScanVerdict {
+  key: string;
+  present: boolean;
+  fixed: boolean;
+  installedSourceVersion?: string;
+}
+
+/** The scan stage's decision for each advisory, from an image's installed packages. */
+export function scanVerdicts(advisories: readonly Advisory[], packages: readonly InstalledPackage[]): ScanVerdict[] {
+  const bySource = indexBySource(packages);
+  return advisories.map((advisory) => {
+    const impact = assessImpact(advisory, bySource);
+    const installed = bySource.get(advisory.source)?.[0]?.sourceVersion;
+    return {
+      key: advisoryKey(advisory),
+      present: impact.verdict !== 'not-installed',
+      fixed: impact.verdict === 'fixed-in-image' || impact.verdict === 'not-affected',
+      ...(installed ? { installedSourceVersion: installed } : {}),
+    };
   });
 }

@@ -23,11 +23,10 @@ import { pushByDigest } from '../../activities/oci/push';
 import type { RegistryClient } from '../../activities/oci/registry';
 import { createLayer } from '../../activities/build/layer';
 import type { Activities, BuildInput, PublishInput, ResolveInput, ScanInput } from '../../activities/types';
-import { advisoryKey } from '../../domain/advisory/record';
 import type { InstalledPackage } from '../../domain/debian/status';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
 import type { ImageRef } from '../../domain/image';
-import { assessImpact, indexBySource } from '../../domain/impact';
+import { scanVerdicts } from '../../domain/impact';
 import { imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
 
@@ -108,21 +107,9 @@ export function buildStageDoubles(options: StageDoubleOptions): BuildStages & { 
       return { reportDigest: sha256Digest('tests passed'), passed: 1, failed: 0, failures: [] };
     },
 
-    /** As activities/scan.ts decides, over the packages the image was built from. */
     async scanImage(input: ScanInput) {
       const packages = builtFrom.get(input.digest) ?? [];
-      const bySource = indexBySource(packages);
-      const verdicts = input.advisories.map((advisory) => {
-        const impact = assessImpact(advisory, bySource);
-        const installed = bySource.get(advisory.source)?.[0]?.sourceVersion;
-        return {
-          key: advisoryKey(advisory),
-          present: impact.verdict !== 'not-installed',
-          fixed: impact.verdict === 'fixed-in-image' || impact.verdict === 'not-affected',
-          ...(installed ? { installedSourceVersion: installed } : {}),
-        };
-      });
-      return { sbomDigest: sha256Digest(`sbom ${input.digest}`), packageCount: packages.length, verdicts };
+      return { sbomDigest: sha256Digest(`sbom ${input.digest}`), packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages) };
     },
 
     async signImage() {
