@@ -3,7 +3,6 @@
  * stores under the state directory, and the registry client. Built once,
  * lazily, from the environment; tests build their own with other paths.
  */
-import * as path from 'node:path';
 import { type Config, loadConfig, statePaths } from '../domain/config';
 import type { ImageRef } from '../domain/image';
 import { BlobStore } from './oci/blobStore';

@@ -5,6 +5,7 @@
  */
 import { buildActivity } from './build';
 import type { ActivityContext } from './context';
+import { explainDiskFull } from './lib/stateFiles';
 import { dependentsActivities } from './dependents';
 import { monitorActivities } from './monitor';
 import { publishActivity } from './publish';
@@ -17,7 +18,7 @@ import { verifyBaseActivity } from './verifyBase';
 import { verifyPublishedActivity } from './verifyPublished';
 
 export function createActivities(ctx: ActivityContext): Activities & MonitorActivities {
-  return {
+  return withDiskFullExplained(ctx, {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
     testImage: testActivity(ctx),
@@ -28,5 +29,27 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
     verifyPublished: verifyPublishedActivity(ctx),
     ...dependentsActivities(ctx),
     ...monitorActivities(ctx),
-  };
+  });
+}
+
+/**
+ * Every activity's error passes explainDiskFull: a full disk, wherever in
+ * the stage it struck, reaches the pending activity's last failure (what
+ * `tempered status` and the UI show) naming the directories to free, not as
+ * a bare "ENOSPC: no space left on device, write".
+ */
+function withDiskFullExplained<T extends object>(ctx: ActivityContext, activities: T): T {
+  const directories = { 'state directory': ctx.config.stateDir, 'deb cache': ctx.config.debCache, 'archive cache': ctx.config.archiveCache };
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, run]) => [
+      name,
+      async (...args: unknown[]) => {
+        try {
+          return await (run as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (err) {
+          throw explainDiskFull(err, directories);
+        }
+      },
+    ]),
+  ) as T;
 }

@@ -13,17 +13,21 @@ import { PredicateType } from '../domain/attest/predicateTypes';
 import { sha256Digest } from '../domain/digest';
 import { type ActivityContext, repositoryOf } from './context';
 import { classified } from './lib/failures';
+import { withProgress } from './lib/progress';
 import { RegistryError } from './oci/registry';
 import { verifyImage } from './sign/verify';
 import { ErrorType, type VerifyBaseInput } from './types';
 
 export function verifyBaseActivity(ctx: ActivityContext) {
   return async function verifyBaseActivityImpl(input: VerifyBaseInput): Promise<{ digest: string; builder: string }> {
-    return classified(async () => {
+    // Heartbeating, as its policy's 30 s heartbeat timeout expects: reading every signature and attestation of
+    // a base from a slow registry can take longer than that while the worker is alive.
+    return classified(() => withProgress(async (progress) => {
       // Only the base is read: the rest of a broken customization is its own workflow's failure to record.
       const { base } = customizationBase(ctx.config.customizationsDir, input.image.name);
+      progress(`verifying ${repositoryOf(ctx.config, base.image)}@${input.baseDigest}`);
       return verifyBaseImage(ctx, repositoryOf(ctx.config, base.image), input.baseDigest);
-    });
+    }));
   };
 }
 

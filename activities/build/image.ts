@@ -13,6 +13,7 @@ import type { Lock, LockedPackage } from '../../domain/lock';
 import { lockDigest, variantLockDigest, variantPackages } from '../../domain/lock';
 import { Annotation, imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
+import { writeFileAtomicSync } from '../lib/stateFiles';
 import type { BlobStore } from '../oci/blobStore';
 import { createLayer } from './layer';
 import { readAccounts } from './rootfs/accounts';
@@ -108,8 +109,8 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
       compressedSize: layer.size,
       packageCount: locked.length,
     };
-    fs.mkdirSync(ctx.buildRecordsDir, { recursive: true });
-    fs.writeFileSync(record, JSON.stringify(built, null, 2));
+    // Atomic: a build record cut short (a full disk, a SIGKILL mid-write) would be unreadable for every retry.
+    writeFileAtomicSync(record, JSON.stringify(built, null, 2));
     return built;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -128,6 +129,12 @@ function standardLabels(spec: VariantSpec): Record<string, string> {
 /** A build record counts only while every blob it names is still in the store. */
 function readRecord(file: string, store: BlobStore): BuiltImage | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const built = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltImage;
+  let built: BuiltImage;
+  try {
+    built = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltImage;
+  } catch {
+    // A record written before writes were atomic, cut short: build again (same lock, same bytes) and replace it.
+    return undefined;
+  }
   return [built.digest, built.configDigest, built.layerDigest].every((d) => store.has(d)) ? built : undefined;
 }

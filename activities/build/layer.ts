@@ -56,7 +56,13 @@ export async function createLayer(rootfs: string, sourceDateEpoch: number, store
     blobHash.update(chunk);
     size += chunk.length;
   });
-  await Promise.all([pipeline(tar.stdout, countTar, zlib.createGzip({ level: 6 }), countGzip, fs.createWriteStream(tmp)), exited]);
+  try {
+    await Promise.all([pipeline(tar.stdout, countTar, zlib.createGzip({ level: 6 }), countGzip, fs.createWriteStream(tmp)), exited]);
+  } catch (err) {
+    // A partial layer (a full disk, tar failing) is garbage that would take the space the next attempt needs.
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
   const digest = 'sha256:' + blobHash.digest('hex');
   store.moveIn(tmp, digest);
   return { digest, diffId: 'sha256:' + diffHash.digest('hex'), size, uncompressedSize };

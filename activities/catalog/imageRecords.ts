@@ -10,6 +10,7 @@ import type { VariantSpec } from '../../domain/catalog/effective';
 import { hexOf } from '../../domain/digest';
 import type { Customization } from '../../domain/customization/schema';
 import type { CatalogImageRef, ImageRef } from '../../domain/image';
+import { writeFileAtomicSync } from '../lib/stateFiles';
 
 export interface ImageRecord {
   image: ImageRef;
@@ -33,11 +34,7 @@ export class ImageRecords {
   constructor(readonly dir: string) {}
 
   write(record: ImageRecord): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const file = path.join(this.dir, `${hexOf(record.digest)}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(record, null, 2));
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(path.join(this.dir, `${hexOf(record.digest)}.json`), JSON.stringify(record, null, 2));
   }
 
   read(digest: string): ImageRecord {

@@ -21,8 +21,17 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /**
+   * Ended by SIGKILL or SIGTERM (exit 137 or 143) that its own timeout did
+   * not send: the engine stopping it for a shutdown or restart, the OOM
+   * killer, an operator's `docker kill`. Says nothing about the image.
+   */
+  killed: boolean;
   durationMs: number;
 }
+
+/** 128 + SIGKILL, 128 + SIGTERM: how a container's exit code reads when it was killed. */
+const KILLED_EXIT_CODES = new Set([137, 143]);
 
 export async function runInContainer(request: RunRequest): Promise<RunResult> {
   const docker = dockerClient();
@@ -53,7 +62,7 @@ export async function runInContainer(request: RunRequest): Promise<RunResult> {
       // The engine refuses to start a command that does not exist: that is a result, not an error.
       const message = (e as Error).message;
       if (/executable file not found|no such file or directory|exec format error|permission denied/i.test(message)) {
-        return { exitCode: 127, stdout: '', stderr: message, timedOut: false, durationMs: Date.now() - started };
+        return { exitCode: 127, stdout: '', stderr: message, timedOut: false, killed: false, durationMs: Date.now() - started };
       }
       throw e;
     }
@@ -70,6 +79,7 @@ export async function runInContainer(request: RunRequest): Promise<RunResult> {
       stdout: Buffer.concat(out).toString('utf8'),
       stderr: Buffer.concat(err).toString('utf8'),
       timedOut,
+      killed: !timedOut && KILLED_EXIT_CODES.has(StatusCode),
       durationMs: Date.now() - started,
     };
   } finally {

@@ -68,6 +68,13 @@ async function runCommands(image: string, commands: { test: CommandTest; suite: 
       env: test.env,
       timeoutSeconds: test.timeoutSeconds,
     });
+    if (result.killed && result.exitCode !== test.exitCode) {
+      // Not a verdict on the image (a dockerd restart stops every container, 10 s later with SIGKILL): a plain
+      // error, so the activity retries, instead of a non-retryable ImageTestFailed that waits for on-call.
+      throw new Error(
+        `command test "${test.name}": its container was killed from outside (exit ${result.exitCode}: the Docker engine stopping or restarting, the OOM killer, or docker kill)`,
+      );
+    }
     const failure = evaluateCommand(test, result);
     results.push({ name: test.name, suite, status: failure ? 'failed' : 'passed', duration: result.durationMs, ...(failure ? { message: failure } : {}) });
   }

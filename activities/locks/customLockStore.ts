@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { type CustomLock, customLockDigest, CustomLockSchema, formatCustomLock } from '../../domain/customization/lock';
 import { hexOf } from '../../domain/digest';
 import { parseOrThrow } from '../../domain/schema/errors';
+import { writeFileAtomicSync } from '../lib/stateFiles';
 
 export class CustomLockStore {
   readonly dir: string;
@@ -44,8 +45,5 @@ export function readCustomLockFile(file: string): CustomLock {
 }
 
 export function writeCustomLockFile(file: string, lock: CustomLock): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, formatCustomLock(lock));
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, formatCustomLock(lock));
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { hexOf } from '../../domain/digest';
 import { formatLock, type Lock, lockDigest, LockSchema } from '../../domain/lock';
 import { parseOrThrow } from '../../domain/schema/errors';
+import { writeFileAtomicSync } from '../lib/stateFiles';
 
 export class LockStore {
   constructor(readonly dir: string) {}
@@ -20,10 +21,7 @@ export class LockStore {
     const digest = lockDigest(lock);
     const file = this.fileOf(digest);
     if (fs.existsSync(file)) return digest;
-    fs.mkdirSync(this.dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, formatLock(lock));
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, formatLock(lock));
     return digest;
   }
 
@@ -46,7 +44,5 @@ export function readLockFile(file: string): Lock {
 
 /** Writes a lock next to its definition (what `tempered lock` and a first resolve do). */
 export function writeLockFile(file: string, lock: Lock): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, formatLock(lock));
-  fs.renameSync(tmp, file);
+  writeFileAtomicSync(file, formatLock(lock));
 }

@@ -78,7 +78,13 @@ export class BlobStore {
 
   private atomicWrite(digest: string, write: (tmp: string) => void): void {
     const tmp = this.tempPath();
-    write(tmp);
-    this.moveIn(tmp, digest);
+    try {
+      write(tmp);
+      this.moveIn(tmp, digest);
+    } catch (err) {
+      // A partial temp file (a full disk) would only take the space the next attempt needs.
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
   }
 }

@@ -31,6 +31,8 @@ export interface FakePackage {
   depends?: string;
   /** Files the package installs, by absolute path. */
   files?: Record<string, string>;
+  /** Executables the package installs (mode 0755), by absolute path: the host file whose bytes to ship. */
+  executables?: Record<string, string>;
 }
 
 export interface AptRepoOptions {
@@ -136,6 +138,15 @@ async function buildDeb(pkg: FakePackage, stagingRoot: string, output: string): 
     }
     await mkdir(dirname(target), { recursive: true, mode: 0o755 });
     await writeFile(target, content, { mode: 0o644 });
+  }
+  for (const [path, hostFile] of Object.entries(pkg.executables ?? {})) {
+    const target = normalize(join(root, path));
+    if (!target.startsWith(root + sep) || target.startsWith(join(root, 'DEBIAN'))) {
+      throw new Error(`FakePackage ${pkg.name}: executable path ${path} escapes the package root`);
+    }
+    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+    await writeFile(target, await readFile(hostFile));
+    await chmod(target, 0o755);
   }
   await mkdir(dirname(output), { recursive: true });
   await run('dpkg-deb', ['--build', '--root-owner-group', root, output], { env: { SOURCE_DATE_EPOCH } });

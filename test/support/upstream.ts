@@ -64,4 +64,7 @@ paths:
 tests:
   - name: canary file is present
     file: /usr/share/tempered-canary/version
+variants:
+  dev:
+    accounts: { runAs: root }
 `;

@@ -1,6 +1,7 @@
 /**
  * The workers as a separate OS process (the compiled dist/workers/main.js,
- * as scripts/up runs them), so fault tests can SIGKILL them mid-activity.
+ * as scripts/up runs them), so fault tests can SIGKILL or SIGTERM them
+ * mid-activity.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,10 +15,19 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWorkerProcess(config: Config, logFile: string, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
+const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * `script`: another entry point than the compiled workers/main.js, run from
+ * TypeScript through tsx (e.g. fakeStagesWorker.ts: the production worker
+ * setup with stage doubles, for orchestration-only fault tests).
+ */
+export async function startWorkerProcess(config: Config, logFile: string, extraEnv: Record<string, string> = {}, script?: string): Promise<WorkerProcess> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../../dist/workers/main.js')], {
+  const args = script ? ['--require', 'tsx/cjs', script] : [path.join(ROOT, 'dist/workers/main.js')];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...cliEnv(config), ...extraEnv },
     stdio: ['ignore', out, out],
   });

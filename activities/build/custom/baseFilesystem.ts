@@ -21,6 +21,7 @@ import { extract } from 'tar-stream';
 import { CA_BUNDLE_PATH } from '../../../domain/catalog/policy';
 import { hexOf } from '../../../domain/digest';
 import type { ImageManifest } from '../../../domain/oci/image';
+import { writeFileAtomicSync } from '../../lib/stateFiles';
 import type { BlobStore } from '../../oci/blobStore';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
@@ -53,10 +54,7 @@ export function baseFilesystem(store: BlobStore, cacheDir: string, digest: strin
   const loading = (async () => {
     if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as BaseFilesystem;
     const facts = await readBaseFilesystem(store, digest);
-    fs.mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(facts));
-    fs.renameSync(tmp, file);
+    writeFileAtomicSync(file, JSON.stringify(facts));
     return facts;
   })();
   loading.catch(() => inMemory.delete(file));
