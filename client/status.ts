@@ -4,6 +4,7 @@
  * activity (with its heartbeat step and last failure) from describe().
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { PatchState } from '../domain/patch/state';
 import { stateQuery } from '../workflows/messages';
@@ -13,8 +14,11 @@ export interface ImageStatus {
   runId: string;
   status: string;
   state?: PatchState;
-  /** The running activity, if any: its type, attempt, last heartbeat step and last failure. */
-  activity?: { type: string; attempt: number; queued: boolean; step?: string; lastFailure?: string };
+  /**
+   * The running activity, if any: its type, attempt, last heartbeat step and
+   * last failure; `retryAt` when it failed and waits out its retry backoff.
+   */
+  activity?: { type: string; attempt: number; queued: boolean; step?: string; lastFailure?: string; retryAt?: string };
 }
 
 export async function listImageWorkflows(client: Client, extraQuery?: string): Promise<WorkflowExecutionInfo[]> {
@@ -34,13 +38,15 @@ export async function imageStatus(client: Client, workflowId: string, withActivi
     const raw = description.raw.pendingActivities?.[0];
     if (raw) {
       const heartbeat = raw.heartbeatDetails?.payloads?.[0]?.data;
+      const retryAt = optionalTsToDate(raw.nextAttemptScheduleTime);
       result.activity = {
         type: raw.activityType?.name ?? 'unknown',
         attempt: raw.attempt ?? 1,
-        // SCHEDULED: waiting for a worker slot (e.g. behind other builds), not running yet.
-        queued: raw.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+        // SCHEDULED without a next attempt time: waiting for a worker slot (e.g. behind other builds), not running yet.
+        queued: raw.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED && !retryAt,
         step: heartbeat ? safeJson(Buffer.from(heartbeat).toString('utf8')) : undefined,
         lastFailure: raw.lastFailure?.message ?? undefined,
+        ...(retryAt ? { retryAt: retryAt.toISOString() } : {}),
       };
     }
   }

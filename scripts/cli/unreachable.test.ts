@@ -7,18 +7,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../../test/support/cli';
+import { CLI_MAIN, runCli } from '../../test/support/cli';
 import { freePort } from '../../test/support/ports';
 
 jest.setTimeout(120_000);
 
-const MAIN = path.resolve(__dirname, '../../dist/scripts/cli/main.js');
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 let dir: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  if (!fs.existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run npm run build first`);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cli-'));
   fs.writeFileSync(path.join(dir, 'advisory.json'), JSON.stringify({ id: 'CVE-2026-1234', source: 'openssl', fixedVersion: '3.0.22-1~deb12u2' }));
   fs.writeFileSync(path.join(dir, 'feed.json'), '{}');

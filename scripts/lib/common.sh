@@ -13,15 +13,17 @@ export TEMPERED_STATE_DIR="$STATE_DIR"
 
 # Debian packages the build, the tests and the stack use.
 APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl)
+# Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts).
+APT_TEST_PACKAGES=(chromium)
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 require_root() { [ "$(id -u)" = 0 ] || die "run as root: the stack starts dockerd and builds root filesystems"; }
 
-ensure_apt_packages() {
+ensure_apt_packages() { # [extra packages...]
   local missing=()
-  for p in "${APT_PACKAGES[@]}"; do
+  for p in "${APT_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -3,6 +3,9 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Config } from '../../domain/config';
 
+/** The compiled CLI (`npm run build`); TEMPERED_CLI_MAIN runs the suites against another build of it. */
+export const CLI_MAIN = process.env.TEMPERED_CLI_MAIN ?? path.resolve(__dirname, '../../dist/scripts/cli/main.js');
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -25,7 +28,7 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Reco
 
 export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.resolve(__dirname, '../../dist/scripts/cli/main.js'), ...args], {
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     });
     let stdout = '';

