@@ -1,5 +1,8 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CliError, ExitCode } from './output';
-import { digestArgument, imageArgument, minutesOption, reasonText, requester, resolveDigest } from './arguments';
+import { parseImageReference } from './commands/verify';
+import { digestArgument, fileArgument, imageArgument, minutesOption, reasonText, requester, resolveDigest } from './arguments';
 
 const usage = (fn: () => unknown): string => {
   try {
@@ -67,4 +70,26 @@ describe('digest arguments', () => {
     expect(usage(() => resolve('ffffff0', [D1, D2]))).toMatch(/no digest this image published starts with ffffff0/);
     expect(usage(() => resolve('a1a1a1a1', [D1, `sha256:${'a1'.repeat(31)}ff`]))).toMatch(/ambiguous/);
   });
+});
+
+describe('file arguments', () => {
+  test('a missing or unreadable file is bad input naming it', () => {
+    const missing = path.join(os.tmpdir(), 'tempered-no-such-file.json');
+    expect(usage(() => fileArgument(missing))).toBe(`${missing}: not found`);
+    expect(usage(() => fileArgument(os.tmpdir()))).toBe(`${os.tmpdir()}: cannot read (EISDIR)`);
+  });
+});
+
+describe('registry image references', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  test.each([
+    ['127.0.0.1:5000/tempered/base:bookworm', { host: '127.0.0.1:5000', repository: 'tempered/base', reference: 'bookworm' }],
+    [`registry.example/a/b-c__d.e@${digest}`, { host: 'registry.example', repository: 'a/b-c__d.e', reference: digest }],
+  ])('%s', (text, parsed) => expect(parseImageReference(text)).toEqual(parsed));
+
+  // The repository once took in `@sha256`, reading the first three as tag `abc`, `AAA...` and `aaa...`.
+  test.each(['host/repo@sha256:abc', `host/repo@sha256:${'A'.repeat(64)}`, `host/repo@md5:${'a'.repeat(32)}`, 'host/Repo:tag', 'user@host/repo:tag', 'host/repo', '/repo:tag'])(
+    'refuses %j, quoting it',
+    (text) => expect(usage(() => parseImageReference(text))).toMatch(`"${text}" is not an image reference`),
+  );
 });

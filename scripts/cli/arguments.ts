@@ -3,6 +3,7 @@
  * CliError with exit code 2, raised before anything talks to Temporal, so a
  * typo never reaches a workflow.
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { DigestSchema, type ImageRef, parseImageArgument } from '../../domain/image';
 import { CliError, ExitCode } from './output';
@@ -46,6 +47,16 @@ export function minutesOption(text: string, flag = '--timeout'): number {
   const minutes = Number(text);
   if (!Number.isFinite(minutes) || minutes <= 0) throw new CliError(`${flag}: "${text}" is not a positive number of minutes`, ExitCode.usage);
   return minutes;
+}
+
+/** The text of a FILE argument (`-` for stdin), read before connecting: an unreadable one is bad input, named. */
+export function fileArgument(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`${file === '-' ? 'stdin' : file}: ${code === 'ENOENT' ? 'not found' : `cannot read (${code ?? (err as Error).message})`}`, ExitCode.usage);
+  }
 }
 
 /**

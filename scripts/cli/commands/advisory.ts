@@ -5,7 +5,6 @@
  * and signals exactly those (signalWithStart). Prints who got it and why the
  * others did not.
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { sharedArchive } from '../../../activities/archive/shared';
 import { createContext } from '../../../activities/context';
@@ -16,6 +15,7 @@ import { type Advisory, advisoryFromCli, parseAdvisory } from '../../../domain/a
 import { displayName } from '../../../domain/image';
 import { assessImpact } from '../../../domain/impact';
 import { InputError } from '../../../domain/schema/errors';
+import { fileArgument } from '../arguments';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
 
@@ -48,10 +48,11 @@ export function registerAdvisory(program: Command): void {
     .argument('<file>', 'JSON file, or - for stdin')
     .option('--dry-run', 'show which images would be signalled, signal nothing')
     .option('--json', 'print JSON for scripts')
-    .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) =>
-      withClient(async (client, config) => {
-        const where = file === '-' ? 'stdin' : file;
-        const advisories = readAdvisories(fs.readFileSync(file === '-' ? 0 : file, 'utf8'), where);
+    .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      // Read and validated before connecting: a missing or malformed file is bad input, not a failed submit.
+      const where = file === '-' ? 'stdin' : file;
+      const advisories = readAdvisories(fileArgument(file), where);
+      await withClient(async (client, config) => {
         const ctx = createContext(config);
         const known = (await sharedArchive(config)).index.sources();
         const unknown = advisories.filter((a) => !known.has(a.source));
@@ -82,6 +83,6 @@ export function registerAdvisory(program: Command): void {
         }
         if (opts.json) return printJson(rows);
         printTable(['ADVISORY', 'IMAGE', 'VERDICT', 'INSTALLED', 'FIXED IN', 'ACTION'], rows.map((r) => [r.advisory, r.image, r.verdict, r.installed, r.fixed, r.action]));
-      }),
-    );
+      });
+    });
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { PollReport } from '../../../activities/types';
 import { describeMonitor, type MonitorStatus, monitorRunReport, triggerMonitor } from '../../../client/monitorSchedule';
 import { describePollReport } from '../../../workflows/monitor';
+import { minutesOption } from '../arguments';
 import { CliError, endProgress, ExitCode, printJson, printTable, progressLine } from '../output';
 import { withClient } from '../runtime';
 
@@ -61,10 +62,9 @@ export function registerMonitor(program: Command): void {
     .description('poll now (after the running poll, if any) and print the report')
     .option('--timeout <minutes>', 'how long to wait for the poll', '30')
     .option('--json', 'print JSON for scripts')
-    .action(async (opts: { timeout: string; json?: boolean }) =>
-      withClient(async (client) => {
-        const minutes = Number(opts.timeout);
-        if (!Number.isFinite(minutes) || minutes <= 0) throw new CliError(`--timeout: "${opts.timeout}" is not a positive number of minutes`, ExitCode.usage);
+    .action(async (opts: { timeout: string; json?: boolean }) => {
+      const minutes = minutesOption(opts.timeout);
+      await withClient(async (client) => {
         const run = await triggerMonitor(client, { timeoutMs: minutes * 60_000, onQueued: (behind) => progressLine(`a poll is running (${behind}); ours starts when it ends`) });
         progressLine(`polling: ${run.workflowId}`);
         const report = await monitorRunReport(client, run);
@@ -72,8 +72,8 @@ export function registerMonitor(program: Command): void {
         if (opts.json) printJson({ workflowId: run.workflowId, runId: run.runId, report });
         else printPollReport(report);
         if (report.incomplete) throw new CliError('the poll was incomplete: a feed or an image could not be read (see the problems above); the next poll retries', ExitCode.failed);
-      }),
-    );
+      });
+    });
   monitor
     .command('status')
     .description('the Schedule: interval, feeds, next runs, and the reports of the recent runs')

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { allImageStatuses, imageStatus, type ImageStatus } from '../../../client/status';
 import { describeState, pendingIds } from '../../../domain/patch/state';
-import { displayName, parseImageArgument, workflowIdFor } from '../../../domain/image';
+import { displayName, workflowIdFor } from '../../../domain/image';
+import { IMAGE_HELP, imageArgument } from '../arguments';
 import { ago, printJson, printTable, shortDigest } from '../output';
 import { withClient } from '../runtime';
 
@@ -45,13 +46,14 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('show every image workflow: phase, published digest, pending advisories, last patch')
-    .argument('[image]', 'one image: NAME, NAME:VARIANT, image:NAME:VARIANT or custom:NAME')
+    .argument('[image]', `one image: ${IMAGE_HELP}`)
     .option('--json', 'print JSON for scripts')
-    .action(async (image: string | undefined, opts: { json?: boolean }) =>
-      withClient(async (client) => {
-        const statuses = image ? [await imageStatus(client, workflowIdFor(parseImageArgument(image)), true)] : await allImageStatuses(client, true);
+    .action(async (imageText: string | undefined, opts: { json?: boolean }) => {
+      const image = imageText === undefined ? undefined : imageArgument(imageText);
+      await withClient(async (client) => {
+        const statuses = image ? [await imageStatus(client, workflowIdFor(image), true)] : await allImageStatuses(client, true);
         if (opts.json) printJson(statusRows(statuses));
         else printStatusTable(statuses);
-      }),
-    );
+      });
+    });
 }

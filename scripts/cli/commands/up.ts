@@ -15,6 +15,7 @@ import { loadCatalog } from '../../../domain/catalog/load';
 import type { Config } from '../../../domain/config';
 import { loadCustomizations } from '../../../domain/customization/load';
 import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../../domain/image';
+import { minutesOption } from '../arguments';
 import { CliError, endProgress, printJson, progressLine } from '../output';
 import { withClient } from '../runtime';
 import { printStatusTable, statusRows } from './status';
@@ -51,15 +52,17 @@ export function registerUp(program: Command): void {
     .option('--no-wait', 'return once the workflows are started')
     .option('--timeout <minutes>', 'how long to wait for the first publish', '45')
     .option('--json', 'print JSON for scripts')
-    .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) =>
-      withClient(async (client, config) => {
+    .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) => {
+      // Checked even with --no-wait: a typo is better said than ignored (and NaN would wait forever).
+      const timeout = minutesOption(opts.timeout);
+      await withClient(async (client, config) => {
         if (!fs.existsSync(config.signingKeyPath)) {
           const keys = initKeys(config.signingKeyPath);
           console.error(`created the signing key ${keys.privateKeyPath} (public: ${keys.publicKeyPath}, ${keys.fingerprint})`);
         }
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
-        const statuses = opts.wait ? await waitForPublished(client, images, Number(opts.timeout) * 60_000) : await allImageStatuses(client);
+        const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
         if (opts.json) printJson({ ui: 'http://127.0.0.1:8233', images: statusRows(statuses) });
@@ -69,6 +72,6 @@ export function registerUp(program: Command): void {
         }
         const failed = statuses.filter((s) => s.state?.phase === 'failed');
         if (opts.wait && failed.length) throw new CliError(`${failed.length} image(s) failed their first cycle: see the table above and docs/ONCALL.md`);
-      }),
-    );
+      });
+    });
 }
