@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { InvalidVersionError, parseVersion } from '../debian/version';
+import { excerpt } from '../schema/errors';
 
 export const ADVISORY_STATUSES = ['fixed', 'not-affected', 'no-fix', 'undetermined'] as const;
 export const SEVERITIES = ['unknown', 'low', 'medium', 'high', 'critical'] as const;
@@ -44,7 +45,7 @@ export function isSourcePackageName(text: string): boolean {
 /** The reason a string is not a Debian version, in dpkg's words, or undefined when it is one. */
 export function debianVersionProblem(text: string): string | undefined {
   // parseVersion trims; a record must not carry the whitespace it would hide.
-  if (text !== text.trim()) return `invalid Debian version "${text}": has leading or trailing whitespace`;
+  if (text !== text.trim()) return `invalid Debian version ${excerpt(text)}: has leading or trailing whitespace`;
   try {
     parseVersion(text);
     return undefined;
@@ -54,19 +55,32 @@ export function debianVersionProblem(text: string): string | undefined {
   }
 }
 
-const advisoryIdSchema = z.string().refine(isAdvisoryId, {
-  error: (issue) => `"${String(issue.input)}" is not a CVE-, DSA-, DLA-, GHSA- or TEMP- id`,
+/**
+ * Size bounds, each far above anything a real feed carries. The id becomes a
+ * PendingAdvisories search attribute value (Temporal refuses one over 2 KiB
+ * and terminates the workflow whose task set it), and every record rides
+ * each continue-as-new (2 MiB payload limit): nothing here may be unbounded.
+ * Aliases: a kernel DSA lists several hundred CVEs.
+ */
+export const ADVISORY_LIMITS = { id: 64, alias: 128, aliases: 1000, source: 200, version: 256, reason: 4096 } as const;
+
+/** A string of at most `max` characters; longer ones are refused before any other check reads (or quotes) them. */
+const bounded = (max: number) =>
+  z.string().max(max, { error: (issue) => `is ${String((issue.input as string).length)} characters long; at most ${max} are allowed`, abort: true });
+
+const advisoryIdSchema = bounded(ADVISORY_LIMITS.id).refine(isAdvisoryId, {
+  error: (issue) => `${excerpt(String(issue.input))} is not a CVE-, DSA-, DLA-, GHSA- or TEMP- id`,
 });
 
-const aliasSchema = z.string().regex(/^\S+$/, { error: 'must be a non-empty id without whitespace' });
+const aliasSchema = bounded(ADVISORY_LIMITS.alias).regex(/^\S+$/, { error: 'must be a non-empty id without whitespace' });
 
-const sourceNameSchema = z.string().refine(isSourcePackageName, {
+const sourceNameSchema = bounded(ADVISORY_LIMITS.source).refine(isSourcePackageName, {
   error: (issue) =>
-    `invalid Debian source package name "${String(issue.input)}": use lowercase letters, digits, "+", "-", "." ` +
+    `invalid Debian source package name ${excerpt(String(issue.input))}: use lowercase letters, digits, "+", "-", "." ` +
     '(two or more, starting with a letter or digit)',
 });
 
-const debianVersionSchema = z.string().superRefine((version, ctx) => {
+const debianVersionSchema = bounded(ADVISORY_LIMITS.version).superRefine((version, ctx) => {
   const problem = debianVersionProblem(version);
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
@@ -79,12 +93,14 @@ export const isoDateOrDateTimeSchema = z.union([z.iso.date(), z.iso.datetime({ o
 export const advisorySchema = z
   .strictObject({
     id: advisoryIdSchema,
-    aliases: z.array(aliasSchema),
+    aliases: z.array(aliasSchema).max(ADVISORY_LIMITS.aliases, {
+      error: (issue) => `lists ${String((issue.input as unknown[]).length)} aliases; at most ${ADVISORY_LIMITS.aliases} are allowed`,
+    }),
     source: sourceNameSchema,
     fixedVersion: debianVersionSchema.nullable(),
     status: z.enum(ADVISORY_STATUSES),
     severity: z.enum(SEVERITIES),
-    reason: z.string().min(1).optional(),
+    reason: bounded(ADVISORY_LIMITS.reason).min(1).optional(),
     published: isoDateOrDateTimeSchema.optional(),
     origin: z.enum(ADVISORY_ORIGINS),
   })

@@ -5,6 +5,7 @@
  * override it. domain/catalog/effective.ts merges them.
  */
 import { z } from 'zod';
+import { ownRecord } from '../schema/ownRecord';
 import { ImageNameSchema } from '../image';
 
 export const PackageNameSchema = z
@@ -72,7 +73,7 @@ const CommandTest = z.strictObject({
   command: z.array(z.string()).min(1),
   /** Run with the image's own user unless set (e.g. "0" to check something as root). */
   user: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
+  env: ownRecord(z.string(), z.string()).default({}),
   exitCode: z.number().int().min(0).max(255).default(0),
   stdout: z.string().optional(),
   stdoutMatches: z.string().optional(),
@@ -90,7 +91,7 @@ const MetadataTest = z.strictObject({
   name: z.string().min(1),
   metadata: z.strictObject({
     user: z.string().optional(),
-    env: z.record(z.string(), z.string()).optional(),
+    env: ownRecord(z.string(), z.string()).optional(),
     entrypoint: z.array(z.string()).optional(),
     workdir: z.string().optional(),
   }),
@@ -110,13 +111,13 @@ const VariantFields = {
   /** Paths (globs ending in /*) removed from package contents, e.g. man pages. */
   prune: z.array(z.string().regex(/^\/[^\0]*$/, 'must be an absolute path or glob')).optional(),
   accounts: AccountsSchema.optional(),
-  environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).optional(),
+  environment: ownRecord(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).optional(),
   entrypoint: z.array(z.string()).optional(),
   cmd: z.array(z.string()).optional(),
   workdir: ImagePathSchema.optional(),
   paths: z.array(PathSchema).optional(),
-  labels: z.record(z.string(), z.string()).optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
+  labels: ownRecord(z.string(), z.string()).optional(),
+  annotations: ownRecord(z.string(), z.string()).optional(),
   tests: z.array(ImageTestSchema).optional(),
 };
 

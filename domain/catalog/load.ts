@@ -7,19 +7,93 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
+import YAML, { type Alias, type CST, type Document, isAlias, Parser, visit } from 'yaml';
 import type { z } from 'zod';
-import { fieldPath, InputError } from '../schema/errors';
+import { ImageNameSchema } from '../image';
+import { excerpt, fieldPath, InputError } from '../schema/errors';
 import { type Definition, DefinitionSchema } from './definition';
 import { definitionProblems } from './validate';
 
+/**
+ * Deepest nesting a document may have. A definition nests about six levels
+ * (variants.runtime.tests[0].metadata.env); yaml composes nodes recursively,
+ * and some ten thousand levels overflow the stack, after which V8 may abort
+ * the whole process (a worker, and every worker its retries reach).
+ */
+const MAX_YAML_DEPTH = 100;
+/** Alias expansions allowed (yaml's default, said here): an exponential "billion laughs" document is refused. */
+const MAX_YAML_ALIASES = 100;
+
+/**
+ * Reads one YAML document as plain data. Everything wrong with the text is an
+ * InputError naming the file and, where the text has one, the line: callers
+ * turn InputError into a non-retryable failure, any other error is retried as
+ * if it were transient.
+ */
 export function parseYamlFile(file: string): unknown {
   const text = fs.readFileSync(file, 'utf8');
+  const tooDeep = deepestOffset(text);
+  if (tooDeep !== undefined) {
+    throw new InputError(file, [{ field: '', problem: `YAML: nested more than ${MAX_YAML_DEPTH} levels deep${at(text, tooDeep)}` }]);
+  }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(file, doc.errors.map((e) => ({ field: '', problem: `YAML: ${e.message.split('\n')[0]}` })));
   }
-  return doc.toJS();
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    // Aliases are resolved only here (yaml throws ReferenceError): one with no anchor before it, or too many expansions.
+    throw new InputError(file, [{ field: '', problem: `YAML: ${aliasProblem(doc, text, err as Error)}` }]);
+  }
+}
+
+/** ` at line L, column C` of a character offset, the way yaml's own errors say it. */
+function at(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return ` at line ${before.split('\n').length}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * Where the text nests deeper than MAX_YAML_DEPTH, or undefined. Walks yaml's
+ * concrete syntax tree, which its parser builds without recursion, with a
+ * stack of its own, so the check itself cannot overflow.
+ */
+function deepestOffset(text: string): number | undefined {
+  const stack: [CST.Token, number][] = Array.from(new Parser().parse(text), (token) => [token, 0]);
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [token, depth] = next;
+    if (token.type === 'document' && token.value) stack.push([token.value, depth]);
+    if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection') continue;
+    if (depth >= MAX_YAML_DEPTH) return token.offset;
+    for (const item of token.items) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+function aliasProblem(doc: Document.Parsed, text: string, err: Error): string {
+  if (/^Excessive alias count/.test(err.message)) {
+    return `aliases expand to more than ${MAX_YAML_ALIASES} nodes (an exponential "billion laughs" document is refused)`;
+  }
+  // The first alias whose anchor no earlier node sets, found in one pass (Alias.resolve would walk the document per alias).
+  const anchors = new Set<string>();
+  let unresolved: Alias | undefined;
+  visit(doc, {
+    Node: (_key, node) => {
+      if (!isAlias(node)) {
+        if (node.anchor !== undefined) anchors.add(node.anchor);
+        return undefined;
+      }
+      if (anchors.has(node.source)) return undefined;
+      unresolved = node;
+      return visit.BREAK;
+    },
+  });
+  if (unresolved?.range) return `alias ${excerpt(`*${unresolved.source}`)} has no anchor before it${at(text, unresolved.range[0])}`;
+  return err.message;
 }
 
 export function readDefinition(file: string): Definition {
@@ -74,11 +148,24 @@ export function loadCatalog(catalogDir: string): Definition[] {
 }
 
 export function findDefinition(catalogDir: string, name: string): { definition: Definition; file: string } {
+  checkFileName(catalogDir, name, 'an image definition');
   for (const ext of ['.yaml', '.yml']) {
     const file = path.join(catalogDir, name + ext);
     if (fs.existsSync(file)) return { definition: readDefinition(file), file };
   }
   throw new InputError(catalogDir, [{ field: 'name', problem: `no image definition named "${name}" in the catalog` }]);
+}
+
+/**
+ * Refuses a name that could leave `dir` ("../x", "a/b", an absolute path)
+ * before it is joined to it: names come from the CLI and from workflows.
+ * A definition's name must match its file name and follow the image name
+ * syntax, which has no "/", so no valid name is refused here.
+ */
+export function checkFileName(dir: string, name: string, what: string): void {
+  if (!ImageNameSchema.safeParse(name).success) {
+    throw new InputError(dir, [{ field: 'name', problem: `${excerpt(name)} cannot name ${what}: a name is up to 63 lowercase letters, digits, ".", "+" or "-" (no "/"), starting with a letter or digit` }]);
+  }
 }
 
 export function lockFileFor(definitionFile: string): string {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { parseYamlFile } from '../catalog/load';
+import { checkFileName, parseYamlFile } from '../catalog/load';
 import { CA_BUNDLE_PATH } from '../catalog/policy';
 import { ImageNameSchema, VariantSchema } from '../image';
 import { InputError, parseOrThrow } from '../schema/errors';
@@ -86,6 +86,7 @@ export function loadCustomizations(dir: string): LoadedCustomization[] {
 }
 
 export function customizationFile(dir: string, name: string): string {
+  checkFileName(dir, name, 'a customization');
   for (const ext of ['.yaml', '.yml']) {
     const file = path.join(dir, name + ext);
     if (fs.existsSync(file)) return file;

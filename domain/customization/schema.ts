@@ -10,6 +10,7 @@
  * needs the base image (its accounts, its variant policy) in checks.ts.
  */
 import { z } from 'zod';
+import { ownRecord } from '../schema/ownRecord';
 import { ImageNameSchema, VariantSchema } from '../image';
 import { AccountsSchema, ImagePathSchema, ImageTestSchema, OwnerSchema, PackageNameSchema } from '../catalog/definition';
 
@@ -70,12 +71,12 @@ export const CustomizationSchema = z.strictObject({
   files: z.array(CustomFileSchema).default([]).refine(uniqueBy((f: CustomFile) => f.path), { message: 'names a path twice' }),
   certificates: z.array(CertificateSchema).default([]).refine(uniqueBy((c: Certificate) => c.name), { message: 'names a certificate twice' }),
   accounts: AccountsSchema.optional(),
-  environment: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
+  environment: ownRecord(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
   entrypoint: z.array(z.string()).optional(),
   cmd: z.array(z.string()).optional(),
   workdir: ImagePathSchema.optional(),
-  labels: z.record(z.string(), z.string()).default({}),
-  annotations: z.record(z.string(), z.string()).default({}),
+  labels: ownRecord(z.string(), z.string()).default({}),
+  annotations: ownRecord(z.string(), z.string()).default({}),
   tests: z.array(ImageTestSchema).default([]),
 });
 export type Customization = z.infer<typeof CustomizationSchema>;

@@ -14,6 +14,21 @@ export class InputError extends Error {
   }
 }
 
+/** How much of a refused value a message quotes: enough to recognise it, never the megabytes someone sent. */
+const EXCERPT_CHARS = 80;
+
+/**
+ * A refused value as a problem quotes it: `"value"` when short, else its first
+ * 80 characters and its length, `"AAAA…" (1000000 characters)`. A refusal
+ * travels on (workflow history, search attributes, logs), so it must stay small.
+ */
+export function excerpt(value: string): string {
+  if (value.length <= EXCERPT_CHARS) return `"${value}"`;
+  // Do not cut a surrogate pair in half.
+  const cut = /[\ud800-\udbff]/.test(value.charAt(EXCERPT_CHARS - 1)) ? EXCERPT_CHARS - 1 : EXCERPT_CHARS;
+  return `"${value.slice(0, cut)}…" (${value.length} characters)`;
+}
+
 export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => {
     if (typeof key === 'number') return `${acc}[${key}]`;
