@@ -30,7 +30,16 @@ const MAX_YAML_ALIASES = 100;
  * turn InputError into a non-retryable failure, any other error is retried as
  * if it were transient.
  */
+/** 256 KiB: the catalog's largest definition is under 6 KB. */
+const MAX_YAML_BYTES = 256 * 1024;
+
 export function parseYamlFile(file: string): unknown {
+  // yaml's duplicate-key check is quadratic in the keys of one mapping (20,000 keys: ~10 s); a definition
+  // or customization is a few KB, so a file far bigger than any real one is refused before it is parsed.
+  const bytes = fs.statSync(file).size;
+  if (bytes > MAX_YAML_BYTES) {
+    throw new InputError(file, [{ field: '', problem: `is ${bytes} bytes; a definition may be at most ${MAX_YAML_BYTES} bytes` }]);
+  }
   const text = fs.readFileSync(file, 'utf8');
   const tooDeep = deepestOffset(text);
   if (tooDeep !== undefined) {
