@@ -17,9 +17,9 @@ import { pullByDigest } from '../../../activities/oci/push';
 import { RegistryClient } from '../../../activities/oci/registry';
 import { resolveActivity } from '../../../activities/resolve';
 import { imageSbom } from '../../../activities/sbom/imageSbom';
-import { parseImageArgument } from '../../../domain/image';
 import type { Config } from '../../../domain/config';
 import { Annotation, type ImageManifest } from '../../../domain/oci/image';
+import { imageArgument } from '../arguments';
 import { CliError, endProgress, printTable, progressLine } from '../output';
 import { config } from '../runtime';
 import { parseImageReference } from './verify';
@@ -72,7 +72,7 @@ async function pulled(ctx: ActivityContext, text: string): Promise<SbomSubject> 
 
 /** A catalog image from its lock, the way `tempered build` makes it (no publish). */
 async function builtLocally(ctx: ActivityContext, text: string): Promise<SbomSubject> {
-  const image = parseImageArgument(text);
+  const image = imageArgument(text);
   if (image.kind !== 'catalog') throw new CliError(`"${text}" is not a catalog image: use NAME[:VARIANT] or a registry reference`, 2);
   const subject = catalogSubject(ctx.config, image);
   const resolved = await resolveActivity(ctx)({ image, mode: 'locked', sources: [] });
