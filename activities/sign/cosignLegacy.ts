@@ -64,6 +64,16 @@ export function simpleSigningDigest(payload: Buffer): string | undefined {
   }
 }
 
+/** The image reference (`docker-reference`) a simple-signing payload was signed for, or undefined. */
+export function simpleSigningReference(payload: Buffer): string | undefined {
+  try {
+    const reference = (JSON.parse(payload.toString('utf8')) as { critical?: { identity?: { 'docker-reference'?: unknown } } }).critical?.identity?.['docker-reference'];
+    return typeof reference === 'string' ? reference : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readLegacyImage(registry: RegistryClient, repository: string, tag: string): Promise<LegacyImage> {
   const manifest = await readManifest(registry, repository, tag);
   if (!manifest) return { tag, manifestDigest: undefined, layers: [] };

@@ -18,7 +18,7 @@ import { ctrfSummary, type TestSummary } from '../../domain/attest/testResults';
 import { vexStatusCounts, type VexStatus, VEX_STATUSES } from '../../domain/attest/vex';
 import type { RegistryClient } from '../oci/registry';
 import { BundleVerificationError, readReferrers, verifyStatementBundle, BUNDLE_PREDICATE_TYPE_ANNOTATION, type Referrers } from './bundles';
-import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, readLegacyImage, simpleSigningDigest, type LegacyImage } from './cosignLegacy';
+import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, readLegacyImage, simpleSigningDigest, simpleSigningReference, type LegacyImage } from './cosignLegacy';
 import { parseEnvelope, verifiedSignature } from './dsse';
 import { VerificationError, type VerificationErrorCode } from './errors';
 import { PublicKey } from './keys';
@@ -88,7 +88,8 @@ export async function verifyImage(input: VerifyImageInput): Promise<Verification
     );
   }
 
-  const checked = [...checkSignatures(sigImage, digest, key), ...checkAttestations(attImage, digest, key), ...checkBundles(referrers, digest, key)];
+  const subject = { digest, repository };
+  const checked = [...checkSignatures(sigImage, subject, key), ...checkAttestations(attImage, subject, key), ...checkBundles(referrers, subject, key)];
   const problems = decide(checked, key, image, input.require ?? [PredicateType.slsaProvenance1]);
   const first = problems[0];
   if (first) throw new VerificationError(first.code, first.message, problems.map((p) => p.message));
@@ -110,7 +111,24 @@ async function resolveDigest(registry: RegistryClient, repository: string, refer
   return digest;
 }
 
-function checkSignatures(image: LegacyImage, digest: string, key: PublicKey): Checked[] {
+/** What a signature must be about: this digest, in this repository (a registry host may have another name). */
+interface Subject {
+  digest: string;
+  repository: string;
+}
+
+/**
+ * Whether a reference a signature names (`host/repo` or `repo`) is this
+ * repository. The host is not compared: the same registry is reached as
+ * localhost:5000 or 127.0.0.1:5000. Without it an image copied from another
+ * repository, with its genuine signatures, would verify here.
+ */
+function namesRepository(reference: string, repository: string): boolean {
+  const name = reference.replace(/[@:][^/]*$/, '');
+  return name === repository || name.endsWith(`/${repository}`);
+}
+
+function checkSignatures(image: LegacyImage, { digest, repository }: Subject, key: PublicKey): Checked[] {
   return image.layers.map((layer, i): Checked => {
     const where = `${image.tag} layer ${i + 1}`;
     const base = { where, layout: 'legacy' as const, predicateType: 'signature' as const };
@@ -125,11 +143,15 @@ function checkSignatures(image: LegacyImage, digest: string, key: PublicKey): Ch
     if (claimed !== digest) {
       return { ...base, signed: true, problem: { code: 'SUBJECT_MISMATCH', message: `${where}: signature is for ${claimed}, not ${digest} (signatures copied from another image)` } };
     }
+    const signedFor = simpleSigningReference(layer.blob);
+    if (!signedFor || !namesRepository(signedFor, repository)) {
+      return { ...base, signed: true, problem: { code: 'SUBJECT_MISMATCH', message: `${where}: signed for ${signedFor ?? 'no repository'}, not ${repository} (copied from another repository)` } };
+    }
     return { ...base, signed: true };
   });
 }
 
-function checkAttestations(image: LegacyImage, digest: string, key: PublicKey): Checked[] {
+function checkAttestations(image: LegacyImage, subject: Subject, key: PublicKey): Checked[] {
   return image.layers.map((layer, i): Checked => {
     const annotated = layer.descriptor.annotations?.[PREDICATE_TYPE_ANNOTATION];
     const where = `${image.tag} layer ${i + 1}${annotated ? ` (${annotated})` : ''}`;
@@ -143,11 +165,12 @@ function checkAttestations(image: LegacyImage, digest: string, key: PublicKey): 
       return invalid((err as Error).message);
     }
     if (!verifiedSignature(envelope, key)) return invalid(`DSSE signature does not verify with key ${key.fingerprint} (envelope altered, or another key)`);
-    return checkStatement({ ...base, signed: true }, envelope.payloadType, envelope.payload, digest, annotated);
+    return checkStatement({ ...base, signed: true }, envelope.payloadType, envelope.payload, subject, annotated);
   });
 }
 
-function checkBundles(referrers: Referrers, digest: string, key: PublicKey): Checked[] {
+function checkBundles(referrers: Referrers, subject: Subject, key: PublicKey): Checked[] {
+  const { digest } = subject;
   const dangling = referrers.dangling.map(
     (d): Checked => ({
       where: `${referrers.tag} entry ${d.digest}`,
@@ -169,7 +192,7 @@ function checkBundles(referrers: Referrers, digest: string, key: PublicKey): Che
     if (!r.bundle) return { ...base, signed: false, problem: { code, message: `${where}: no single bundle layer that matches its digest` } };
     try {
       const verified = verifyStatementBundle(r.bundle, key);
-      const checkedStatement = checkStatement({ ...base, signed: true, hint: verified.hint }, verified.payloadType, verified.payload, digest, annotated);
+      const checkedStatement = checkStatement({ ...base, signed: true, hint: verified.hint }, verified.payloadType, verified.payload, subject, annotated);
       return checkedStatement.statement?.predicateType === PredicateType.cosignSign ? { ...checkedStatement, predicateType: 'signature' } : checkedStatement;
     } catch (err) {
       if (!(err instanceof BundleVerificationError)) throw err;
@@ -180,7 +203,7 @@ function checkBundles(referrers: Referrers, digest: string, key: PublicKey): Che
 }
 
 /** Checks what a verified signature covers: an in-toto statement about `digest`, of the annotated type. */
-function checkStatement(base: Checked, payloadType: string, payload: Buffer, digest: string, annotated: string | undefined): Checked {
+function checkStatement(base: Checked, payloadType: string, payload: Buffer, { digest, repository }: Subject, annotated: string | undefined): Checked {
   const invalid = (code: VerificationErrorCode, message: string): Checked => ({ ...base, problem: { code, message: `${base.where}: ${message}` } });
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) return invalid('ATTESTATION_INVALID', `payloadType is ${payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}`);
   let statement: ParsedStatement;
@@ -192,6 +215,10 @@ function checkStatement(base: Checked, payloadType: string, payload: Buffer, dig
   const withStatement = { ...base, predicateType: statement.predicateType, statement };
   if (!statement.subjectDigests.includes(digest)) {
     return { ...withStatement, problem: { code: 'SUBJECT_MISMATCH', message: `${base.where}: statement is about ${statement.subjectDigests.join(', ') || 'no sha256 subject'}, not ${digest}` } };
+  }
+  const names = statement.subjectNames;
+  if (names.length > 0 && !names.some((name) => namesRepository(name, repository))) {
+    return { ...withStatement, problem: { code: 'SUBJECT_MISMATCH', message: `${base.where}: statement is signed for ${names.join(', ')}, not ${repository} (copied from another repository)` } };
   }
   if (annotated !== undefined && annotated !== statement.predicateType) {
     return { ...withStatement, problem: { code: 'ATTESTATION_INVALID', message: `${base.where}: annotated as ${annotated} but the signed statement is ${statement.predicateType}` } };

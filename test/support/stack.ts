@@ -35,6 +35,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   workers?: boolean;
   temporal?: Parameters<typeof startTemporal>[0];
+  /** E.g. `{ htpasswd }` for a registry with basic auth (the credentials then go in `env`). */
+  registry?: Parameters<typeof startRegistry>[0];
 }
 
 let runtimeInstalled = false;
@@ -44,7 +46,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
-  const [temporal, registry] = await Promise.all([startTemporal(options.temporal), startRegistry()]);
+  const [temporal, registry] = await Promise.all([startTemporal(options.temporal), startRegistry(options.registry)]);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-state-'));
   const config = parseConfig({
     TEMPORAL_ADDRESS: temporal.address,
