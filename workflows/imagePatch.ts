@@ -29,10 +29,10 @@ export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> 
   wf.setHandler(advisorySignal, (payload) => patcher.receiveAdvisory(payload));
   wf.setHandler(upstreamSignal, (update) => patcher.receiveUpstream(update));
   wf.setHandler(baseChangedSignal, (change) => patcher.receiveBaseChanged(change));
-  wf.setHandler(rebuildUpdate, (r) => patcher.requestRebuild(r), { validator: (_r) => patcher.validateRebuild() });
-  wf.setHandler(retryUpdate, (r) => patcher.requestRetry(r), { validator: (_r) => patcher.validateRetry() });
-  wf.setHandler(pauseUpdate, (r) => patcher.requestPause(r), { validator: (_r) => patcher.validatePause() });
-  wf.setHandler(resumeUpdate, (r) => patcher.requestResume(r), { validator: (_r) => patcher.validateResume() });
+  wf.setHandler(rebuildUpdate, (r) => patcher.requestRebuild(r), { validator: (r) => patcher.validateRebuild(r) });
+  wf.setHandler(retryUpdate, (r) => patcher.requestRetry(r), { validator: (r) => patcher.validateRetry(r) });
+  wf.setHandler(pauseUpdate, (r) => patcher.requestPause(r), { validator: (r) => patcher.validatePause(r) });
+  wf.setHandler(resumeUpdate, (r) => patcher.requestResume(r), { validator: (r) => patcher.validateResume(r) });
   wf.setHandler(rollbackUpdate, (r) => patcher.requestRollback(r), { validator: (r) => patcher.validateRollback(r) });
   patcher.announce();
 
@@ -41,7 +41,11 @@ export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> 
     await patcher.debounce();
     await patcher.runCycle();
   }
-  // Signals that arrived meanwhile are in the carried state; handlers must finish before the run closes.
+  // Drain before closing the run. Signal handlers are synchronous and the SDK runs every signal and update of an
+  // activation before this code resumes, so whatever arrived meanwhile is in the state now; an update handler still
+  // running is awaited. A signal the server accepts while this last task is being completed makes it refuse the
+  // continue-as-new (UnhandledCommand) and hand the run a new task with that signal: nothing is lost, the new task
+  // gets here again. The state is carried within its byte budget (domain/patch/state.ts fitForCarry).
   await wf.condition(wf.allHandlersFinished);
-  await wf.continueAsNew<typeof imagePatchWorkflow>({ ...input, state: patcher.snapshot() });
+  await wf.continueAsNew<typeof imagePatchWorkflow>({ ...input, state: patcher.carried() });
 }

@@ -7,18 +7,22 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { type Advisory, advisoryFromCli, advisoryKey, parseAdvisory } from '../domain/advisory/record';
+import { type Advisory, advisoryKey } from '../domain/advisory/record';
 import { compareVersions } from '../domain/debian/version';
 import { displayName, type ImageRef } from '../domain/image';
 import {
-  type AdvisoryVerdict, type CascadeProgress, type CycleRecord, describeState, type FailureRecord,
-  KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, pendingIds,
+  type AdvisoryVerdict, boundReason, type CascadeProgress, type CycleRecord, describeState, type FailureRecord, fitForCarry, jsonBytes,
+  KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, pendingIds, QUEUED_ADVISORY_BYTES,
 } from '../domain/patch/state';
-import { ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, PublishedDigestKey } from '../domain/patch/searchAttributes';
+import {
+  ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, pendingAdvisoriesValue, PublishedDigestKey,
+} from '../domain/patch/searchAttributes';
 import type { ResolveResult } from '../activities/types';
 import { type Queues, stageActivities } from './activityOptions';
 import { runCascade } from './cascade';
-import { cascadeResultSignal, type CascadeReply } from './messages';
+import {
+  cascadeResultSignal, type CascadeReply, checkAdvisorySignal, checkBaseChangedSignal, checkRequester, checkUpstreamSignal, SIGNAL_LIMITS, UPDATE_LIMITS,
+} from './messages';
 
 export interface PatchSettings {
   /** Advisories arriving within this window after the first one join the same cycle. */
@@ -65,14 +69,24 @@ export class ImagePatcher {
     return this.state;
   }
 
+  /**
+   * What continue-as-new carries: the state within its byte budget (the
+   * oldest history goes first; queued work is bounded where it is received).
+   */
+  carried(): PatchState {
+    const { state, dropped } = fitForCarry(this.state);
+    if (dropped) wf.log.warn('carried state trimmed to its budget', { dropped });
+    return state;
+  }
+
   /** Signal `advisory`: validated here too (raw `temporal workflow signal` bypasses the CLI); bad input is recorded, never thrown. */
   receiveAdvisory(payload: unknown): void {
-    const parsed = isRecordShaped(payload) ? parseAdvisory(payload, 'signal advisory') : advisoryFromCli(payload, 'signal advisory');
-    if (!parsed.ok) {
-      this.reject(parsed.problem.problem, (payload as { id?: unknown } | null)?.id);
+    const checked = checkAdvisorySignal(payload);
+    if (!checked.ok) {
+      this.reject(checked.reason, (payload as { id?: unknown } | null)?.id);
       return;
     }
-    const advisory = parsed.value;
+    const advisory = checked.value;
     const key = advisoryKey(advisory);
     if (this.state.pending.some((a) => advisoryKey(a) === key)) return;
     if (this.state.current?.reasons.some((r) => r.kind === 'advisories') && this.inCurrentCycle(key)) return;
@@ -86,21 +100,45 @@ export class ImagePatcher {
       return;
     }
     this.state.waiting = this.state.waiting.filter((w) => advisoryKey(w.advisory) !== key);
+    // Queued advisories ride every continue-as-new and are never dropped: past their budget, new ones are refused.
+    const queued = jsonBytes(this.state.pending) + jsonBytes(this.state.waiting);
+    if (queued + jsonBytes(advisory) > QUEUED_ADVISORY_BYTES) {
+      this.reject(`(record): ${this.state.pending.length + this.state.waiting.length} advisories are queued (${queued} bytes); send it again once they are handled`, advisory.id);
+      return;
+    }
     this.state.pending.push(advisory);
     this.announce();
   }
 
-  /** Signal `upstream`: the monitor saw newer versions of packages this image has. */
-  receiveUpstream(update: { packages: string[] }): void {
-    if (!Array.isArray(update?.packages)) return this.reject('upstream: packages must be a list of "name version" strings');
-    this.state.requests.push({ kind: 'upstream', packages: update.packages.slice(0, 50).map(String) });
+  /**
+   * Signal `upstream`: the monitor saw newer versions of packages this image has.
+   * The lines only say why the cycle runs (it resolves the newest of everything):
+   * all queued upstream changes are one request, one line per package, bounded.
+   */
+  receiveUpstream(update: unknown): void {
+    const checked = checkUpstreamSignal(update);
+    if (!checked.ok) return this.reject(checked.reason);
+    const queued = this.state.requests.find((r) => r.kind === 'upstream');
+    const lines = new Map<string, string>();
+    for (const line of [...(queued?.kind === 'upstream' ? queued.packages : []), ...checked.value]) lines.set(line.split(' ')[0] as string, line);
+    const packages = [...lines.values()].slice(0, SIGNAL_LIMITS.packagesKept);
+    if (queued?.kind === 'upstream') queued.packages = packages;
+    else this.state.requests.push({ kind: 'upstream', packages });
     this.announce();
   }
 
   /** Signal `baseChanged` (customizations): the base image has a new digest; optionally reply to a cascade child. */
-  receiveBaseChanged(change: { baseDigest: string; replyTo?: string }): void {
-    if (!/^sha256:[0-9a-f]{64}$/.test(change?.baseDigest ?? '')) return this.reject('baseChanged: baseDigest must be sha256:<64 hex>');
-    const replyTo = typeof change.replyTo === 'string' && change.replyTo ? [change.replyTo] : [];
+  receiveBaseChanged(payload: unknown): void {
+    const checked = checkBaseChangedSignal(payload);
+    if (!checked.ok) return this.reject(checked.reason);
+    const change = checked.value;
+    const replyTo = change.replyTo ? [change.replyTo] : [];
+    if (this.image.kind !== 'custom') {
+      // A catalog image is built from the archive, not on a base: nothing to rebuild, and a waiting child hears so now.
+      this.reject(`baseChanged: ${displayName(this.image)} is a catalog image; it has no base, so baseDigest ${change.baseDigest.slice(0, 19)}… changes nothing`);
+      void this.reply({ outcome: 'refused', detail: `${displayName(this.image)} has no base` }, replyTo);
+      return;
+    }
     if (this.state.phase === 'failed') {
       // Built on after the on-call retry; tell the cascade now rather than holding its slot.
       this.state.baseDigest = change.baseDigest;
@@ -114,26 +152,39 @@ export class ImagePatcher {
     }
     // A newer base supersedes a queued one: one build, and every child waiting for either gets its result.
     const waiting = this.state.requests.flatMap((r) => (r.kind === 'base-changed' ? (r.replyTo ?? []) : []));
-    const all = unique([...waiting, ...replyTo]);
+    let all = unique([...waiting, ...replyTo]);
+    if (all.length > SIGNAL_LIMITS.waitingChildren) {
+      // Carried by continue-as-new, so bounded: a child past the limit hears now instead of holding its slot.
+      all = unique(waiting);
+      void this.reply({ outcome: 'deferred', detail: `${waiting.length} cascades already wait for ${displayName(this.image)}` }, replyTo);
+    }
     this.state.requests = this.state.requests.filter((r) => r.kind !== 'base-changed');
     this.state.requests.push({ kind: 'base-changed', baseDigest: change.baseDigest, ...(all.length ? { replyTo: all } : {}) });
     this.announce();
   }
 
-  validateRebuild(): void {
+  validateRebuild(request: unknown): void {
+    checkRequester(request, ['note']);
     if (this.state.paused) throw new Error(`${displayName(this.image)} is paused (${this.state.paused.reason}); resume it first`);
     if (this.state.phase === 'failed') throw new Error(`${displayName(this.image)} has a failed cycle; use retry`);
   }
 
   /** Update `rebuild`: answers with the number of the cycle that will do it. */
   requestRebuild(request: { by: string; note?: string }): { cycle: number; queuedBehind?: number } {
+    // All queued rebuilds join the next cycle: keep the newest few (who asked and why), not every one of a flood.
+    const rebuilds = this.state.requests.filter((r) => r.kind === 'rebuild');
+    if (rebuilds.length >= UPDATE_LIMITS.queuedRebuilds) {
+      const oldest = rebuilds[0];
+      this.state.requests = this.state.requests.filter((r) => r !== oldest);
+    }
     this.state.requests.push({ kind: 'rebuild', by: request.by, note: request.note });
     this.announce();
     const running = this.state.current?.number;
     return running ? { cycle: this.state.nextCycle, queuedBehind: running } : { cycle: this.state.nextCycle };
   }
 
-  validateRetry(): void {
+  validateRetry(request: unknown): void {
+    checkRequester(request);
     if (this.state.phase !== 'failed' || !this.state.current) throw new Error(`${displayName(this.image)} has no failed cycle to retry (phase ${this.state.phase})`);
   }
 
@@ -146,7 +197,8 @@ export class ImagePatcher {
     return { cycle: current.number, failedStage: this.state.failure?.stage ?? 'unknown' };
   }
 
-  validatePause(): void {
+  validatePause(request: unknown): void {
+    checkRequester(request, ['reason']);
     if (this.state.paused) throw new Error(`${displayName(this.image)} is already paused since ${this.state.paused.at} by ${this.state.paused.by}: ${this.state.paused.reason}`);
   }
 
@@ -156,7 +208,8 @@ export class ImagePatcher {
     return { pausedAt: this.state.paused.at, cycleInFlight: this.state.current?.number };
   }
 
-  validateResume(): void {
+  validateResume(request: unknown): void {
+    checkRequester(request);
     if (!this.state.paused) throw new Error(`${displayName(this.image)} is not paused`);
   }
 
@@ -167,6 +220,7 @@ export class ImagePatcher {
   }
 
   validateRollback(request: { digest: string }): void {
+    checkRequester(request, ['reason']);
     const label = displayName(this.image);
     if (this.state.current) throw new Error(`${label} is running cycle ${this.state.current.number} (${this.state.phase}); roll back when it has ended`);
     if (!/^sha256:[0-9a-f]{64}$/.test(request?.digest ?? '')) throw new Error('digest must be sha256:<64 hex digits>');
@@ -468,9 +522,12 @@ export class ImagePatcher {
     this.state.waiting = [...this.state.waiting.filter((w) => advisoryKey(w.advisory) !== key), { advisory, why, installedVersion, since }];
   }
 
+  /** Records a refused signal: a bounded reason and an excerpt of its id, never the payload (it would ride every continue-as-new). */
   private reject(reason: string, id?: unknown): void {
-    wf.log.warn('advisory rejected', { reason });
-    this.state.rejected = [...this.state.rejected, { at: now(), reason, ...(typeof id === 'string' ? { id: id.slice(0, 80) } : {}) }].slice(-KEEP_REJECTED);
+    const bounded = boundReason(reason);
+    wf.log.warn('signal rejected', { reason: bounded });
+    this.state.rejected = [...this.state.rejected, { at: now(), reason: bounded, ...(typeof id === 'string' ? { id: id.slice(0, 80) } : {}) }].slice(-KEEP_REJECTED);
+    this.state.rejectedCount = (this.state.rejectedCount ?? 0) + 1;
   }
 
   private inCurrentCycle(key: string): boolean {
@@ -520,7 +577,8 @@ export class ImagePatcher {
       name: this.image.name,
       variant: this.image.kind === 'catalog' ? this.image.variant : 'custom',
       phase: s.phase,
-      pending: pendingIds(s),
+      // Bounded: a value over 2 KiB would get the workflow terminated (see searchAttributes.ts).
+      pending: pendingAdvisoriesValue(pendingIds(s)),
       digest: s.published?.digest,
     };
     // Each upsert is a history event: send only what changed, so 1,000 signals do not cost 1,000 events.
@@ -542,8 +600,4 @@ export class ImagePatcher {
 
 const now = () => new Date().toISOString();
 const unique = (values: string[]) => [...new Set(values)].sort();
-
-function isRecordShaped(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
-}
 

@@ -10,7 +10,9 @@
  * without writing history.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { PatchState } from '../domain/patch/state';
+import { type Advisory, advisoryFromCli, debianVersionProblem, parseAdvisory } from '../domain/advisory/record';
+import { excerpt } from '../domain/schema/errors';
+import { jsonBytes, type PatchState } from '../domain/patch/state';
 
 /** An advisory record (domain/advisory/record.ts) or the CLI shape `{id, source, fixedVersion?, severity?}`. */
 export const advisorySignal = defineSignal<[unknown]>('advisory');
@@ -44,3 +46,125 @@ export const resumeUpdate = defineUpdate<{ resumedAt: string; queued: number }, 
  * the digest already published.
  */
 export const rollbackUpdate = defineUpdate<{ cycle: number }, [Requester & { digest: string; reason: string }]>('rollback');
+
+// ------------------------------------------------------------------ signal validation
+
+/**
+ * Signals have no validator in Temporal: whatever a sender (or a raw
+ * `temporal workflow signal`) sends reaches the handler. These checks are the
+ * workflow's own front door: a refused signal is recorded with the reason
+ * (never thrown, never queued), so nothing it carries can reach a search
+ * attribute, an activity input or the state continue-as-new carries. The
+ * bounds are far above anything a real feed or the monitor sends.
+ */
+export const SIGNAL_LIMITS = {
+  /** Each id becomes a PendingAdvisories value: see domain/patch/searchAttributes.ts. */
+  advisoryId: 64,
+  alias: 128,
+  aliases: 1000,
+  source: 100,
+  version: 128,
+  reason: 4096,
+  /** One advisory as queued (JSON): a kernel DSA with several hundred CVE aliases is about 10 KiB. */
+  advisoryBytes: 32 * 1024,
+  /** `upstream`: lines per signal, and what the carried request keeps (the cycle resolves everything newest anyway). */
+  packages: 1000,
+  packagesKept: 50,
+  packageName: 100,
+  /** `baseChanged.replyTo`: a cascade child's workflow id, and how many children may wait for one customization's cycle. */
+  workflowId: 256,
+  waitingChildren: 50,
+} as const;
+
+/** Update fields a person types (`by`, notes, reasons) are bounded too: they ride in the carried state. */
+export const UPDATE_LIMITS = { by: 200, text: 2000, queuedRebuilds: 20 } as const;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const tooLong = (field: string, length: number, max: number) => `${field}: is ${length} characters long; at most ${max} are allowed`;
+
+/**
+ * `advisory`: a full record (it has `status` and `origin`) or the CLI shape,
+ * parsed by the domain schema, then held to the workflow's own bounds. The
+ * reason names the field(s), `<field>: <problem>` joined with "; ".
+ */
+export function checkAdvisorySignal(payload: unknown): Checked<Advisory> {
+  const recordShaped = typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
+  const parsed = recordShaped ? parseAdvisory(payload, 'signal advisory') : advisoryFromCli(payload, 'signal advisory');
+  if (!parsed.ok) return { ok: false, reason: parsed.problem.problem };
+  const a = parsed.value;
+  const problems: string[] = [];
+  if (a.id.length > SIGNAL_LIMITS.advisoryId) problems.push(tooLong('id', a.id.length, SIGNAL_LIMITS.advisoryId));
+  if (a.aliases.length > SIGNAL_LIMITS.aliases) problems.push(`aliases: lists ${a.aliases.length} aliases; at most ${SIGNAL_LIMITS.aliases} are allowed`);
+  const longAlias = a.aliases.findIndex((alias) => alias.length > SIGNAL_LIMITS.alias);
+  if (longAlias >= 0) problems.push(tooLong(`aliases[${longAlias}]`, (a.aliases[longAlias] as string).length, SIGNAL_LIMITS.alias));
+  if (a.source.length > SIGNAL_LIMITS.source) problems.push(tooLong('source', a.source.length, SIGNAL_LIMITS.source));
+  if (a.fixedVersion !== null && a.fixedVersion.length > SIGNAL_LIMITS.version) problems.push(tooLong('fixedVersion', a.fixedVersion.length, SIGNAL_LIMITS.version));
+  if (a.reason !== undefined && a.reason.length > SIGNAL_LIMITS.reason) problems.push(tooLong('reason', a.reason.length, SIGNAL_LIMITS.reason));
+  if (problems.length) return { ok: false, reason: problems.join('; ') };
+  const bytes = jsonBytes(a);
+  if (bytes > SIGNAL_LIMITS.advisoryBytes) return { ok: false, reason: `(record): is ${bytes} bytes as JSON; at most ${SIGNAL_LIMITS.advisoryBytes} are allowed` };
+  return { ok: true, value: a };
+}
+
+/** Debian Policy 5.6.1 package names (binary and source alike). */
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/** `upstream`: `{packages: ["<name> <version>", ...]}`, one to SIGNAL_LIMITS.packages lines, each a package name and a Debian version. */
+export function checkUpstreamSignal(payload: unknown): Checked<string[]> {
+  const packages = typeof payload === 'object' && payload !== null ? (payload as { packages?: unknown }).packages : undefined;
+  if (!Array.isArray(packages)) return { ok: false, reason: 'upstream: packages must be a list of "name version" strings' };
+  if (packages.length === 0) return { ok: false, reason: 'upstream: packages is empty; name at least one "name version" line' };
+  if (packages.length > SIGNAL_LIMITS.packages) return { ok: false, reason: `upstream: packages lists ${packages.length} lines; at most ${SIGNAL_LIMITS.packages} are allowed` };
+  const problems: string[] = [];
+  for (const [i, line] of packages.entries()) {
+    const problem = packageLineProblem(line);
+    if (problem) problems.push(`packages[${i}]: ${problem}`);
+    if (problems.length === 3) break;
+  }
+  if (problems.length) return { ok: false, reason: `upstream: ${problems.join('; ')}` };
+  return { ok: true, value: packages as string[] };
+}
+
+function packageLineProblem(line: unknown): string | undefined {
+  if (typeof line !== 'string') return `must be a "name version" string, not ${line === null ? 'null' : Array.isArray(line) ? 'a list' : typeof line}`;
+  const max = SIGNAL_LIMITS.packageName + 1 + SIGNAL_LIMITS.version;
+  if (line.length > max) return `is ${line.length} characters long; at most ${max} are allowed`;
+  const parts = line.split(' ');
+  if (parts.length !== 2) return `${excerpt(line)} is not "name version" (one package name, one space, one version)`;
+  const [name, version] = parts as [string, string];
+  if (name.length > SIGNAL_LIMITS.packageName) return tooLong('name', name.length, SIGNAL_LIMITS.packageName);
+  if (!PACKAGE_NAME.test(name)) return `${excerpt(name)} is not a Debian package name (lowercase letters, digits, "+", "-", ".", two or more)`;
+  if (version.length > SIGNAL_LIMITS.version) return tooLong('version', version.length, SIGNAL_LIMITS.version);
+  return debianVersionProblem(version);
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** `baseChanged`: `{baseDigest: "sha256:<64 hex>", replyTo?: "<cascade workflow id>"}`. */
+export function checkBaseChangedSignal(payload: unknown): Checked<{ baseDigest: string; replyTo?: string }> {
+  const change = typeof payload === 'object' && payload !== null ? (payload as { baseDigest?: unknown; replyTo?: unknown }) : undefined;
+  // Only a string is tested: String(['sha256:…']) would pass the anchored pattern.
+  if (typeof change?.baseDigest !== 'string' || !DIGEST.test(change.baseDigest)) {
+    return { ok: false, reason: 'baseChanged: baseDigest must be a string sha256:<64 lowercase hex digits>' };
+  }
+  const { baseDigest, replyTo } = change as { baseDigest: string; replyTo?: unknown };
+  if (replyTo === undefined || replyTo === null || replyTo === '') return { ok: true, value: { baseDigest } };
+  if (typeof replyTo !== 'string' || replyTo.length > SIGNAL_LIMITS.workflowId) {
+    return { ok: false, reason: `baseChanged: replyTo must be a workflow id of at most ${SIGNAL_LIMITS.workflowId} characters` };
+  }
+  return { ok: true, value: { baseDigest, replyTo } };
+}
+
+/** Update validators: a requester's name and free text are strings of bounded length. Throws the refusal. */
+export function checkRequester(request: unknown, textFields: readonly string[] = []): void {
+  const r = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+  if (typeof r.by !== 'string' || !r.by.trim()) throw new Error('by must name who asks (a non-empty string)');
+  if (r.by.length > UPDATE_LIMITS.by) throw new Error(tooLong('by', r.by.length, UPDATE_LIMITS.by));
+  for (const field of textFields) {
+    const value = r[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new Error(`${field} must be a string`);
+    if (value.length > UPDATE_LIMITS.text) throw new Error(tooLong(field, value.length, UPDATE_LIMITS.text));
+  }
+}

@@ -99,7 +99,10 @@ export interface PatchState {
   pending: Advisory[];
   waiting: WaitingAdvisory[];
   handled: HandledAdvisory[];
+  /** The last KEEP_REJECTED refused signals (reasons bounded, never the payload). */
   rejected: Rejection[];
+  /** How many signals were refused over the image's life (rejected keeps only the last few). */
+  rejectedCount?: number;
   cycles: CycleRecord[];
   current?: CycleRecord;
   failure?: FailureRecord;
@@ -114,6 +117,70 @@ export interface PatchState {
 export const KEEP_CYCLES = 25;
 export const KEEP_HANDLED = 300;
 export const KEEP_REJECTED = 20;
+
+/**
+ * Byte budgets of what continue-as-new carries (Temporal refuses a payload
+ * over 2 MiB with PAYLOADS_TOO_LARGE, and the run cannot close): the whole
+ * carried state, and the advisories queued in it (pending and waiting, which
+ * must never be dropped, so new ones are refused past this).
+ */
+export const CARRIED_STATE_BYTES = 1024 * 1024;
+export const QUEUED_ADVISORY_BYTES = 512 * 1024;
+/** A refusal's reason: each `<field>: <problem>` part and the whole stay this short. */
+export const REJECTION_PART_CHARS = 300;
+export const REJECTION_REASON_CHARS = 2000;
+
+/** UTF-8 length of a string, without TextEncoder (workflow code uses this too). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // A surrogate pair (4 bytes) is two code units of 2 bytes each.
+    bytes += code < 0x80 ? 1 : code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 2 : 3;
+  }
+  return bytes;
+}
+
+/** Size of a value as a JSON payload. */
+export function jsonBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value) ?? 'null');
+}
+
+/**
+ * A refusal reason small enough to keep and carry: every `<field>: <problem>`
+ * part (joined with "; ") keeps its start, so the fields it names survive.
+ */
+export function boundReason(reason: string): string {
+  const parts = reason.split('; ').map((part) => (part.length > REJECTION_PART_CHARS ? `${part.slice(0, REJECTION_PART_CHARS)}…` : part));
+  let text = '';
+  for (const [i, part] of parts.entries()) {
+    const next = text ? `${text}; ${part}` : part;
+    if (next.length > REJECTION_REASON_CHARS) return `${text}; … ${parts.length - i} more`;
+    text = next;
+  }
+  return text;
+}
+
+/**
+ * The state as continue-as-new may carry it: within `maxBytes`, dropping the
+ * oldest history (handled advisories, then cycles, then rejections) first.
+ * Queued work (pending, waiting, requests) is never dropped; its own budgets
+ * keep it small. Pure and deterministic: the same state trims the same way.
+ */
+export function fitForCarry(state: PatchState, maxBytes = CARRIED_STATE_BYTES): { state: PatchState; dropped: number } {
+  let total = jsonBytes(state);
+  if (total <= maxBytes) return { state, dropped: 0 };
+  const trimmed: PatchState = { ...state, handled: [...state.handled], cycles: [...state.cycles], rejected: [...state.rejected] };
+  let dropped = 0;
+  for (const list of [trimmed.handled, trimmed.cycles, trimmed.rejected] as unknown[][]) {
+    // Keep the newest entry of each list: the last cycle and verdict are what a reader looks for first.
+    while (total > maxBytes && list.length > 1) {
+      total -= jsonBytes(list.shift()) + 1;
+      dropped++;
+    }
+  }
+  return { state: trimmed, dropped };
+}
 
 export function pendingIds(state: Pick<PatchState, 'pending' | 'waiting'>): string[] {
   return [...new Set([...state.pending.map((a) => a.id), ...state.waiting.map((w) => w.advisory.id)])].sort();
