@@ -7,6 +7,7 @@ import { advisoryToPublishBench } from './advisoryToPublish';
 import { cascadeBench } from './cascade';
 import { impactBench } from './impact';
 import { type BenchSection, machineLine, writeSections } from './report';
+import { scaleBench } from './scale';
 import { sizesBench } from './sizes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<BenchSection>> = {
   'advisory-to-publish': () => advisoryToPublishBench(ROOT),
   sizes: () => sizesBench(ROOT),
   cascade: () => cascadeBench(ROOT),
+  scale: () => scaleBench(),
   impact: async () => {
     const r = impactBench();
     return {
