@@ -14,16 +14,16 @@ import type { ScanInput, ScanResult } from './types';
 export function scanActivity(ctx: ActivityContext) {
   return async function scanImageActivity(input: ScanInput): Promise<ScanResult> {
     return withProgress(async (progress) => {
-    const record = new ImageRecords(ctx.paths.images).read(input.digest);
-    await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
-    progress('generating the SBOM from the image metadata');
-    const { sbom, packages } = await imageSbom(ctx.blobs, input.digest, {
-      name: record.repository,
-      variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
-      reference: referenceOf(ctx.config, record.repository, record.tag),
-    });
-    const { digest: sbomDigest } = ctx.blobs.put(sbom);
-    return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages) };
+      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
+      progress('generating the SBOM from the image metadata');
+      const { sbom, packages } = await imageSbom(ctx.blobs, input.digest, {
+        name: record.repository,
+        variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
+        reference: referenceOf(ctx.config, record.repository, record.tag),
+      });
+      const { digest: sbomDigest } = ctx.blobs.put(sbom);
+      return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages) };
     });
   };
 }

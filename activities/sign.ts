@@ -22,40 +22,40 @@ import { ErrorType, type SignInput, type SignResult } from './types';
 export function signActivity(ctx: ActivityContext) {
   return async function signImageActivity(input: SignInput): Promise<SignResult> {
     return withProgress(async (progress) => {
-    const record = new ImageRecords(ctx.paths.images).read(input.digest);
-    const from = builtFrom(ctx, record);
-    const sbom = JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown;
-    const ctrf = JSON.parse(ctx.blobs.read(input.reportDigest).toString('utf8')) as CtrfReport;
-    let key;
-    try {
-      key = loadSigningKey(ctx.config.signingKeyPath);
-    } catch (err) {
-      if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, ErrorType.signingKeyMissing);
-      throw err;
-    }
-    const { invocation } = input;
-    const result = await signAndAttach({
-      registry: ctx.registry,
-      repository: record.repository,
-      digest: input.digest,
-      key,
-      sbom,
-      ctrf,
-      provenance: {
-        definition: from.definition,
-        lockDigest: record.lockDigest,
-        internal: { image: record.image.name, variant: from.variant, cycle: invocation.cycle },
-        packages: from.packages,
-        ...(from.baseImage ? { baseImage: from.baseImage } : {}),
-        builderId: DEFAULT_BUILDER_ID,
-        invocation: { workflowId: invocation.workflowId, runId: invocation.runId },
-        startedOn: invocation.startedOn,
-        finishedOn: invocation.finishedOn,
-      },
-      vex: { handled: input.handled, waiting: input.waiting, packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
-      progress,
-    });
-    return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
+      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      const from = builtFrom(ctx, record);
+      const sbom = JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown;
+      const ctrf = JSON.parse(ctx.blobs.read(input.reportDigest).toString('utf8')) as CtrfReport;
+      let key;
+      try {
+        key = loadSigningKey(ctx.config.signingKeyPath);
+      } catch (err) {
+        if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, ErrorType.signingKeyMissing);
+        throw err;
+      }
+      const { invocation } = input;
+      const result = await signAndAttach({
+        registry: ctx.registry,
+        repository: record.repository,
+        digest: input.digest,
+        key,
+        sbom,
+        ctrf,
+        provenance: {
+          definition: from.definition,
+          lockDigest: record.lockDigest,
+          internal: { image: record.image.name, variant: from.variant, cycle: invocation.cycle },
+          packages: from.packages,
+          ...(from.baseImage ? { baseImage: from.baseImage } : {}),
+          builderId: DEFAULT_BUILDER_ID,
+          invocation: { workflowId: invocation.workflowId, runId: invocation.runId },
+          startedOn: invocation.startedOn,
+          finishedOn: invocation.finishedOn,
+        },
+        vex: { handled: input.handled, waiting: input.waiting, packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
+        progress,
+      });
+      return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
     });
   };
 }

@@ -16,20 +16,20 @@ import { ErrorType, type TestInput, type TestResult } from './types';
 export function testActivity(ctx: ActivityContext) {
   return async function testImageActivity(input: TestInput): Promise<TestResult> {
     return withProgress(async (progress) => {
-    const record = new ImageRecords(ctx.paths.images).read(input.digest);
-    await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
-    const report = await runImageTests(await testTargetOf(ctx, record), ctx.blobs, progress);
-    const { digest: reportDigest } = ctx.blobs.put(JSON.stringify(report));
-    const failed = report.results.tests.filter((t) => t.status === 'failed');
-    if (failed.length > 0) {
-      const names = failed.map((t) => `${t.name}: ${t.message ?? 'failed'}`);
-      throw ApplicationFailure.nonRetryable(
-        `${failed.length} of ${report.results.tests.length} image tests failed: ${names.slice(0, 5).join('; ')}`,
-        ErrorType.imageTestFailed,
-        { reportDigest, failures: names },
-      );
-    }
-    return { reportDigest, passed: report.results.summary.passed, failed: 0, failures: [] };
+      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
+      const report = await runImageTests(await testTargetOf(ctx, record), ctx.blobs, progress);
+      const { digest: reportDigest } = ctx.blobs.put(JSON.stringify(report));
+      const failed = report.results.tests.filter((t) => t.status === 'failed');
+      if (failed.length > 0) {
+        const names = failed.map((t) => `${t.name}: ${t.message ?? 'failed'}`);
+        throw ApplicationFailure.nonRetryable(
+          `${failed.length} of ${report.results.tests.length} image tests failed: ${names.slice(0, 5).join('; ')}`,
+          ErrorType.imageTestFailed,
+          { reportDigest, failures: names },
+        );
+      }
+      return { reportDigest, passed: report.results.summary.passed, failed: 0, failures: [] };
     });
   };
 }
