@@ -49,7 +49,6 @@ ensure_node_modules() {
   if [ ! -f dist/.built ] || [ -n "$(find activities client domain workers workflows scripts/cli bench -name '*.ts' -newer dist/.built 2>/dev/null | head -n 1)" ]; then
     say "compiling TypeScript"
     npm run -s build
-    touch dist/.built
   fi
 }
 
