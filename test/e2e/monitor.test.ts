@@ -17,34 +17,13 @@ import { packagesOfImage } from '../../client/imageContents';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { ensureMonitorSchedule, monitorRunReport, triggerMonitor } from '../../client/monitorSchedule';
 import { startStack, type Stack } from '../support/stack';
-import { canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
+import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
 
 jest.setTimeout(900_000);
 
 const WORKFLOW = 'image:canary:runtime';
 
-/** A small image with one package from the local repository (runtime non-root, dev root, as policy wants). */
-const CANARY = `
-name: canary
-description: test image with a package from the local repository
-tag: bookworm
-packages:
-  include: [base-files, netbase, libc6, tempered-canary]
-accounts:
-  groups: [{ name: nonroot, gid: 65532 }]
-  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
-  runAs: nonroot
-paths:
-  - { path: /tmp, type: directory, mode: "1777" }
-tests:
-  - name: canary file is present
-    file: /usr/share/tempered-canary/version
-variants:
-  dev:
-    accounts:
-      runAs: root
-`;
 
 let upstream: Upstream;
 let stack: Stack;
@@ -52,7 +31,7 @@ let feedDir: string;
 
 beforeAll(async () => {
   upstream = await startUpstream([canaryPackage('1.0-1')]);
-  stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ canary: CANARY }), TEMPERED_ARCHIVE: upstream.archive } });
+  stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ canary: CANARY_DEFINITION }), TEMPERED_ARCHIVE: upstream.archive } });
 
   feedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-feed-'));
   const feed = { 'tempered-canary': { 'CVE-2099-0100': { releases: { bookworm: { status: 'resolved', fixed_version: '1.0-2', urgency: 'high' } } } } };

@@ -24,7 +24,7 @@ import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { startDockerd, type TestDockerd } from '../support/dockerd';
 import { activityRecords, completedCounts, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests } from '../support/faults';
 import { startStack, type Stack } from '../support/stack';
-import { canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
+import { canaryPackage, startUpstream, testImageDefinition, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
@@ -32,25 +32,12 @@ jest.setTimeout(600_000);
 const WORKFLOW = 'image:sleeper:runtime';
 const SLEEP = '/usr/bin/sleep';
 
-const SLEEPER_DEFINITION = `
-name: sleeper
-description: test image whose command test runs for a few seconds
-tag: bookworm
-packages:
-  include: [base-files, netbase, libc6, tempered-sleeper]
-accounts:
-  groups: [{ name: nonroot, gid: 65532 }]
-  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
-  runAs: nonroot
-paths:
-  - { path: /tmp, type: directory, mode: "1777" }
-tests:
-  - name: a twelve-second command runs to its end
-    command: [${SLEEP}, "12"]
-variants:
-  dev:
-    accounts: { runAs: root }
-`;
+const SLEEPER_DEFINITION = testImageDefinition({
+  name: 'sleeper',
+  description: 'test image whose command test runs for a few seconds',
+  packages: ['tempered-sleeper'],
+  tests: `  - name: a twelve-second command runs to its end\n    command: [${SLEEP}, "12"]`,
+});
 let upstream: Upstream;
 let stack: Stack;
 let dockerd: TestDockerd;

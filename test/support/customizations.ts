@@ -16,44 +16,17 @@ import { PredicateType } from '../../domain/attest/predicateTypes';
 import type { SlsaProvenanceV1 } from '../../domain/attest/provenance';
 import type { FakePackage } from './aptRepo';
 import { completedActivities } from './history';
+import { testImageDefinition } from './upstream';
 
 /** A tiny image for customizations to sit on; `tempered-canary` (local repository) is what an advisory patches. */
-export const BASE_DEFINITION = `
-name: base
-description: test base with a package from the local repository
-tag: bookworm
-packages:
-  include: [base-files, netbase, libc6, tempered-canary]
-accounts:
-  groups: [{ name: nonroot, gid: 65532 }]
-  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
-  runAs: nonroot
-paths:
-  - { path: /tmp, type: directory, mode: "1777" }
-tests:
-  - name: canary file is present
-    file: /usr/share/tempered-canary/version
-variants:
-  dev:
-    accounts: { runAs: root }
-`;
+export const BASE_DEFINITION = testImageDefinition({
+  name: 'base',
+  description: 'test base with a package from the local repository',
+  packages: ['tempered-canary'],
+  tests: '  - name: canary file is present\n    file: /usr/share/tempered-canary/version',
+});
 
-export const OTHER_DEFINITION = `
-name: other
-description: an image nothing in these tests patches
-tag: bookworm
-packages:
-  include: [base-files, netbase, libc6]
-accounts:
-  groups: [{ name: nonroot, gid: 65532 }]
-  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
-  runAs: nonroot
-paths:
-  - { path: /tmp, type: directory, mode: "1777" }
-variants:
-  dev:
-    accounts: { runAs: root }
-`;
+export const OTHER_DEFINITION = testImageDefinition({ name: 'other', description: 'an image nothing in these tests patches', packages: [] });
 
 /** An extra package from the local repository that depends on the base's own package. */
 export const extraPackage = (version: string): FakePackage => ({

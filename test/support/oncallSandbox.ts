@@ -24,30 +24,16 @@ import { cliEnv } from './cli';
 import { startRegistry } from './registry';
 import { SHARED_CACHE } from './stack';
 import { startTemporal } from './temporal';
-import { canaryPackage, startUpstream, writeCatalog } from './upstream';
+import { canaryPackage, startUpstream, testImageDefinition, writeCatalog } from './upstream';
 import { startWorkerProcess } from './workerProcess';
 
 /** The canary image: the package's version file must be where the image's users read it. */
-const CANARY = `
-name: canary
-description: sandbox image with a package from the local repository
-tag: bookworm
-packages:
-  include: [base-files, netbase, libc6, tempered-canary]
-accounts:
-  groups: [{ name: nonroot, gid: 65532 }]
-  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
-  runAs: nonroot
-paths:
-  - { path: /tmp, type: directory, mode: "1777" }
-tests:
-  - name: the canary version file is where users read it
-    file: /usr/share/tempered-canary/version
-variants:
-  dev:
-    accounts:
-      runAs: root
-`;
+const CANARY = testImageDefinition({
+  name: 'canary',
+  description: 'sandbox image with a package from the local repository',
+  packages: ['tempered-canary'],
+  tests: '  - name: the canary version file is where users read it\n    file: /usr/share/tempered-canary/version',
+});
 
 async function main(): Promise<void> {
   const dir = path.resolve(process.argv[2] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-sandbox-')));

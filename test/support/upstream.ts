@@ -48,23 +48,34 @@ export const canaryPackage = (version: string): FakePackage => ({
   files: { '/usr/share/tempered-canary/version': `${version}\n` },
 });
 
-/** A small runtime image with one package from the local repository. */
-export const CANARY_DEFINITION = `
-name: canary
-description: test image with a package from the local repository
+/**
+ * A small test image: base-files, netbase, libc6 and `packages` (from the
+ * local repository), non-root at runtime and root in dev, as the variant
+ * policy wants; `tests` is the definition's YAML test list.
+ */
+export function testImageDefinition(o: { name: string; description: string; packages: string[]; tests?: string }): string {
+  return `
+name: ${o.name}
+description: ${o.description}
 tag: bookworm
 packages:
-  include: [base-files, netbase, libc6, tempered-canary]
+  include: [${['base-files', 'netbase', 'libc6', ...o.packages].join(', ')}]
 accounts:
   groups: [{ name: nonroot, gid: 65532 }]
   users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]
   runAs: nonroot
 paths:
   - { path: /tmp, type: directory, mode: "1777" }
-tests:
-  - name: canary file is present
-    file: /usr/share/tempered-canary/version
-variants:
+${o.tests ? `tests:\n${o.tests}\n` : ''}variants:
   dev:
     accounts: { runAs: root }
 `;
+}
+
+/** A small runtime image with one package from the local repository. */
+export const CANARY_DEFINITION = testImageDefinition({
+  name: 'canary',
+  description: 'test image with a package from the local repository',
+  packages: ['tempered-canary'],
+  tests: '  - name: canary file is present\n    file: /usr/share/tempered-canary/version',
+});
