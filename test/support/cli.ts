@@ -27,10 +27,13 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Reco
 }
 
 export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI_MAIN, ...args], env, input);
+}
+
+/** Runs a program with only PATH, HOME and `env` in its environment; resolves with its exit code and output. */
+export function runProcess(command: string, args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-    });
+    const child = spawn(command, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -10,7 +10,6 @@
  *  - `temporal workflow reset --type FirstWorkflowTask` replays the failed
  *    run from its start, with its signals re-applied, and publishes.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,7 +21,7 @@ import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { stateQuery } from '../../workflows/messages';
-import { type CliResult, cliEnv, runCli } from '../support/cli';
+import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
 import { freePort } from '../support/ports';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
@@ -72,15 +71,7 @@ const tempered = (...args: string[]) => runCli(args, cliEnv(tw.config));
 const state = (name: string) => tw.client.workflow.getHandle(idOf(name)).query(stateQuery);
 
 function temporalCli(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(TEMPORAL_BIN, [...args, '--address', server.address], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runProcess(TEMPORAL_BIN, [...args, '--address', server.address], {});
 }
 
 async function published(name: string): Promise<PatchState> {

@@ -6,13 +6,12 @@
  * reasons. Real dev server and worker; stage activities are doubles
  * (fakeStages.ts), since this is about the message API only.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureImageWorkflow, signalAdvisory } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
 import type { CycleRecord, PatchState } from '../../domain/patch/state';
-import { type CliResult, cliEnv, runCli } from '../support/cli';
+import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -63,15 +62,7 @@ function raw(commands: Record<string, string[]>, key: string, workflowId: string
   const words = commands[key];
   if (!words) throw new Error(`README has no "temporal workflow ${key}" example`);
   const args = [...words.map((w) => w.replace('image:base:runtime', workflowId).replace(/ImageName="base"/, 'ImageName="raw"')), ...extra];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TEMPORAL_BIN, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', TEMPORAL_ADDRESS: temporal.address } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runProcess(TEMPORAL_BIN, args, { TEMPORAL_ADDRESS: temporal.address });
 }
 
 const tempered = (...args: string[]) => runCli(args, cliEnv(tw.config));

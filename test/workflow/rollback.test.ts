@@ -7,14 +7,13 @@
  * is open, and the CLI prints its reason in one line with exit 1; a digest
  * that no longer verifies ends its cycle with the image left as it was.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { rebuildUpdate, stateQuery } from '../../workflows/messages';
-import { type CliResult, cliEnv, runCli } from '../support/cli';
+import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
@@ -72,16 +71,8 @@ function rawRollback(digest: string): Promise<CliResult> {
   const line = /temporal workflow update execute --workflow-id image:base:runtime --name rollback \\\n\s*--input '([^']+)'/.exec(readme);
   if (!line) throw new Error('README has no rollback example');
   const input = (line[1] as string).replace(/sha256:<[^>]+>/, digest);
-  return new Promise((resolve, reject) => {
-    const args = ['workflow', 'update', 'execute', '--workflow-id', ID, '--name', 'rollback', '--input', input, '-o', 'json'];
-    const child = spawn(TEMPORAL_BIN, args, { env: { PATH: process.env.PATH ?? '', TEMPORAL_ADDRESS: server.address } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const args = ['workflow', 'update', 'execute', '--workflow-id', ID, '--name', 'rollback', '--input', input, '-o', 'json'];
+  return runProcess(TEMPORAL_BIN, args, { TEMPORAL_ADDRESS: server.address });
 }
 
 test('rollback to an earlier digest moves the tag, is recorded with who and why, and refuses what it must', async () => {
