@@ -11,17 +11,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { buildImage } from '../../activities/build/image';
 import { dockerClient } from '../../activities/docker/client';
 import { loadImage } from '../../activities/docker/load';
 import { runInContainer } from '../../activities/docker/run';
 import { readLockFile } from '../../activities/locks/lockStore';
-import { BlobStore } from '../../activities/oci/blobStore';
 import { effectiveSpec } from '../../domain/catalog/effective';
 import { lockFileFor, readDefinition } from '../../domain/catalog/load';
 import type { Variant } from '../../domain/image';
-import { SHARED_CACHE } from '../support/stack';
+import { buildForTest } from '../support/builds';
 
 jest.setTimeout(900_000);
 
@@ -37,21 +34,14 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-multistage-'));
   const definition = readDefinition(CC);
   const lock = readLockFile(lockFileFor(CC));
-  const store = new BlobStore(path.join(work, 'blobs'));
   for (const variant of ['runtime', 'dev'] as Variant[]) {
-    const built = await buildImage(effectiveSpec(definition, variant), lock, {
-      store,
-      workDir: path.join(work, 'work'),
-      buildRecordsDir: path.join(work, 'builds'),
-      fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-      progress: () => undefined,
-    });
+    const { built, store } = await buildForTest(effectiveSpec(definition, variant), lock, work);
     // loadImage skips an image the engine already has, under whatever tag: tag it ourselves.
     const id = await loadImage(store, built.digest, bases[variant]);
     const [repo, tag] = bases[variant].split(':') as [string, string];
     await dockerClient().getImage(id).tag({ repo, tag });
   }
-  fs.rmSync(path.join(work, 'blobs'), { recursive: true, force: true });
+  fs.rmSync(path.join(work, 'blobs'), { recursive: true, force: true }); // the fallback store, if used
 });
 
 afterAll(async () => {

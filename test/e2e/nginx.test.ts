@@ -11,16 +11,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { buildImage } from '../../activities/build/image';
 import { dockerClient } from '../../activities/docker/client';
 import { loadImage } from '../../activities/docker/load';
 import { PROBE_HOST_PATH } from '../../activities/imageTests/probe';
 import { readLockFile } from '../../activities/locks/lockStore';
-import { BlobStore } from '../../activities/oci/blobStore';
 import { effectiveSpec } from '../../domain/catalog/effective';
 import { lockFileFor, readDefinition } from '../../domain/catalog/load';
-import { SHARED_CACHE } from '../support/stack';
+import { buildForTest } from '../support/builds';
 import { waitFor } from '../support/ports';
 
 jest.setTimeout(300_000);
@@ -34,14 +31,7 @@ let container: Docker.Container;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-nginx-'));
-  const store = new BlobStore(path.join(work, 'blobs'));
-  const built = await buildImage(effectiveSpec(readDefinition(NGINX), 'runtime'), readLockFile(lockFileFor(NGINX)), {
-    store,
-    workDir: path.join(work, 'work'),
-    buildRecordsDir: path.join(work, 'builds'),
-    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-    progress: () => undefined,
-  });
+  const { built, store } = await buildForTest(effectiveSpec(readDefinition(NGINX), 'runtime'), readLockFile(lockFileFor(NGINX)), work);
   const image = await loadImage(store, built.digest, TAG); // the image ID
   // Config, entrypoint and user all from the image: only the hardening flags a user would add.
   container = await dockerClient().createContainer({

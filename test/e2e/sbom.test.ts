@@ -9,10 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { buildImage } from '../../activities/build/image';
 import { readLockFile } from '../../activities/locks/lockStore';
-import { BlobStore } from '../../activities/oci/blobStore';
 import { pushByDigest } from '../../activities/oci/push';
 import { RegistryClient } from '../../activities/oci/registry';
 import { effectiveSpec } from '../../domain/catalog/effective';
@@ -22,6 +19,7 @@ import { MediaType } from '../../domain/oci/mediaTypes';
 import { installedFromSbom, validateSbom } from '../../domain/sbom/cyclonedx';
 import { registerSbom } from '../../scripts/cli/commands/sbom';
 import { startRegistry, type TestRegistry } from '../support/registry';
+import { buildForTest } from '../support/builds';
 import { SHARED_CACHE } from '../support/stack';
 
 jest.setTimeout(300_000);
@@ -36,14 +34,7 @@ let digest: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-sbom-'));
   registry = await startRegistry();
-  const store = new BlobStore(path.join(work, 'build', 'blobs'));
-  const built = await buildImage(effectiveSpec(readDefinition(STATIC), 'runtime'), lock, {
-    store,
-    workDir: path.join(work, 'build', 'work'),
-    buildRecordsDir: path.join(work, 'build', 'records'),
-    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-    progress: () => undefined,
-  });
+  const { built, store } = await buildForTest(effectiveSpec(readDefinition(STATIC), 'runtime'), lock, path.join(work, 'build'));
   digest = built.digest;
   const client = new RegistryClient({ host: registry.host, scheme: 'http' });
   await pushByDigest(client, 'tempered/static', store, digest);

@@ -27,13 +27,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { buildImage } from '../../activities/build/image';
 import { loadImage } from '../../activities/docker/load';
 import { runInContainer } from '../../activities/docker/run';
 import { snapshot } from '../../activities/imageTests/probe';
 import { readLockFile } from '../../activities/locks/lockStore';
-import { BlobStore } from '../../activities/oci/blobStore';
 import { RegistryClient } from '../../activities/oci/registry';
 import { readReferrers } from '../../activities/sign/bundles';
 import { attestationTag, referrersTag, signatureTag } from '../../activities/sign/ociArtifacts';
@@ -46,7 +43,8 @@ import type { PatchState } from '../../domain/patch/state';
 import { type CliResult, cliEnv, runCli } from '../support/cli';
 import { OTHER_DEFINITION } from '../support/customizations';
 import { Lane } from '../support/faults';
-import { SHARED_CACHE, startStack, type Stack } from '../support/stack';
+import { buildForTest } from '../support/builds';
+import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
 
@@ -210,16 +208,7 @@ describe('runtime images of the whole catalog run as non-root with no shell', ()
   test.each(images.map((i) => [i.definition.name, i] as const))('%s:runtime', async (name, { file, definition }) => {
     const spec = effectiveSpec(definition, 'runtime');
     const lock = readLockFile(lockFileFor(file));
-    // A build cache shared by the test run (scripts/test) saves the rebuild; a temp store otherwise.
-    const root = process.env.TEMPERED_TEST_BUILD_CACHE ?? path.join(work, name);
-    const store = new BlobStore(path.join(root, 'blobs'));
-    const built = await buildImage(spec, lock, {
-      store,
-      workDir: path.join(work, 'build'),
-      buildRecordsDir: path.join(root, 'builds'),
-      fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-      progress: () => undefined,
-    });
+    const { built, store } = await buildForTest(spec, lock, path.join(work, name));
     const image = await loadImage(store, built.digest, `tempered-test/${name}:runtime-policy-${built.digest.slice(7, 19)}`);
 
     // The image says so, and a process in it really is 65532:65532 with no shell or package manager in reach.

@@ -1,0 +1,36 @@
+/**
+ * Builds of catalog images for tests that need the image, not the act of
+ * building it. Builds are deterministic (same spec and lock, same bytes), so
+ * under scripts/test they go to the run's shared build cache
+ * (TEMPERED_TEST_BUILD_CACHE) and a second test asking for the same image
+ * reuses it; without that variable, to `fallbackRoot`. Tests about
+ * reproducibility build from scratch themselves (test/e2e/catalog.test.ts).
+ */
+import * as path from 'node:path';
+import { fetchDeb } from '../../activities/archive/fetch';
+import { type BuiltImage, buildImage } from '../../activities/build/image';
+import { BlobStore } from '../../activities/oci/blobStore';
+import type { VariantSpec } from '../../domain/catalog/effective';
+import type { Lock } from '../../domain/lock';
+import { SHARED_CACHE } from './stack';
+
+export interface TestBuild {
+  built: BuiltImage;
+  store: BlobStore;
+  /** True when the store is the run's shared cache: never remove it. */
+  shared: boolean;
+}
+
+export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: string): Promise<TestBuild> {
+  const shared = process.env.TEMPERED_TEST_BUILD_CACHE;
+  const root = shared ?? fallbackRoot;
+  const store = new BlobStore(path.join(root, 'blobs'));
+  const built = await buildImage(spec, lock, {
+    store,
+    workDir: path.join(fallbackRoot, 'work'),
+    buildRecordsDir: path.join(root, 'builds'),
+    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
+    progress: () => undefined,
+  });
+  return { built, store, shared: shared !== undefined };
+}
