@@ -11,15 +11,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { ensureImageWorkflow, signalAdvisory } from '../client/imageWorkflows';
 import { findDefinition } from '../domain/catalog/load';
 import { startStack } from '../test/support/stack';
 import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
 import { waitForState } from '../test/support/wait';
+import { publishedRunDurations } from './activityDurations';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
-const EventType = temporal.api.enums.v1.EventType;
 const ROUNDS = 5;
 const WORKFLOW = 'image:base:runtime';
 
@@ -47,7 +46,7 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
       state = await waitForState(stack.client, WORKFLOW, (s) => s.published?.digest !== before || s.phase === 'failed');
       const totalMs = Date.now() - started;
       if (state.phase === 'failed') throw new Error(`round ${round} failed: ${state.failure?.message}`);
-      rounds.push({ totalMs, activities: await activityDurations(stack.client) });
+      rounds.push({ totalMs, activities: (await publishedRunDurations(stack.client, WORKFLOW)) ?? {} });
       state = await waitForState(stack.client, WORKFLOW, (s) => s.phase === 'idle');
     }
     return section(rounds);
@@ -55,28 +54,6 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
     await stack.stop();
     await upstream.close();
   }
-}
-
-/**
- * Scheduled -> completed time of each activity in the newest run that
- * published (each cycle is one run; the list is newest first).
- */
-async function activityDurations(client: import('@temporalio/client').Client): Promise<Record<string, number>> {
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${WORKFLOW}'` })) {
-    const history = await client.workflow.getHandle(WORKFLOW, info.runId).fetchHistory();
-    const scheduled = new Map<string, { type: string; at: number }>();
-    const durations: Record<string, number> = {};
-    for (const e of history.events ?? []) {
-      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
-        const s = scheduled.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));
-        if (s) durations[s.type] = (durations[s.type] ?? 0) + (at - s.at);
-      }
-    }
-    if (durations.publishImage !== undefined) return durations;
-  }
-  return {};
 }
 
 function section(rounds: { totalMs: number; activities: Record<string, number> }[]): BenchSection {

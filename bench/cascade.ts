@@ -19,7 +19,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { createContext } from '../activities/context';
 import { writeLockFile } from '../activities/locks/lockStore';
 import { ensureImageWorkflow } from '../client/imageWorkflows';
@@ -30,9 +29,9 @@ import { writeCustomization } from '../test/support/customizations';
 import { startStack, type Stack } from '../test/support/stack';
 import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
 import { waitForState } from '../test/support/wait';
+import { publishedRunDurations } from './activityDurations';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
-const EventType = temporal.api.enums.v1.EventType;
 const CUSTOMIZATIONS = 20;
 const BASE = 'image:base:runtime';
 const names = Array.from({ length: CUSTOMIZATIONS }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
@@ -176,23 +175,8 @@ async function childDurations(client: Client, baseDigest: string): Promise<numbe
 async function stageMedians(client: Client): Promise<Record<string, number>> {
   const perStage: Record<string, number[]> = {};
   for (const name of names) {
-    const id = `custom:${name}`;
-    for await (const info of client.workflow.list({ query: `WorkflowId = '${id}'` })) {
-      const history = await client.workflow.getHandle(id, info.runId).fetchHistory();
-      const scheduled = new Map<string, { type: string; at: number }>();
-      const durations: Record<string, number> = {};
-      for (const e of history.events ?? []) {
-        const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
-        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
-        if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
-          const s = scheduled.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));
-          if (s) durations[s.type] = (durations[s.type] ?? 0) + (at - s.at);
-        }
-      }
-      if (durations.publishImage === undefined) continue;
-      for (const [type, ms] of Object.entries(durations)) (perStage[type] ??= []).push(ms);
-      break;
-    }
+    const durations = await publishedRunDurations(client, `custom:${name}`);
+    for (const [type, ms] of Object.entries(durations ?? {})) (perStage[type] ??= []).push(ms);
   }
   return Object.fromEntries(Object.entries(perStage).map(([type, values]) => [type, median(values)]));
 }

@@ -1,0 +1,28 @@
+/**
+ * Where a cycle's time went, read back from Temporal's history: for the
+ * newest run of a workflow that published (each cycle is one run; the list
+ * is newest first), the scheduled -> completed time of each activity type,
+ * summed over its attempts. Queue time counts: it is what a user waits.
+ */
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+export async function publishedRunDurations(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, info.runId).fetchHistory();
+    const scheduled = new Map<string, { type: string; at: number }>();
+    const durations: Record<string, number> = {};
+    for (const e of history.events ?? []) {
+      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
+        const s = scheduled.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));
+        if (s) durations[s.type] = (durations[s.type] ?? 0) + (at - s.at);
+      }
+    }
+    if (durations.publishImage !== undefined) return durations;
+  }
+  return undefined;
+}
