@@ -94,8 +94,13 @@ export function sameVariant(a: Lock, b: Lock, variant: Variant): boolean {
 
 /** "libssl3 3.0.15-1~deb12u1 -> 3.0.16-1~deb12u1", "+ libfoo 1.0-1", "- libbar 2.0-1" for one variant. */
 export function lockChanges(before: Lock | undefined, after: Lock, variant: Variant): string[] {
-  const old = new Map((before ? variantPackages(before, variant) : []).map((p) => [p.name, p.version]));
-  const next = new Map(variantPackages(after, variant).map((p) => [p.name, p.version]));
+  return packageChanges(before ? variantPackages(before, variant) : [], variantPackages(after, variant));
+}
+
+/** "name a -> b", "+ name v", "- name v" between two package lists, sorted. */
+export function packageChanges(before: readonly { name: string; version: string }[], after: readonly { name: string; version: string }[]): string[] {
+  const old = new Map(before.map((p) => [p.name, p.version]));
+  const next = new Map(after.map((p) => [p.name, p.version]));
   const changes: string[] = [];
   for (const [name, version] of next) {
     const was = old.get(name);

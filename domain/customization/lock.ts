@@ -16,7 +16,7 @@ import { InstalledOverlay, provides } from '../debian/installed';
 import { resolve } from '../debian/resolve';
 import { ImageNameSchema, type Variant, VariantSchema } from '../image';
 import { type LockedPackage, LockedPackageSchema } from '../lock';
-import { lockedFrom } from '../lockResolution';
+import { lockedFrom, packageChanges } from '../lockResolution';
 import type { Customization } from './schema';
 
 export const CustomLockSchema = z.strictObject({
@@ -119,14 +119,5 @@ export function lockMisfits(locked: readonly BinaryPackage[], installed: readonl
 
 /** "+ curl 7.88.1-10+deb12u14", "libcurl4 a -> b", "- foo 1.0" between two locks' extra packages. */
 export function customLockChanges(before: CustomLock | undefined, after: CustomLock): string[] {
-  const old = new Map((before?.packages ?? []).map((p) => [p.name, p.version]));
-  const next = new Map(after.packages.map((p) => [p.name, p.version]));
-  const changes: string[] = [];
-  for (const [name, version] of next) {
-    const was = old.get(name);
-    if (was === undefined) changes.push(`+ ${name} ${version}`);
-    else if (was !== version) changes.push(`${name} ${was} -> ${version}`);
-  }
-  for (const [name, version] of old) if (!next.has(name)) changes.push(`- ${name} ${version}`);
-  return changes.sort();
+  return packageChanges(before?.packages ?? [], after.packages);
 }
