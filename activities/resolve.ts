@@ -8,15 +8,13 @@
  * reported by name in `unavailable` and in `changes`, never swapped silently.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { lockRequest, lockRequestDigest } from '../domain/catalog/lockRequest';
 import { packageNameProblems, resolveErrorProblems } from '../domain/catalog/packageNames';
 import { ResolveError } from '../domain/debian/resolve';
 import { type Lock, sourceVersions, variantPackages } from '../domain/lock';
 import { essentialNames, lockChanges, resolveNewLock } from '../domain/lockResolution';
 import { InputError } from '../domain/schema/errors';
-import { isArchiveError } from './archive/errors';
-import { fetchDeb } from './archive/fetch';
+import { unobtainableDebs } from './archive/fetch';
 import { sharedArchive } from './archive/shared';
 import { catalogSubject } from './catalog/subjects';
 import type { ActivityContext } from './context';
@@ -41,7 +39,7 @@ export function resolveActivity(ctx: ActivityContext) {
       let unavailable: string[] = [];
       if (input.mode === 'locked' && usable) {
         progress('checking that every locked package can still be fetched');
-        unavailable = await unobtainable(ctx, usable, variant);
+        unavailable = await unobtainableDebs(variantPackages(usable, variant), ctx.config.debCache);
         if (unavailable.length === 0) lock = usable;
       }
       if (!lock) {
@@ -77,21 +75,6 @@ export function resolveActivity(ctx: ActivityContext) {
 function previousLock(ctx: ActivityContext, digest: string | undefined, lockFile: string): Lock | undefined {
   if (digest && ctx.locks.has(digest)) return ctx.locks.load(digest);
   return fs.existsSync(lockFile) ? readLockFile(lockFile) : undefined;
-}
-
-/** Locked packages neither in the deb cache nor offered by their archive any more ("name version"). */
-async function unobtainable(ctx: ActivityContext, lock: Lock, variant: 'runtime' | 'dev'): Promise<string[]> {
-  const missing: string[] = [];
-  for (const p of variantPackages(lock, variant)) {
-    if (fs.existsSync(path.join(ctx.config.debCache, `${p.sha256}.deb`))) continue;
-    try {
-      await fetchDeb(p, ctx.config.debCache);
-    } catch (err) {
-      if (isArchiveError(err, 'ARCHIVE_MISSING_INDEX')) missing.push(`${p.name} ${p.version}`);
-      else throw err;
-    }
-  }
-  return missing;
 }
 
 async function loadIndex(ctx: ActivityContext) {

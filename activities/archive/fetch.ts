@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { PackageIndex, parsePackagesIndex, type BinaryPackage } from '../../domain/debian/packages';
 import type { LockedPackage } from '../../domain/lock';
 import { downloadVerified } from './download';
-import { ArchiveError } from './errors';
+import { ArchiveError, isArchiveError } from './errors';
 import { digestFile, fileExists, touchCacheEntry } from './files';
 import { obtainPackagesIndex } from './indexFiles';
 import { fetchVerifiedRelease, suiteUrl } from './inRelease';
@@ -168,4 +168,22 @@ export async function fetchDeb(entry: DebLocation, debCacheDir: string, options:
   }
   await downloadVerified(url, path, { sha256: entry.sha256, size: entry.size }, options);
   return path;
+}
+
+/**
+ * Locked packages neither in the deb cache nor offered by their archive any
+ * more ("name version"): what a lock can no longer be built from. Any other
+ * archive failure (unreachable, tampered) is thrown, not counted.
+ */
+export async function unobtainableDebs(packages: readonly LockedPackage[], debCacheDir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (const p of packages) {
+    try {
+      await fetchDeb(p, debCacheDir);
+    } catch (err) {
+      if (isArchiveError(err, 'ARCHIVE_MISSING_INDEX')) missing.push(`${p.name} ${p.version}`);
+      else throw err;
+    }
+  }
+  return missing;
 }

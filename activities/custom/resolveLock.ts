@@ -23,8 +23,7 @@ import { PackageIndex } from '../../domain/debian/packages';
 import { ResolveError, UnknownPackageError } from '../../domain/debian/resolve';
 import type { LockedPackage } from '../../domain/lock';
 import { InputError } from '../../domain/schema/errors';
-import { isArchiveError } from '../archive/errors';
-import { fetchDeb } from '../archive/fetch';
+import { fetchDeb, unobtainableDebs } from '../archive/fetch';
 import { sharedArchive } from '../archive/shared';
 import { baseAccounts, baseInstalled, openBaseImage, publishedBaseDigest } from '../build/custom/baseImage';
 import { type CustomSubject, customSubject } from '../catalog/customSubject';
@@ -60,7 +59,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
   let misfits: string[] = [];
   if (input.mode === 'locked' && usable) {
     progress('checking that the locked extra packages can still be fetched and fit the base');
-    unavailable = await unobtainable(ctx, usable.packages);
+    unavailable = await unobtainableDebs(usable.packages, ctx.config.debCache);
     if (unavailable.length === 0) {
       misfits = lockMisfits(await controlsOf(ctx, usable.packages), installed);
       if (misfits.length === 0) lock = usable;
@@ -120,20 +119,6 @@ function checkTagIsOwn(ctx: ActivityContext, subject: CustomSubject): void {
 function previousLock(store: CustomLockStore, digest: string | undefined, lockFile: string): CustomLock | undefined {
   if (digest && store.has(digest)) return store.load(digest);
   return fs.existsSync(lockFile) ? readCustomLockFile(lockFile) : undefined;
-}
-
-/** Locked packages neither in the deb cache nor offered by their archive any more ("name version"). */
-async function unobtainable(ctx: ActivityContext, packages: readonly LockedPackage[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const p of packages) {
-    try {
-      await fetchDeb(p, ctx.config.debCache);
-    } catch (err) {
-      if (isArchiveError(err, 'ARCHIVE_MISSING_INDEX')) missing.push(`${p.name} ${p.version}`);
-      else throw err;
-    }
-  }
-  return missing;
 }
 
 /** The locked packages' own control data (relations included), from their .debs. */
