@@ -1,48 +1,20 @@
-/**
- * Locks by digest under the state directory. Workflows carry only the digest;
- * any activity can load the lock from it. Writes are atomic, and a lock is
- * never rewritten under the same name, so a crash cannot corrupt one.
- */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { hexOf } from '../../domain/digest';
+/** Image locks by digest under the state directory (`locks/`), and the lock files beside definitions. */
 import { formatLock, type Lock, lockDigest, LockSchema } from '../../domain/lock';
-import { parseOrThrow } from '../../domain/schema/errors';
-import { writeFileAtomicSync } from '../lib/stateFiles';
+import { DigestStore, type LockKind, readLock, writeLock } from './digestStore';
 
-export class LockStore {
-  constructor(readonly dir: string) {}
+const IMAGE_LOCK: LockKind<Lock> = { what: 'lock', schema: LockSchema, digest: lockDigest, format: formatLock };
 
-  private fileOf(digest: string): string {
-    return path.join(this.dir, `${hexOf(digest)}.json`);
-  }
-
-  save(lock: Lock): string {
-    const digest = lockDigest(lock);
-    const file = this.fileOf(digest);
-    if (fs.existsSync(file)) return digest;
-    writeFileAtomicSync(file, formatLock(lock));
-    return digest;
-  }
-
-  load(digest: string): Lock {
-    const file = this.fileOf(digest);
-    if (!fs.existsSync(file)) throw new Error(`lock ${digest} is not in ${this.dir}`);
-    const lock = readLockFile(file);
-    if (lockDigest(lock) !== digest) throw new Error(`lock file ${file} does not match its digest ${digest}`);
-    return lock;
-  }
-
-  has(digest: string): boolean {
-    return fs.existsSync(this.fileOf(digest));
+export class LockStore extends DigestStore<Lock> {
+  constructor(dir: string) {
+    super(dir, IMAGE_LOCK);
   }
 }
 
 export function readLockFile(file: string): Lock {
-  return parseOrThrow(LockSchema, JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  return readLock(IMAGE_LOCK, file);
 }
 
 /** Writes a lock next to its definition (what `tempered lock` and a first resolve do). */
 export function writeLockFile(file: string, lock: Lock): void {
-  writeFileAtomicSync(file, formatLock(lock));
+  writeLock(IMAGE_LOCK, file, lock);
 }
