@@ -10,7 +10,7 @@
  * without writing history.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { type Advisory, advisoryFromCli, debianVersionProblem, parseAdvisory } from '../domain/advisory/record';
+import { ADVISORY_LIMITS, type Advisory, advisoryFromCli, debianVersionProblem, isSourcePackageName, parseAdvisory } from '../domain/advisory/record';
 import { excerpt } from '../domain/schema/errors';
 import { jsonBytes, type PatchState } from '../domain/patch/state';
 
@@ -58,19 +58,11 @@ export const rollbackUpdate = defineUpdate<{ cycle: number }, [Requester & { dig
  * bounds are far above anything a real feed or the monitor sends.
  */
 export const SIGNAL_LIMITS = {
-  /** Each id becomes a PendingAdvisories value: see domain/patch/searchAttributes.ts. */
-  advisoryId: 64,
-  alias: 128,
-  aliases: 1000,
-  source: 100,
-  version: 128,
-  reason: 4096,
-  /** One advisory as queued (JSON): a kernel DSA with several hundred CVE aliases is about 10 KiB. */
+  /** One advisory as queued (JSON), over and above the record's field limits (ADVISORY_LIMITS, checked by its schema): a kernel DSA with several hundred CVE aliases is about 10 KiB. */
   advisoryBytes: 32 * 1024,
   /** `upstream`: lines per signal, and what the carried request keeps (the cycle resolves everything newest anyway). */
   packages: 1000,
   packagesKept: 50,
-  packageName: 100,
   /** `baseChanged.replyTo`: a cascade child's workflow id, and how many children may wait for one customization's cycle. */
   workflowId: 256,
   waitingChildren: 50,
@@ -85,30 +77,18 @@ const tooLong = (field: string, length: number, max: number) => `${field}: is ${
 
 /**
  * `advisory`: a full record (it has `status` and `origin`) or the CLI shape,
- * parsed by the domain schema, then held to the workflow's own bounds. The
- * reason names the field(s), `<field>: <problem>` joined with "; ".
+ * parsed by the domain schema (which bounds every field, ADVISORY_LIMITS),
+ * then held to a size as queued. The reason names the field(s), `<field>: <problem>` joined with "; ".
  */
 export function checkAdvisorySignal(payload: unknown): Checked<Advisory> {
   const recordShaped = typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
   const parsed = recordShaped ? parseAdvisory(payload, 'signal advisory') : advisoryFromCli(payload, 'signal advisory');
   if (!parsed.ok) return { ok: false, reason: parsed.problem.problem };
   const a = parsed.value;
-  const problems: string[] = [];
-  if (a.id.length > SIGNAL_LIMITS.advisoryId) problems.push(tooLong('id', a.id.length, SIGNAL_LIMITS.advisoryId));
-  if (a.aliases.length > SIGNAL_LIMITS.aliases) problems.push(`aliases: lists ${a.aliases.length} aliases; at most ${SIGNAL_LIMITS.aliases} are allowed`);
-  const longAlias = a.aliases.findIndex((alias) => alias.length > SIGNAL_LIMITS.alias);
-  if (longAlias >= 0) problems.push(tooLong(`aliases[${longAlias}]`, (a.aliases[longAlias] as string).length, SIGNAL_LIMITS.alias));
-  if (a.source.length > SIGNAL_LIMITS.source) problems.push(tooLong('source', a.source.length, SIGNAL_LIMITS.source));
-  if (a.fixedVersion !== null && a.fixedVersion.length > SIGNAL_LIMITS.version) problems.push(tooLong('fixedVersion', a.fixedVersion.length, SIGNAL_LIMITS.version));
-  if (a.reason !== undefined && a.reason.length > SIGNAL_LIMITS.reason) problems.push(tooLong('reason', a.reason.length, SIGNAL_LIMITS.reason));
-  if (problems.length) return { ok: false, reason: problems.join('; ') };
   const bytes = jsonBytes(a);
   if (bytes > SIGNAL_LIMITS.advisoryBytes) return { ok: false, reason: `(record): is ${bytes} bytes as JSON; at most ${SIGNAL_LIMITS.advisoryBytes} are allowed` };
   return { ok: true, value: a };
 }
-
-/** Debian Policy 5.6.1 package names (binary and source alike). */
-const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+$/;
 
 /** `upstream`: `{packages: ["<name> <version>", ...]}`, one to SIGNAL_LIMITS.packages lines, each a package name and a Debian version. */
 export function checkUpstreamSignal(payload: unknown): Checked<string[]> {
@@ -128,14 +108,14 @@ export function checkUpstreamSignal(payload: unknown): Checked<string[]> {
 
 function packageLineProblem(line: unknown): string | undefined {
   if (typeof line !== 'string') return `must be a "name version" string, not ${line === null ? 'null' : Array.isArray(line) ? 'a list' : typeof line}`;
-  const max = SIGNAL_LIMITS.packageName + 1 + SIGNAL_LIMITS.version;
+  const max = ADVISORY_LIMITS.source + 1 + ADVISORY_LIMITS.version;
   if (line.length > max) return `is ${line.length} characters long; at most ${max} are allowed`;
   const parts = line.split(' ');
   if (parts.length !== 2) return `${excerpt(line)} is not "name version" (one package name, one space, one version)`;
   const [name, version] = parts as [string, string];
-  if (name.length > SIGNAL_LIMITS.packageName) return tooLong('name', name.length, SIGNAL_LIMITS.packageName);
-  if (!PACKAGE_NAME.test(name)) return `${excerpt(name)} is not a Debian package name (lowercase letters, digits, "+", "-", ".", two or more)`;
-  if (version.length > SIGNAL_LIMITS.version) return tooLong('version', version.length, SIGNAL_LIMITS.version);
+  if (name.length > ADVISORY_LIMITS.source) return tooLong('name', name.length, ADVISORY_LIMITS.source);
+  if (!isSourcePackageName(name)) return `${excerpt(name)} is not a Debian package name (lowercase letters, digits, "+", "-", ".", two or more)`;
+  if (version.length > ADVISORY_LIMITS.version) return tooLong('version', version.length, ADVISORY_LIMITS.version);
   return debianVersionProblem(version);
 }
 

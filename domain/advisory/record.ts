@@ -62,7 +62,7 @@ export function debianVersionProblem(text: string): string | undefined {
  * each continue-as-new (2 MiB payload limit): nothing here may be unbounded.
  * Aliases: a kernel DSA lists several hundred CVEs.
  */
-export const ADVISORY_LIMITS = { id: 64, alias: 128, aliases: 1000, source: 200, version: 256, reason: 4096 } as const;
+export const ADVISORY_LIMITS = { id: 64, alias: 128, aliases: 1000, source: 100, version: 128, reason: 4096 } as const;
 
 /** A string of at most `max` characters; longer ones are refused before any other check reads (or quotes) them. */
 const bounded = (max: number) =>
