@@ -15,8 +15,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { type BuiltImage, buildImage } from '../../activities/build/image';
+import type { BuiltImage } from '../../activities/build/image';
 import { runImageTests } from '../../activities/imageTests/run';
 import { readLockFile } from '../../activities/locks/lockStore';
 import { BlobStore } from '../../activities/oci/blobStore';
@@ -26,8 +25,7 @@ import { definitionFiles, lockFileFor, readDefinition } from '../../domain/catal
 import { VARIANTS } from '../../domain/image';
 import { type Lock, variantPackages } from '../../domain/lock';
 import { installedFromSbom, validateSbom } from '../../domain/sbom/cyclonedx';
-import { buildForTest } from '../support/builds';
-import { SHARED_CACHE } from '../support/stack';
+import { buildForTest, buildInto } from '../support/builds';
 
 jest.setTimeout(1_200_000);
 
@@ -52,17 +50,9 @@ afterAll(() => {
 
 /** A build with nothing to reuse but the .deb cache. */
 async function buildFresh(name: string, spec: ReturnType<typeof effectiveSpec>, lock: Lock): Promise<{ built: BuiltImage; store: BlobStore; seconds: number }> {
-  const root = fs.mkdtempSync(path.join(work, `${name}-`));
-  const store = new BlobStore(path.join(root, 'blobs'));
   const started = Date.now();
-  const built = await buildImage(spec, lock, {
-    store,
-    workDir: path.join(root, 'work'),
-    buildRecordsDir: path.join(root, 'builds'),
-    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-    progress: () => undefined,
-  });
-  return { built, store, seconds: (Date.now() - started) / 1000 };
+  const fresh = await buildInto(fs.mkdtempSync(path.join(work, `${name}-`)), spec, lock);
+  return { ...fresh, seconds: (Date.now() - started) / 1000 };
 }
 
 const removeStore = (store: BlobStore) => fs.rmSync(path.dirname(store.root), { recursive: true, force: true });

@@ -23,14 +23,18 @@ export interface TestBuild {
 
 export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: string): Promise<TestBuild> {
   const shared = process.env.TEMPERED_TEST_BUILD_CACHE;
-  const root = shared ?? fallbackRoot;
+  return { ...(await buildInto(shared ?? fallbackRoot, spec, lock, fallbackRoot)), shared: shared !== undefined };
+}
+
+/** A build with its blob store and build records under `root` (a fresh root: a build from scratch). */
+export async function buildInto(root: string, spec: VariantSpec, lock: Lock, workRoot = root): Promise<{ built: BuiltImage; store: BlobStore }> {
   const store = new BlobStore(path.join(root, 'blobs'));
   const built = await buildImage(spec, lock, {
     store,
-    workDir: path.join(fallbackRoot, 'work'),
+    workDir: path.join(workRoot, 'work'),
     buildRecordsDir: path.join(root, 'builds'),
     fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
     progress: () => undefined,
   });
-  return { built, store, shared: shared !== undefined };
+  return { built, store };
 }
