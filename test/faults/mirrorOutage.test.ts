@@ -82,7 +82,9 @@ test('mirror unreachable: the cycle waits and retries, status names the mirror, 
   expect(await publishedOnce(registry, 'tempered/canary', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
   const resolve = (await activityRecords(stack.client, WORKFLOW)).resolveLock!;
   expect(resolve.completed).toBe(1);
-  expect(resolve.attempts[0]).toBeGreaterThanOrEqual(4);
+  // At least the attempt seen pending while the mirror was down: whether one more
+  // failed before it came back depends only on where the backoff timer fell.
+  expect(resolve.attempts[0]).toBeGreaterThanOrEqual(waiting.activity!.attempt);
 
   recordOutcome('mirror-outage', {
     seconds: secondsSince(t0),
