@@ -12,7 +12,7 @@ import { compareVersions } from '../domain/debian/version';
 import { displayName, type ImageRef } from '../domain/image';
 import {
   type AdvisoryVerdict, boundReason, type CascadeProgress, type CycleRecord, describeState, type FailureRecord, fitForCarry, jsonBytes,
-  KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, pendingIds, QUEUED_ADVISORY_BYTES,
+  KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, openAdvisoryIds, QUEUED_ADVISORY_BYTES,
 } from '../domain/patch/state';
 import {
   ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, pendingAdvisoriesValue, PublishedDigestKey,
@@ -578,7 +578,7 @@ export class ImagePatcher {
       variant: this.image.kind === 'catalog' ? this.image.variant : 'custom',
       phase: s.phase,
       // Bounded: a value over 2 KiB would get the workflow terminated (see searchAttributes.ts).
-      pending: pendingAdvisoriesValue(pendingIds(s)),
+      pending: pendingAdvisoriesValue(openAdvisoryIds(s)),
       digest: s.published?.digest,
     };
     // Each upsert is a history event: send only what changed, so 1,000 signals do not cost 1,000 events.

@@ -182,8 +182,20 @@ export function fitForCarry(state: PatchState, maxBytes = CARRIED_STATE_BYTES): 
   return { state: trimmed, dropped };
 }
 
-export function pendingIds(state: Pick<PatchState, 'pending' | 'waiting'>): string[] {
+/** Advisories queued for the next cycle or waiting for a fix. */
+function queuedIds(state: Pick<PatchState, 'pending' | 'waiting'>): string[] {
   return [...new Set([...state.pending.map((a) => a.id), ...state.waiting.map((w) => w.advisory.id)])].sort();
+}
+
+/**
+ * The advisories the image has not closed: queued, in the running cycle (its
+ * fix is not published before the cycle ends) or waiting for a fix. This is
+ * what PendingAdvisories and `tempered status` show, so an image never drops
+ * out of `PendingAdvisories = 'CVE-…'` while it is being rebuilt for that CVE.
+ */
+export function openAdvisoryIds(state: Pick<PatchState, 'pending' | 'waiting' | 'current'>): string[] {
+  const running = state.current?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
+  return [...new Set([...queuedIds(state), ...running])].sort();
 }
 
 /** One line for the Temporal UI and the CLI: "base:bookworm runtime - building for CVE-2025-1234 (2 pending)". */
@@ -191,7 +203,7 @@ export function describeState(state: PatchState, imageLabel: string): string {
   const cycle = state.current;
   const advisoryIds = cycle?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
   const why = advisoryIds.length ? ` for ${advisoryIds.slice(0, 3).join(', ')}${advisoryIds.length > 3 ? ` +${advisoryIds.length - 3}` : ''}` : '';
-  const pending = pendingIds(state).length;
+  const pending = queuedIds(state).length;
   const cascade = cycle?.cascade ? ` ${cycle.cascade.done}/${cycle.cascade.total}` : '';
   const failure = state.phase === 'failed' && state.failure ? `: ${state.failure.activity} ${state.failure.type}` : '';
   return `${imageLabel} - ${state.phase}${cascade}${why}${failure}${pending ? ` (${pending} pending)` : ''}`;

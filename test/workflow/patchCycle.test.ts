@@ -11,6 +11,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
 import { cascadeWorkflowId } from '../../domain/image';
 import type { ImageRef } from '../../domain/image';
+import { PendingAdvisoriesKey } from '../../domain/patch/searchAttributes';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery } from '../../workflows/messages';
 import { startTemporal, type TestTemporal } from '../support/temporal';
@@ -119,7 +120,10 @@ test('a failing image test keeps the last good digest and waits for retry; retry
   const failed = await waitForState(client, idOf('failing'), (x) => x.phase === 'failed', 60_000);
   expect(failed.failure).toMatchObject({ stage: 'testing', activity: 'testImage', type: 'ImageTestFailed' });
   expect(failed.published?.digest).toBe(good.published?.digest);
-  expect((await handle.describe()).status.name).toBe('RUNNING');
+  const described = await handle.describe();
+  expect(described.status.name).toBe('RUNNING');
+  // The failed cycle's advisory is still open: on-call's `PendingAdvisories = 'CVE-…'` finds this image.
+  expect(described.typedSearchAttributes.get(PendingAdvisoriesKey)).toEqual(['CVE-2026-4000']);
 
   expect(await refusal(handle.executeUpdate(rebuildUpdate, { args: [{ by: 'test' }] }))).toMatch(/has a failed cycle; use retry/);
   upstream.failTests = false;

@@ -1,7 +1,7 @@
 /** `tempered status [IMAGE]`: one row per image workflow. */
 import type { Command } from 'commander';
 import { allImageStatuses, imageStatus, type ImageStatus } from '../../../client/status';
-import { describeState, pendingIds } from '../../../domain/patch/state';
+import { describeState, openAdvisoryIds } from '../../../domain/patch/state';
 import { displayName, workflowIdFor } from '../../../domain/image';
 import { IMAGE_HELP, imageArgument } from '../arguments';
 import { ago, printJson, printTable, shortDigest } from '../output';
@@ -14,7 +14,7 @@ export function statusRows(statuses: ImageStatus[]) {
     phase: s.state?.phase ?? s.status.toLowerCase(),
     publishedDigest: s.state?.published?.digest,
     reference: s.state?.published?.reference,
-    pending: s.state ? pendingIds(s.state) : [],
+    pending: s.state ? openAdvisoryIds(s.state) : [],
     lastPatched: s.state?.published?.at,
     failure: s.state?.failure ? `${s.state.failure.activity}: ${s.state.failure.message}` : undefined,
     activity: s.activity,
