@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type History, historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
+import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';
 
 export interface ReplayOutcome {
   file: string;
@@ -50,7 +51,7 @@ export async function replayHistoryFiles(
     }
   }
   if (histories.length === 0) return outcomes;
-  const source = options.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') };
+  const source = options.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows'), bundlerOptions: WORKFLOW_BUNDLER_OPTIONS };
   for await (const result of Worker.runReplayHistories({ ...source, ...options }, histories)) {
     const outcome = { file: result.workflowId, ok: !result.error, ...(result.error ? { error: result.error.message } : {}) };
     outcomes.push(outcome);

@@ -9,6 +9,8 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { createContext } from '../activities/context';
 import { type Config, loadConfig } from '../domain/config';
+import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';
+import { ORCHESTRATION_TUNING } from './tuning';
 import { faultInterceptors } from './faults';
 
 export type WorkerRole = 'orchestration' | 'build';
@@ -26,7 +28,7 @@ export interface WorkerSetup {
 export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Promise<Worker[]> {
   const { config, connection } = setup;
   const activities = setup.activities ?? createActivities(createContext(config));
-  const workflowSource = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../workflows') };
+  const workflowSource = setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: WORKFLOW_BUNDLER_OPTIONS };
   const interceptors = { activity: faultInterceptors() };
   const workers: Worker[] = [];
   if (roles.includes('orchestration')) {
@@ -38,7 +40,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         ...workflowSource,
         activities,
         interceptors,
-        maxConcurrentActivityTaskExecutions: 20,
+        ...ORCHESTRATION_TUNING,
         shutdownGraceTime: setup.shutdownGraceTime ?? '30 seconds',
       }),
     );

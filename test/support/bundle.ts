@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundlerOptions';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -21,13 +22,14 @@ function sourcesHash(): string {
     }
   };
   for (const dir of ['workflows', 'domain']) walk(path.join(ROOT, dir));
+  for (const file of ['workers/bundlerOptions.ts', 'workers/sharedZod.ts']) hash.update(file).update(fs.readFileSync(path.join(ROOT, file)));
   return hash.digest('hex').slice(0, 16);
 }
 
 export async function workflowBundle(): Promise<{ code: string }> {
   const file = path.join(os.tmpdir(), `tempered-workflows-${sourcesHash()}.js`);
   if (fs.existsSync(file)) return { code: fs.readFileSync(file, 'utf8') };
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(ROOT, 'workflows'), ...WORKFLOW_BUNDLER_OPTIONS, logger: quietLogger });
   fs.writeFileSync(`${file}.tmp`, code);
   fs.renameSync(`${file}.tmp`, file);
   return { code };

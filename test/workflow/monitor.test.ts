@@ -42,6 +42,7 @@ import { type AptRepo, createAptRepo, type FakePackage } from '../support/aptRep
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { recordHistories } from '../support/testWorker';
+import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundlerOptions';
 import { buildStageDoubles } from './monitorStages';
 
 jest.setTimeout(240_000);
@@ -140,6 +141,7 @@ beforeAll(async () => {
   cleanupStages = stages.cleanup;
   workflowBundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    ...WORKFLOW_BUNDLER_OPTIONS,
     logger: new DefaultLogger('WARN'),
   });
   connection = await NativeConnection.connect({ address: temporal.address });
