@@ -9,9 +9,9 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { type Advisory, advisoryKey } from '../domain/advisory/record';
 import { compareVersions } from '../domain/debian/version';
-import { displayName, type ImageRef } from '../domain/image';
+import { DigestSchema, displayName, type ImageRef } from '../domain/image';
 import {
-  type AdvisoryVerdict, boundReason, type CascadeProgress, type CycleRecord, describeState, type FailureRecord, fitForCarry, jsonBytes,
+  type AdvisoryVerdict, boundReason, cycleAdvisoryIds, type CascadeProgress, type CycleRecord, describeState, type FailureRecord, fitForCarry, jsonBytes,
   KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, type PatchPhase, type PatchState, openAdvisoryIds, QUEUED_ADVISORY_BYTES,
 } from '../domain/patch/state';
 import {
@@ -223,7 +223,7 @@ export class ImagePatcher {
     checkRequester(request, ['reason']);
     const label = displayName(this.image);
     if (this.state.current) throw new Error(`${label} is running cycle ${this.state.current.number} (${this.state.phase}); roll back when it has ended`);
-    if (!/^sha256:[0-9a-f]{64}$/.test(request?.digest ?? '')) throw new Error('digest must be sha256:<64 hex digits>');
+    if (!DigestSchema.safeParse(request?.digest).success) throw new Error('digest must be sha256:<64 hex digits>');
     if (request.digest === this.state.published?.digest) throw new Error(`${request.digest} is already the published digest of ${label}`);
     if (!this.publishedBefore(request.digest)) {
       const known = unique(this.state.cycles.flatMap((c) => (c.outcome === 'published' || c.outcome === 'rolled-back') && c.digest ? [c.digest] : []));
@@ -480,7 +480,7 @@ export class ImagePatcher {
   }
 
   private summary<O extends object>(options: O, stage: string): O & { summary: string } {
-    const ids = this.state.current?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
+    const ids = cycleAdvisoryIds(this.state.current);
     return { ...options, summary: `${stage} ${displayName(this.image)}${ids.length ? ` for ${ids.slice(0, 3).join(', ')}` : ''}` };
   }
 

@@ -11,6 +11,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ADVISORY_LIMITS, type Advisory, advisoryFromCli, debianVersionProblem, isSourcePackageName, parseAdvisory } from '../domain/advisory/record';
+import { DigestSchema } from '../domain/image';
 import { excerpt } from '../domain/schema/errors';
 import { jsonBytes, type PatchState } from '../domain/patch/state';
 
@@ -119,13 +120,10 @@ function packageLineProblem(line: unknown): string | undefined {
   return debianVersionProblem(version);
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
-
 /** `baseChanged`: `{baseDigest: "sha256:<64 hex>", replyTo?: "<cascade workflow id>"}`. */
 export function checkBaseChangedSignal(payload: unknown): Checked<{ baseDigest: string; replyTo?: string }> {
   const change = typeof payload === 'object' && payload !== null ? (payload as { baseDigest?: unknown; replyTo?: unknown }) : undefined;
-  // Only a string is tested: String(['sha256:…']) would pass the anchored pattern.
-  if (typeof change?.baseDigest !== 'string' || !DIGEST.test(change.baseDigest)) {
+  if (!DigestSchema.safeParse(change?.baseDigest).success) {
     return { ok: false, reason: 'baseChanged: baseDigest must be a string sha256:<64 lowercase hex digits>' };
   }
   const { baseDigest, replyTo } = change as { baseDigest: string; replyTo?: unknown };

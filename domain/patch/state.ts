@@ -182,6 +182,11 @@ export function fitForCarry(state: PatchState, maxBytes = CARRIED_STATE_BYTES): 
   return { state: trimmed, dropped };
 }
 
+/** The advisory ids a cycle runs for. */
+export function cycleAdvisoryIds(cycle: CycleRecord | undefined): string[] {
+  return cycle?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
+}
+
 /** Advisories queued for the next cycle or waiting for a fix. */
 function queuedIds(state: Pick<PatchState, 'pending' | 'waiting'>): string[] {
   return [...new Set([...state.pending.map((a) => a.id), ...state.waiting.map((w) => w.advisory.id)])].sort();
@@ -194,14 +199,13 @@ function queuedIds(state: Pick<PatchState, 'pending' | 'waiting'>): string[] {
  * out of `PendingAdvisories = 'CVE-…'` while it is being rebuilt for that CVE.
  */
 export function openAdvisoryIds(state: Pick<PatchState, 'pending' | 'waiting' | 'current'>): string[] {
-  const running = state.current?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
-  return [...new Set([...queuedIds(state), ...running])].sort();
+  return [...new Set([...queuedIds(state), ...cycleAdvisoryIds(state.current)])].sort();
 }
 
 /** One line for the Temporal UI and the CLI: "base:bookworm runtime - building for CVE-2025-1234 (2 pending)". */
 export function describeState(state: PatchState, imageLabel: string): string {
   const cycle = state.current;
-  const advisoryIds = cycle?.reasons.flatMap((r) => (r.kind === 'advisories' ? r.ids : [])) ?? [];
+  const advisoryIds = cycleAdvisoryIds(cycle);
   const why = advisoryIds.length ? ` for ${advisoryIds.slice(0, 3).join(', ')}${advisoryIds.length > 3 ? ` +${advisoryIds.length - 3}` : ''}` : '';
   const pending = queuedIds(state).length;
   const cascade = cycle?.cascade ? ` ${cycle.cascade.done}/${cycle.cascade.total}` : '';
