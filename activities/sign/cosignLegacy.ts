@@ -53,22 +53,20 @@ export function simpleSigningPayload(dockerReference: string, digest: string): B
   );
 }
 
-/** The digest a simple-signing payload vouches for, or undefined when the payload is not one. */
-export function simpleSigningDigest(payload: Buffer): string | undefined {
+/**
+ * What a simple-signing payload vouches for: the image digest and the
+ * reference (`docker-reference`) it was signed for; undefined when the
+ * payload is not one.
+ */
+export function parseSimpleSigning(payload: Buffer): { digest: string; reference?: string } | undefined {
   try {
-    const json = JSON.parse(payload.toString('utf8')) as { critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown } } };
+    const json = JSON.parse(payload.toString('utf8')) as {
+      critical?: { type?: unknown; image?: { 'docker-manifest-digest'?: unknown }; identity?: { 'docker-reference'?: unknown } };
+    };
     const digest = json.critical?.image?.['docker-manifest-digest'];
-    return json.critical?.type === SIMPLE_SIGNING_TYPE && typeof digest === 'string' ? digest : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The image reference (`docker-reference`) a simple-signing payload was signed for, or undefined. */
-export function simpleSigningReference(payload: Buffer): string | undefined {
-  try {
-    const reference = (JSON.parse(payload.toString('utf8')) as { critical?: { identity?: { 'docker-reference'?: unknown } } }).critical?.identity?.['docker-reference'];
-    return typeof reference === 'string' ? reference : undefined;
+    if (json.critical?.type !== SIMPLE_SIGNING_TYPE || typeof digest !== 'string') return undefined;
+    const reference = json.critical.identity?.['docker-reference'];
+    return { digest, ...(typeof reference === 'string' ? { reference } : {}) };
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ import { ctrfSummary, type TestSummary } from '../../domain/attest/testResults';
 import { vexStatusCounts, type VexStatus, VEX_STATUSES } from '../../domain/attest/vex';
 import type { RegistryClient } from '../oci/registry';
 import { BundleVerificationError, readReferrers, verifyStatementBundle, BUNDLE_PREDICATE_TYPE_ANNOTATION, type Referrers } from './bundles';
-import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, readLegacyImage, simpleSigningDigest, simpleSigningReference, type LegacyImage } from './cosignLegacy';
+import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, parseSimpleSigning, readLegacyImage, type LegacyImage } from './cosignLegacy';
 import { parseEnvelope, verifiedSignature } from './dsse';
 import { VerificationError, type VerificationErrorCode } from './errors';
 import { PublicKey } from './keys';
@@ -138,12 +138,12 @@ function checkSignatures(image: LegacyImage, { digest, repository }: Subject, ke
     if (!key.verify(layer.blob, Buffer.from(sig, 'base64'))) {
       return { ...base, signed: false, problem: { code: 'SIGNATURE_INVALID', message: `${where}: signature does not verify with key ${key.fingerprint} (payload or signature altered, or another key)` } };
     }
-    const claimed = simpleSigningDigest(layer.blob);
+    const claimed = parseSimpleSigning(layer.blob);
     if (!claimed) return { ...base, signed: true, problem: { code: 'SIGNATURE_INVALID', message: `${where}: signed payload is not a cosign simple-signing payload` } };
-    if (claimed !== digest) {
-      return { ...base, signed: true, problem: { code: 'SUBJECT_MISMATCH', message: `${where}: signature is for ${claimed}, not ${digest} (signatures copied from another image)` } };
+    if (claimed.digest !== digest) {
+      return { ...base, signed: true, problem: { code: 'SUBJECT_MISMATCH', message: `${where}: signature is for ${claimed.digest}, not ${digest} (signatures copied from another image)` } };
     }
-    const signedFor = simpleSigningReference(layer.blob);
+    const signedFor = claimed.reference;
     if (!signedFor || !namesRepository(signedFor, repository)) {
       return { ...base, signed: true, problem: { code: 'SUBJECT_MISMATCH', message: `${where}: signed for ${signedFor ?? 'no repository'}, not ${repository} (copied from another repository)` } };
     }
