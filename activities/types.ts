@@ -69,7 +69,6 @@ export interface ScanInput {
   advisories: Advisory[];
 }
 
-export type { ScanVerdict };
 
 export interface ScanResult {
   sbomDigest: string;

@@ -13,7 +13,7 @@ export type CycleEnd =
   | { kind: 'finished'; cycle: CycleRecord; state: PatchState }
   /** The cycle failed and the workflow waits for an on-call retry (it stays Running, phase `failed`). */
   | { kind: 'failed'; cycle: CycleRecord; failure: FailureRecord; state: PatchState }
-  | { kind: 'timeout'; state?: PatchState };
+  | { kind: 'timeout'; state: PatchState };
 
 export interface FollowOptions {
   timeoutMs: number;
@@ -45,17 +45,15 @@ export function cycleEnd(state: PatchState, cycle: number, previousFailureAt?: s
 export async function followCycle(client: Client, workflowId: string, cycle: number, options: FollowOptions): Promise<CycleEnd> {
   const deadline = Date.now() + options.timeoutMs;
   let lastLine = '';
-  let last: PatchState | undefined;
   for (;;) {
     const status = await imageStatus(client, workflowId, true);
     if (!status.state) throw new Error(`${workflowId} is ${status.status.toLowerCase()}: nothing to follow`);
-    last = status.state;
     const end = cycleEnd(status.state, cycle, options.previousFailureAt);
     if (end) return end;
     const line = progressText(cycle, status);
     if (line !== lastLine) options.onProgress?.(line);
     lastLine = line;
-    if (Date.now() >= deadline) return { kind: 'timeout', state: last };
+    if (Date.now() >= deadline) return { kind: 'timeout', state: status.state };
     await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
   }
 }

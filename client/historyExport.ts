@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { writeFileAtomicSync } from '../activities/lib/stateFiles';
 import { listRuns, type RunInfo } from './imageHistory';
 
 export interface ExportedRun extends RunInfo {
@@ -17,7 +18,7 @@ export interface ExportedRun extends RunInfo {
 }
 
 /** `image:base:runtime` -> `image_base_runtime`: a directory name that means the same on every filesystem. */
-export function fileSafe(workflowId: string): string {
+function fileSafe(workflowId: string): string {
   return workflowId.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
@@ -40,8 +41,7 @@ export async function exportHistories(
     onRun(i, runs.length, run);
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const file = path.join(target, `${String(i + 1).padStart(3, '0')}-${run.runId}.json`);
-    fs.writeFileSync(`${file}.tmp`, historyToJSON(history));
-    fs.renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, historyToJSON(history));
     exported.push({ ...run, file, events: history.events?.length ?? 0 });
   }
   return exported;

@@ -31,9 +31,3 @@ export function requestResume(client: Client, image: ImageRef, request: { by: st
 export function requestRollback(client: Client, image: ImageRef, request: { by: string; digest: string; reason: string }) {
   return handleOf(client, image).executeUpdate(rollbackUpdate, { args: [request] });
 }
-
-/** The reason an update validator (or handler) gave, from the error the client throws; undefined for other errors. */
-export function refusalReason(err: unknown): string | undefined {
-  const e = err as { name?: string; cause?: { message?: string } } | undefined;
-  return e?.name === 'WorkflowUpdateFailedError' ? (e.cause?.message ?? 'refused') : undefined;
-}
