@@ -5,6 +5,7 @@
  * summed over its attempts. Queue time counts: it is what a user waits.
  */
 import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -15,7 +16,7 @@ export async function publishedRunDurations(client: Client, workflowId: string):
     const scheduled = new Map<string, { type: string; at: number }>();
     const durations: Record<string, number> = {};
     for (const e of history.events ?? []) {
-      const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      const at = tsToMs(e.eventTime);
       if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?', at });
       if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
         const s = scheduled.get(String(e.activityTaskCompletedEventAttributes?.scheduledEventId));

@@ -16,8 +16,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { mapLimit } from '../activities/lib/pool';
+import { listRuns } from '../client/imageHistory';
 import { ensureImageWorkflow, signalAdvisory } from '../client/imageWorkflows';
 import { parseConfig } from '../domain/config';
 import type { ImageRef } from '../domain/image';
@@ -39,14 +42,6 @@ const TARGETS = { workerRssMiB: 1024, fanOutSeconds: 30, eventsPerCycle: 60, eve
 const MiB = 2 ** 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const imageOf = (i: number): ImageRef => ({ kind: 'catalog', name: `scale-${String(i).padStart(4, '0')}`, variant: 'runtime' });
-
-/** Runs `task` over `items` with at most `inFlight` at once. */
-async function pool<T>(items: T[], inFlight: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    for (let k = next++; k < items.length; k = next++) await task(items[k] as T);
-  }));
-}
 
 /** Polls a visibility count until it reaches `want`; returns the milliseconds it took from `since`. */
 async function countReaches(client: Client, query: string, want: number, since: number, timeoutMs: number, everyMs = 250): Promise<number> {
@@ -90,15 +85,14 @@ async function recordedAfter(client: Client, advisory: string, want: number, sin
     if (!seen || info.startTime.getTime() < seen.start) firstRun.set(info.workflowId, { runId: info.runId, start: info.startTime.getTime() });
   }
   if (firstRun.size !== want) throw new Error(`${firstRun.size} workflows list ${advisory}, not ${want}`);
-  const times: number[] = [];
-  await pool([...firstRun], 20, async ([workflowId, run]) => {
+  const times = await mapLimit([...firstRun], 20, async ([workflowId, run]) => {
     const { events } = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const upsert = (events ?? []).find((e) => {
       const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.PendingAdvisories?.data;
       return !!data && Buffer.from(data).toString('utf8').includes(advisory);
     });
     if (!upsert?.eventTime) throw new Error(`${workflowId}: run ${run.runId} lists ${advisory} but no upsert in its history added it`);
-    times.push(Number(upsert.eventTime.seconds) * 1000 + Math.round((upsert.eventTime.nanos ?? 0) / 1e6) - since);
+    return tsToMs(upsert.eventTime) - since;
   });
   return times.sort((a, b) => a - b);
 }
@@ -182,7 +176,7 @@ async function measure(client: Client, config: ReturnType<typeof parseConfig>, u
 
   // 1. Start them all; each builds and publishes once (fake stages: instant) and then idles in a fresh run.
   const t0 = Date.now();
-  await pool(images, IN_FLIGHT, (image) => ensureImageWorkflow(client, config, image));
+  await mapLimit(images, IN_FLIGHT, (image) => ensureImageWorkflow(client, config, image));
   const startAllMs = Date.now() - t0;
   await countReaches(client, `ExecutionStatus = 'Running' AND PatchPhase = 'idle' AND PublishedDigest STARTS_WITH 'sha256:'`, IMAGES, t0, 30 * 60_000);
   await sharedQueueDrained(client, config.temporal.orchestrationQueue, 30 * 60_000);
@@ -194,7 +188,7 @@ async function measure(client: Client, config: ReturnType<typeof parseConfig>, u
   // cycle that resolves and waits for the fix). Nothing polls the workflows meanwhile (queries and visibility
   // counts are work for the same two cores); when each took it into its state is read from the histories after.
   const t1 = Date.now();
-  await pool(images, IN_FLIGHT, (image) => signalAdvisory(client, config, image, { id: ADVISORY, source: 'openssl', severity: 'high' }));
+  await mapLimit(images, IN_FLIGHT, (image) => signalAdvisory(client, config, image, { id: ADVISORY, source: 'openssl', severity: 'high' }));
   const fanOutSentMs = Date.now() - t1;
   const fanOutSettledMs = await countReaches(client, `ExecutionStatus = 'Running' AND PatchPhase = 'waiting-for-fix'`, IMAGES, t1, 20 * 60_000, 2_000);
   const recorded = await recordedAfter(client, ADVISORY, IMAGES, t1);
@@ -227,14 +221,11 @@ async function measure(client: Client, config: ReturnType<typeof parseConfig>, u
   };
 }
 
-/** History length of every run of `workflowId`, oldest first. */
+/** History length of every run of `workflowId`, oldest first: closed runs from visibility, the running one (still growing) from its history. */
 async function allRunEvents(client: Client, workflowId: string): Promise<number[]> {
-  const runs: { runId: string; start: number }[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, start: info.startTime.getTime() });
-  runs.sort((a, b) => a.start - b.start);
-  const lengths: number[] = [];
-  for (const run of runs) lengths.push((await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events?.length ?? 0);
-  return lengths;
+  return Promise.all((await listRuns(client, workflowId)).map(async (run) => (run.status !== 'RUNNING' && run.historyLength
+    ? run.historyLength
+    : ((await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events?.length ?? 0))));
 }
 
 /** Events of the newest closed run (the fan-out cycle: resolve, then waiting for the fix). */
