@@ -10,7 +10,7 @@
  * without writing history.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { ADVISORY_LIMITS, type Advisory, advisoryFromCli, debianVersionProblem, isSourcePackageName, parseAdvisory } from '../domain/advisory/record';
+import { ADVISORY_LIMITS, type Advisory, debianVersionProblem, isSourcePackageName, parseAnyAdvisory } from '../domain/advisory/record';
 import { DigestSchema } from '../domain/image';
 import { excerpt } from '../domain/schema/errors';
 import { jsonBytes, type PatchState } from '../domain/patch/state';
@@ -82,8 +82,7 @@ const tooLong = (field: string, length: number, max: number) => `${field}: is ${
  * then held to a size as queued. The reason names the field(s), `<field>: <problem>` joined with "; ".
  */
 export function checkAdvisorySignal(payload: unknown): Checked<Advisory> {
-  const recordShaped = typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
-  const parsed = recordShaped ? parseAdvisory(payload, 'signal advisory') : advisoryFromCli(payload, 'signal advisory');
+  const parsed = parseAnyAdvisory(payload, 'signal advisory');
   if (!parsed.ok) return { ok: false, reason: parsed.problem.problem };
   const a = parsed.value;
   const bytes = jsonBytes(a);

@@ -187,6 +187,12 @@ export function advisoryFromCli(input: unknown, where = 'cli'): Parsed<Advisory>
   );
 }
 
+/** Either shape a sender may use: a full record (it has `status` and `origin`) or the CLI shape. */
+export function parseAnyAdvisory(input: unknown, where: string): Parsed<Advisory> {
+  const recordShaped = typeof input === 'object' && input !== null && 'status' in input && 'origin' in input;
+  return recordShaped ? parseAdvisory(input, where) : advisoryFromCli(input, where);
+}
+
 /** Trimmed, de-duplicated, sorted aliases without the record's own id. */
 export function uniqueAliases(id: string, aliases: readonly string[]): string[] {
   const cleaned = aliases.map((alias) => alias.trim()).filter((alias) => alias.length > 0 && alias !== id);

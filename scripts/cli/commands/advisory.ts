@@ -11,7 +11,7 @@ import { createContext } from '../../../activities/context';
 import { packagesOfImage, repositoryOfReference } from '../../../client/imageContents';
 import { signalAdvisory } from '../../../client/imageWorkflows';
 import { allImageStatuses } from '../../../client/status';
-import { type Advisory, advisoryFromCli, parseAdvisory } from '../../../domain/advisory/record';
+import { type Advisory, parseAnyAdvisory } from '../../../domain/advisory/record';
 import { displayName } from '../../../domain/image';
 import { assessImpact } from '../../../domain/impact';
 import { InputError } from '../../../domain/schema/errors';
@@ -31,8 +31,7 @@ export function readAdvisories(text: string, where: string): Advisory[] {
   const advisories: Advisory[] = [];
   items.forEach((item, i) => {
     const at = Array.isArray(json) ? `[${i}]` : '';
-    const shaped = typeof item === 'object' && item !== null && 'status' in item && 'origin' in item;
-    const parsed = shaped ? parseAdvisory(item, at) : advisoryFromCli(item, at);
+    const parsed = parseAnyAdvisory(item, at);
     if (parsed.ok) advisories.push(parsed.value);
     else problems.push({ field: at, problem: parsed.problem.problem });
   });
