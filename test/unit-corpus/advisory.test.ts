@@ -11,8 +11,8 @@
  */
 import fc from 'fast-check';
 import { type Advisory, advisoryFromCli, parseAdvisory, type Parsed } from '../../domain/advisory/record';
-import { cliMutation, type Doc, recordMutation, set, statusMismatch, validCli, validRecord } from './advisoryCases';
-import { distinctFields, fcParams, type Mutation, namesField, notObject, RUNS } from './arbitraries';
+import { cliMutation, recordMutation, statusMismatch, validCli, validRecord } from './advisoryCases';
+import { at, distinctFields, type Doc, fcParams, type Mutation, namesField, notObject, RUNS } from './arbitraries';
 
 /** Runs a parser the way the signal handler does: any throw is a defect, as is any record. */
 function refusal(parse: () => Parsed<Advisory>): string {
@@ -130,11 +130,11 @@ describe('CLI advisory corpus', () => {
  */
 describe('advisory size bounds', () => {
   const oversized = fc.oneof(
-    fc.integer({ min: 2_100, max: 5_000 }).map((n) => set('id', `${n}-digit CVE number`, `CVE-2024-${'7'.repeat(n)}`)),
-    fc.integer({ min: 70_000, max: 200_000 }).map((n) => set('reason', `${n}-character reason`, 'r'.repeat(n))),
-    fc.integer({ min: 2_000, max: 5_000 }).map((n) => set('aliases', `${n} aliases`, Array.from({ length: n }, (_, i) => `DSA-${1000 + i}-1`))),
-    fc.integer({ min: 1_000, max: 5_000 }).map((n) => set('source', `${n}-character source`, 'a'.repeat(n))),
-    fc.integer({ min: 1_000, max: 5_000 }).map((n) => set('fixedVersion', `${n}-character version`, `1.${'0'.repeat(n)}`)),
+    fc.integer({ min: 2_100, max: 5_000 }).map((n) => at('id', `${n}-digit CVE number`, `CVE-2024-${'7'.repeat(n)}`)),
+    fc.integer({ min: 70_000, max: 200_000 }).map((n) => at('reason', `${n}-character reason`, 'r'.repeat(n))),
+    fc.integer({ min: 2_000, max: 5_000 }).map((n) => at('aliases', `${n} aliases`, Array.from({ length: n }, (_, i) => `DSA-${1000 + i}-1`))),
+    fc.integer({ min: 1_000, max: 5_000 }).map((n) => at('source', `${n}-character source`, 'a'.repeat(n))),
+    fc.integer({ min: 1_000, max: 5_000 }).map((n) => at('fixedVersion', `${n}-character version`, `1.${'0'.repeat(n)}`)),
   );
 
   it('refuses oversized but otherwise well-formed CLI advisories, naming the field', () => {

@@ -7,11 +7,10 @@
 import fc from 'fast-check';
 import { type Advisory, ADVISORY_ORIGINS, ADVISORY_STATUSES, SEVERITIES } from '../../domain/advisory/record';
 import {
-  badAdvisoryId, badSource, badVersion, DELETE, distinctFields, hugeString, junkValue, type Mutation, notArray, notObject, notString, put, splitPath,
-  trickyString, unknownKey, validAdvisoryId, validSource, validVersion, withInnerWhitespace,
+  badAdvisoryId, badSource, badVersion, DELETE, distinctFields, hugeString, junkValue, type Mutation, notArray, notObject, notString, put, trickyString, unknownKey, validAdvisoryId, validSource, validVersion, withInnerWhitespace,
+  at, type Doc,
 } from './arbitraries';
 
-export type Doc = Record<string, unknown>;
 
 export const validRecord: fc.Arbitrary<Advisory> = fc
   .record({
@@ -43,25 +42,23 @@ export const validCli = fc.record(
   { requiredKeys: ['id', 'source'] },
 );
 
-/** A value at `field` (a path such as `aliases[0]`) that the schema must refuse, labelled. */
-export const set = (field: string, what: string, value: unknown, needle?: string | readonly string[]) => put<Doc>(field, what, value, splitPath(field), needle);
 
-const required = (fields: readonly string[]) => fc.constantFrom(...fields).map((f) => set(f, `missing ${f}`, DELETE));
+const required = (fields: readonly string[]) => fc.constantFrom(...fields).map((f) => at(f, `missing ${f}`, DELETE));
 /** zod names an unknown key quoted, as-is: `Unrecognized key: "extra"`. */
 const extraKey = unknownKey.chain((key) => junkValue.map((value) => put<Doc>(key, `unknown key ${JSON.stringify(key)}`, value, [key], `"${key}"`)));
 
 /** Mutations of the full record: every field, wrong types, bad formats, missing, extra. */
 export const recordMutation: fc.Arbitrary<Mutation<Doc>> = fc.oneof(
-  fc.oneof(badAdvisoryId, notString, hugeString).map((v) => set('id', 'bad id', v)),
-  notArray.map((v) => set('aliases', 'aliases not a list', v)),
-  fc.oneof(withInnerWhitespace, fc.constant(''), notString).map((v) => set('aliases[0]', 'bad alias', v)),
-  fc.oneof(badSource, notString).map((v) => set('source', 'bad source', v)),
-  fc.oneof(badVersion, notString.filter((v) => v !== null)).map((v) => set('fixedVersion', 'bad fixed version', v)),
-  fc.oneof(trickyString, notString, fc.constantFrom('Fixed', 'open', 'resolved', 'fixed ', '')).filter((v) => !(ADVISORY_STATUSES as readonly unknown[]).includes(v)).map((v) => set('status', 'bad status', v)),
-  fc.oneof(trickyString, notString, fc.constantFrom('HIGH', 'important', 'low**', '__proto__')).filter((v) => !(SEVERITIES as readonly unknown[]).includes(v)).map((v) => set('severity', 'bad severity', v)),
-  fc.oneof(trickyString, notString, fc.constantFrom('nvd', 'OSV', '')).filter((v) => !(ADVISORY_ORIGINS as readonly unknown[]).includes(v)).map((v) => set('origin', 'bad origin', v)),
-  fc.oneof(fc.constant(''), notString.filter((v) => v !== undefined)).map((v) => set('reason', 'bad reason', v)),
-  fc.oneof(fc.constantFrom('yesterday', '2024-13-01', '2024-02-30T00:00:00', '27/06/2024', '2024-06-27 11:15', ''), notString).map((v) => set('published', 'bad published', v)),
+  fc.oneof(badAdvisoryId, notString, hugeString).map((v) => at('id', 'bad id', v)),
+  notArray.map((v) => at('aliases', 'aliases not a list', v)),
+  fc.oneof(withInnerWhitespace, fc.constant(''), notString).map((v) => at('aliases[0]', 'bad alias', v)),
+  fc.oneof(badSource, notString).map((v) => at('source', 'bad source', v)),
+  fc.oneof(badVersion, notString.filter((v) => v !== null)).map((v) => at('fixedVersion', 'bad fixed version', v)),
+  fc.oneof(trickyString, notString, fc.constantFrom('Fixed', 'open', 'resolved', 'fixed ', '')).filter((v) => !(ADVISORY_STATUSES as readonly unknown[]).includes(v)).map((v) => at('status', 'bad status', v)),
+  fc.oneof(trickyString, notString, fc.constantFrom('HIGH', 'important', 'low**', '__proto__')).filter((v) => !(SEVERITIES as readonly unknown[]).includes(v)).map((v) => at('severity', 'bad severity', v)),
+  fc.oneof(trickyString, notString, fc.constantFrom('nvd', 'OSV', '')).filter((v) => !(ADVISORY_ORIGINS as readonly unknown[]).includes(v)).map((v) => at('origin', 'bad origin', v)),
+  fc.oneof(fc.constant(''), notString.filter((v) => v !== undefined)).map((v) => at('reason', 'bad reason', v)),
+  fc.oneof(fc.constantFrom('yesterday', '2024-13-01', '2024-02-30T00:00:00', '27/06/2024', '2024-06-27 11:15', ''), notString).map((v) => at('published', 'bad published', v)),
   required(['id', 'aliases', 'source', 'fixedVersion', 'status', 'severity', 'origin']),
   extraKey,
 );
@@ -69,25 +66,25 @@ export const recordMutation: fc.Arbitrary<Mutation<Doc>> = fc.oneof(
 /** Status and fixed version that contradict each other: the schema's cross-field rule. */
 export const statusMismatch = (doc: Doc): Mutation<Doc> =>
   doc.status === 'fixed'
-    ? set('fixedVersion', 'fixed without a version', null)
-    : set('fixedVersion', `${String(doc.status)} with a version`, '1.0-1');
+    ? at('fixedVersion', 'fixed without a version', null)
+    : at('fixedVersion', `${String(doc.status)} with a version`, '1.0-1');
 
 /** Mutations of the CLI shape. */
 export const cliMutation: fc.Arbitrary<Mutation<Doc>> = fc.oneof(
   // The CLI trims what a person typed: `" CVE-2024-5535\n"` is a valid id there, so it is no case here.
-  fc.oneof(badAdvisoryId, notString).filter((v) => typeof v !== 'string' || v.trim() === v).map((v) => set('id', 'bad id', v)),
-  fc.oneof(badSource.filter((s) => s.trim() === s), notString).map((v) => set('source', 'bad source', v)),
+  fc.oneof(badAdvisoryId, notString).filter((v) => typeof v !== 'string' || v.trim() === v).map((v) => at('id', 'bad id', v)),
+  fc.oneof(badSource.filter((s) => s.trim() === s), notString).map((v) => at('source', 'bad source', v)),
   // A blank fixed version means "no fix yet" on the command line, so blanks and padding are no cases here.
-  fc.oneof(badVersion.filter((v) => v.trim() === v && v !== ''), notString).map((v) => set('fixedVersion', 'bad fixed version', v)),
-  fc.oneof(trickyString, notString, fc.constantFrom('HIGH', 'important', '')).filter((v) => !(SEVERITIES as readonly unknown[]).includes(v)).map((v) => set('severity', 'bad severity', v)),
-  notArray.map((v) => set('aliases', 'aliases not a list', v)),
+  fc.oneof(badVersion.filter((v) => v.trim() === v && v !== ''), notString).map((v) => at('fixedVersion', 'bad fixed version', v)),
+  fc.oneof(trickyString, notString, fc.constantFrom('HIGH', 'important', '')).filter((v) => !(SEVERITIES as readonly unknown[]).includes(v)).map((v) => at('severity', 'bad severity', v)),
+  notArray.map((v) => at('aliases', 'aliases not a list', v)),
   // The CLI drops the id itself from the aliases and sorts them before checking each, so the index it names is the
   // cleaned list's, not necessarily the one typed (reported with issue 8): the needle is the list, not the index.
-  fc.oneof(withInnerWhitespace, notString).map((v) => set('aliases[0]', 'bad alias', v, 'aliases[')),
-  notString.map((v) => set('reason', 'reason not a string', v)),
+  fc.oneof(withInnerWhitespace, notString).map((v) => at('aliases[0]', 'bad alias', v, 'aliases[')),
+  notString.map((v) => at('reason', 'reason not a string', v)),
   required(['id', 'source']),
   // `status` without `origin` keeps the CLI shape, whose strictness must name the stray key.
-  fc.constantFrom('status', 'origin', 'fixed', 'version', 'package', 'cve').chain((key) => junkValue.map((value) => set(key, `unknown key ${key}`, value, `"${key}"`))),
+  fc.constantFrom('status', 'origin', 'fixed', 'version', 'package', 'cve').chain((key) => junkValue.map((value) => at(key, `unknown key ${key}`, value, `"${key}"`))),
   extraKey,
 );
 

@@ -223,6 +223,12 @@ export function put<D>(field: string, what: string, value: unknown, path: readon
   };
 }
 
+/** A JSON document under test. */
+export type Doc = Record<string, unknown>;
+
+/** The usual mutation: `value` at `field`, a path such as `aliases[0]`. */
+export const at = (field: string, what: string, value: unknown, needle?: string | readonly string[]) => put<Doc>(field, what, value, splitPath(field), needle);
+
 /** `a.b[0].c` -> ['a', 'b', 0, 'c']. */
 export function splitPath(field: string): (string | number)[] {
   return [...field.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : (m[1] as string)));

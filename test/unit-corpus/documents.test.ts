@@ -20,11 +20,11 @@ import { findDefinition, readDefinition } from '../../domain/catalog/load';
 import { customizationFile, readCustomization } from '../../domain/customization/load';
 import { InputError } from '../../domain/schema/errors';
 import {
-  DELETE, distinctFields, fcParams, junkValue, type Mutation, namesField, notArray, notObject, protoKey, put, RUNS, shallowNotString as notString,
-  splitPath, unknownKey, withOwnKey,
+  DELETE, distinctFields, fcParams, junkValue, type Mutation, namesField, notArray, notObject, protoKey, RUNS, shallowNotString as notString,
+  unknownKey, withOwnKey,
+  at, type Doc,
 } from './arbitraries';
 
-type Doc = Record<string, unknown>;
 
 let tmp: string;
 beforeAll(() => {
@@ -59,7 +59,6 @@ function assertNames(lines: string[], mutations: Mutation<Doc>[], all: boolean, 
 /** YAML text of a document; own `__proto__` keys are written like any key (YAML has no prototypes). */
 const yamlOf = (doc: Doc) => YAML.stringify(doc, { aliasDuplicateObjects: false });
 
-const at = (field: string, what: string, value: unknown, needle?: string | readonly string[]) => put<Doc>(field, what, value, splitPath(field), needle);
 
 // ------------------------------------------------------------------ text mutations shared by both formats
 
@@ -141,6 +140,46 @@ function textCorpus(name: string, read: (file: string) => unknown, modulePath: s
 
 // ------------------------------------------------------------------ image definitions
 
+/**
+ * What every document kind must hold: the valid generator's documents read
+ * (so each refusal is the mutation's), and a document with one broken field,
+ * or several, is refused naming it (or at least one of them).
+ */
+function mutationCorpus(
+  kind: string, valid: fc.Arbitrary<Doc>, mutation: fc.Arbitrary<Mutation<Doc>>,
+  read: (file: string) => unknown, nameOf: (file: string) => string, name: string, file: () => string,
+): void {
+  it(`the valid generator makes ${kind}s that read (so every refusal below is the mutation's)`, () => {
+    fc.assert(
+      fc.property(valid, (doc) => {
+        fs.writeFileSync(file(), yamlOf(doc));
+        expect(nameOf(file())).toBe(name);
+      }),
+      fcParams(100),
+    );
+  });
+
+  it(`refuses ${RUNS} ${kind}s with one broken field, naming it`, () => {
+    fc.assert(
+      fc.property(valid, mutation, (doc, m) => {
+        const text = yamlOf(m.apply(doc));
+        assertNames(refusal(read, file(), text), [m], true, text);
+      }),
+      fcParams(),
+    );
+  });
+
+  it(`refuses ${RUNS} ${kind}s with several broken fields, naming at least one`, () => {
+    fc.assert(
+      fc.property(valid, fc.array(mutation, { minLength: 2, maxLength: 3 }).filter(distinctFields), (doc, mutations) => {
+        const text = yamlOf(mutations.reduce((d, m) => m.apply(d), doc));
+        assertNames(refusal(read, file(), text), mutations, false, text);
+      }),
+      fcParams(),
+    );
+  });
+}
+
 /** A definition that satisfies the schema and every policy check (the generator is itself checked below). */
 const validDefinition = fc
   .record({
@@ -216,35 +255,7 @@ describe('image definition corpus', () => {
   const file = () => path.join(dir(), 'img.yaml');
   beforeAll(() => fs.mkdirSync(path.join(tmp, 'catalog'), { recursive: true }));
 
-  it('the valid generator makes definitions that read (so every refusal below is the mutation\'s)', () => {
-    fc.assert(
-      fc.property(validDefinition, (doc) => {
-        fs.writeFileSync(file(), yamlOf(doc));
-        expect(readDefinition(file()).name).toBe('img');
-      }),
-      fcParams(100),
-    );
-  });
-
-  it(`refuses ${RUNS} definitions with one broken field, naming it`, () => {
-    fc.assert(
-      fc.property(validDefinition, definitionMutation, (doc, mutation) => {
-        const text = yamlOf(mutation.apply(doc));
-        assertNames(refusal(readDefinition, file(), text), [mutation], true, text);
-      }),
-      fcParams(),
-    );
-  });
-
-  it(`refuses ${RUNS} definitions with several broken fields, naming at least one`, () => {
-    fc.assert(
-      fc.property(validDefinition, fc.array(definitionMutation, { minLength: 2, maxLength: 3 }).filter(distinctFields), (doc, mutations) => {
-        const text = yamlOf(mutations.reduce((d, m) => m.apply(d), doc as Doc));
-        assertNames(refusal(readDefinition, file(), text), mutations, false, text);
-      }),
-      fcParams(),
-    );
-  });
+  mutationCorpus('definition', validDefinition, definitionMutation, readDefinition, (f) => readDefinition(f).name, 'img', file);
 
   it('refuses an own __proto__ key in environment, labels or annotations rather than dropping it unread', () => {
     fc.assert(
@@ -346,35 +357,7 @@ describe('customization corpus', () => {
     fs.symlinkSync(path.join(tmp, 'outside.txt'), path.join(tmp, 'customizations', 'escape.txt'));
   });
 
-  it('the valid generator makes customizations that read (so every refusal below is the mutation\'s)', () => {
-    fc.assert(
-      fc.property(validCustomization, (doc) => {
-        fs.writeFileSync(file(), yamlOf(doc));
-        expect(readCustomization(file()).customization.name).toBe('app');
-      }),
-      fcParams(100),
-    );
-  });
-
-  it(`refuses ${RUNS} customizations with one broken field, naming it`, () => {
-    fc.assert(
-      fc.property(validCustomization, customizationMutation, (doc, mutation) => {
-        const text = yamlOf(mutation.apply(doc));
-        assertNames(refusal(readCustomization, file(), text), [mutation], true, text);
-      }),
-      fcParams(),
-    );
-  });
-
-  it(`refuses ${RUNS} customizations with several broken fields, naming at least one`, () => {
-    fc.assert(
-      fc.property(validCustomization, fc.array(customizationMutation, { minLength: 2, maxLength: 3 }).filter(distinctFields), (doc, mutations) => {
-        const text = yamlOf(mutations.reduce((d, m) => m.apply(d), doc as Doc));
-        assertNames(refusal(readCustomization, file(), text), mutations, false, text);
-      }),
-      fcParams(),
-    );
-  });
+  mutationCorpus('customization', validCustomization, customizationMutation, readCustomization, (f) => readCustomization(f).customization.name, 'app', file);
 
   it('customizationFile refuses names that climb out of the customizations directory', () => {
     fs.writeFileSync(path.join(tmp, 'evil.yaml'), yamlOf({ ...fc.sample(validCustomization, { numRuns: 1, seed: 1 })[0], name: 'evil' }));

@@ -15,11 +15,10 @@ import type { NormalizedFeed } from '../../domain/advisory/record';
 import { normalizeOsvDocument } from '../../domain/advisory/osv';
 import { normalizeTracker } from '../../domain/advisory/tracker';
 import {
-  badAdvisoryId, badSource, badVersion, DELETE, distinctFields, fcParams, junkValue, type Mutation, namesField, notArray, notObject, notString, put,
-  RUNS, splitPath, trickyString, validAdvisoryId, validSource, validVersion, withOwnKey,
+  badAdvisoryId, badSource, badVersion, DELETE, distinctFields, fcParams, junkValue, type Mutation, namesField, notArray, notObject, notString, RUNS, trickyString, validAdvisoryId, validSource, validVersion, withOwnKey,
+  at, type Doc,
 } from './arbitraries';
 
-type Doc = Record<string, unknown>;
 
 /** Runs a normalizer as the monitor does: a throw is a defect. */
 function normalize(run: () => NormalizedFeed): NormalizedFeed {
@@ -56,7 +55,6 @@ const osvRecord = fc.record({
   ]),
 });
 
-const at = (field: string, what: string, value: unknown, needle?: string | readonly string[]) => put<Doc>(field, what, value, splitPath(field), needle);
 const E = 'affected[0]';
 const R = `${E}.ranges[0]`;
 
@@ -179,7 +177,7 @@ const trackerCase: fc.Arbitrary<TrackerCase> = fc.record({ source: validSource, 
 type TrackerMutation = Mutation<TrackerCase>;
 
 const onIssue = (field: string, what: string, value: unknown, needle?: string | readonly string[]): TrackerMutation => {
-  const m = put<Doc>(field, what, value, splitPath(field), needle);
+  const m = at(field, what, value, needle);
   return { field, what, ...(needle === undefined ? {} : { needle }), apply: (c) => ({ ...c, issue: m.apply(c.issue) }) };
 };
 const B = 'releases.bookworm';
