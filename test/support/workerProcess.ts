@@ -24,6 +24,12 @@ const ROOT = path.resolve(__dirname, '../..');
  */
 export async function startWorkerProcess(config: Config, logFile: string, extraEnv: Record<string, string> = {}, script?: string): Promise<WorkerProcess> {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  // Several workers may share one log (a fault lane's): only what this one writes says it is ready.
+  const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+  const ownOutput = () => {
+    const all = fs.readFileSync(logFile);
+    return all.subarray(Math.min(offset, all.length)).toString('utf8');
+  };
   const out = fs.openSync(logFile, 'a');
   const args = script ? ['--require', 'tsx/cjs', script] : [path.join(ROOT, 'dist/workers/main.js')];
   const child = spawn(process.execPath, args, {
@@ -32,8 +38,8 @@ export async function startWorkerProcess(config: Config, logFile: string, extraE
     stdio: ['ignore', out, out],
   });
   const deadline = Date.now() + 60_000;
-  while (!fs.readFileSync(logFile, 'utf8').includes('workers running')) {
-    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+  while (!ownOutput().includes('workers running')) {
+    if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${ownOutput().slice(-2000)}`);
     if (Date.now() > deadline) throw new Error('worker did not start within 60 s');
     await new Promise((r) => setTimeout(r, 200));
   }
