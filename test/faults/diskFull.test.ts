@@ -22,7 +22,8 @@ import * as path from 'node:path';
 import { RegistryClient } from '../../activities/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus, type ImageStatus } from '../../client/status';
-import { activityRecords, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests, storeProblems, until } from '../support/faults';
+import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince, storeProblems, until } from '../support/faults';
+import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
@@ -47,7 +48,8 @@ beforeAll(async () => {
     // The blob store and build records on the tmpfs too, whatever build cache the test run shares.
     env: { TEMPERED_CATALOG_DIR: writeCatalog({ canary: CANARY_DEFINITION }), TEMPERED_ARCHIVE: upstream.archive, TEMPERED_STATE_DIR: stateDir, TEMPERED_BUILD_CACHE: path.join(stateDir, 'oci') },
   });
-  lane = new Lane(stack.config, 'fdisk', { TEMPERED_BUILD_CACHE: stack.config.buildCache });
+  // Its workers' build cache is the default, <state dir>/oci: the one set above.
+  lane = new Lane(stack.config, 'fdisk');
 });
 afterAll(async () => {
   await lane?.stop();
@@ -120,12 +122,10 @@ test('disk full in the state directory: a clear error, no corrupted lock or blob
   // 3. Space back: the build's next automatic retry goes through.
   fs.rmSync(FILLER());
   const freedAt = Date.now();
-  const state = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && !s.current) || s.phase === 'failed', 300_000);
+  const state = await waitForState(stack.client, WORKFLOW, cycleEnded, 300_000);
   const publishedAfterFreeing = secondsSince(freedAt);
   expect(state.failure).toBeUndefined();
-  const digest = state.published!.digest;
-  expect(await signedDigests(registry, 'tempered/canary')).toEqual([digest]);
-  expect(await publishedOnce(registry, 'tempered/canary', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
+  await expectPublishedOnce(stack, 'tempered/canary', state.published!.digest);
   const final = storeProblems(stack.config);
   expect(final.problems).toEqual([]);
   expect(final.leftovers).toEqual([]);

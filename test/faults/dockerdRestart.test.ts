@@ -18,11 +18,10 @@
  * failure: the test activity is retried once the engine is back, the cycle
  * completes without on-call and publishes one digest with one signature set.
  */
-import * as fs from 'node:fs';
-import { RegistryClient } from '../../activities/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { startDockerd, type TestDockerd } from '../support/dockerd';
-import { activityRecords, completedCounts, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests } from '../support/faults';
+import { completedCounts, cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince } from '../support/faults';
+import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { canaryPackage, startUpstream, testImageDefinition, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
@@ -90,7 +89,7 @@ test('dockerd restarted during a test container run: the test activity retries a
   const { downMs } = await dockerd.restart();
   const restartedAt = secondsSince(t0);
 
-  const state = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && !s.current) || s.phase === 'failed', 300_000);
+  const state = await waitForState(stack.client, WORKFLOW, cycleEnded, 300_000);
   expect(state.failure).toBeUndefined();
   const records = await activityRecords(stack.client, WORKFLOW);
   expect(completedCounts(records)).toEqual({ resolveLock: 1, buildImage: 1, testImage: 1, scanImage: 1, signImage: 1, publishImage: 1 });
@@ -100,10 +99,7 @@ test('dockerd restarted during a test container run: the test activity retries a
   expect(test.lastFailures[0]).toMatch(/killed from outside|socket hang up|ECONNRESET|ECONNREFUSED|ENOENT|EPIPE/);
   expect(test.lastFailures[0]).not.toMatch(/image tests failed/);
 
-  const digest = state.published!.digest;
-  const registry = new RegistryClient({ host: stack.registry.host, scheme: 'http' });
-  expect(await signedDigests(registry, 'tempered/sleeper')).toEqual([digest]);
-  expect(await publishedOnce(registry, 'tempered/sleeper', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
+  await expectPublishedOnce(stack, 'tempered/sleeper', state.published!.digest);
 
   const left = await dockerd.docker.listContainers({ all: true, filters: { label: ['dev.tempered.test=true'] } });
   recordOutcome('dockerd-restart', {

@@ -13,18 +13,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { temporal as proto } from '@temporalio/proto';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { type Config, parseConfig } from '../../domain/config';
 import type { ImageRef } from '../../domain/image';
 import { FAKE_STAGES_WORKER } from '../support/fakeStagesWorker';
+import { until } from '../support/faults';
+import { activityRecords } from '../support/history';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { waitForState } from '../support/wait';
 import { startWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 
 jest.setTimeout(240_000);
-
-const EventType = proto.api.enums.v1.EventType;
 
 let server: TestTemporal;
 let client: Client;
@@ -53,11 +52,8 @@ async function worker(name: string, env: Record<string, string>): Promise<Worker
 
 const marks = () => (fs.existsSync(path.join(dir, 'marks.log')) ? fs.readFileSync(path.join(dir, 'marks.log'), 'utf8').trim().split('\n') : []);
 
-async function until(what: string, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !probe(); await new Promise((r) => setTimeout(r, 100))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; marks: ${marks().join(' | ')}`);
-  }
-}
+/** Waits (up to 60 s) until `probe` holds; the error lists the stage double's marks. */
+const untilMarks = (what: string, probe: () => boolean) => until(() => `${what}; marks: ${marks().join(' | ')}`, probe, 60_000, 100);
 
 const exited = (w: WorkerProcess) =>
   new Promise<{ code: number | null; ms: number }>((resolve) => {
@@ -66,31 +62,13 @@ const exited = (w: WorkerProcess) =>
     else w.child.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
   });
 
-/** The build's ActivityTaskStarted event (only the last attempt is recorded) and its completions, over every run. */
-async function buildEvents(workflowId: string): Promise<{ attempts: number[]; completed: number; identities: string[] }> {
-  const out = { attempts: [] as number[], completed: 0, identities: [] as string[] };
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const events = (await client.workflow.getHandle(workflowId, info.runId).fetchHistory()).events ?? [];
-    const scheduled = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'buildImage').map((e) => String(e.eventId)));
-    for (const e of events) {
-      const startedAttrs = e.activityTaskStartedEventAttributes;
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && scheduled.has(String(startedAttrs?.scheduledEventId))) {
-        out.attempts.push(startedAttrs?.attempt ?? 0);
-        out.identities.push(startedAttrs?.identity ?? '');
-      }
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId))) out.completed++;
-    }
-  }
-  return out;
-}
-
 test('SIGTERM during a build: it finishes within the grace time, once, and the cycle completes on the next worker', async () => {
   fs.rmSync(path.join(dir, 'marks.log'), { force: true });
   const image: ImageRef = { kind: 'catalog', name: 'graceful', variant: 'runtime' };
   // The production grace time of the build queue (5 minutes) by far covers a 6 s build.
   const first = await worker('first', { TEMPERED_FAKE_SLOW: 'buildImage=6000' });
   await ensureImageWorkflow(client, config, image, { debounceSeconds: 0 });
-  await until('the build to start', () => marks().some((m) => m.startsWith('started buildImage')));
+  await untilMarks('the build to start', () => marks().some((m) => m.startsWith('started buildImage')));
 
   const t0 = Date.now();
   first.child.kill('SIGTERM');
@@ -104,8 +82,9 @@ test('SIGTERM during a build: it finishes within the grace time, once, and the c
   const state = await waitForState(client, 'image:graceful:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
   expect(state.failure).toBeUndefined();
   expect(state.cycles[0]).toMatchObject({ outcome: 'published' });
-  const build = await buildEvents('image:graceful:runtime');
-  expect(build).toMatchObject({ attempts: [1], completed: 1 });
+  // Only the last attempt's ActivityTaskStarted is in the history: attempt 1, from the first worker.
+  const build = (await activityRecords(client, 'image:graceful:runtime')).buildImage!;
+  expect(build).toMatchObject({ scheduled: 1, attempts: [1], completed: 1 });
   expect(build.identities[0]).toMatch(new RegExp(`^${first.child.pid}@`));
   await second.kill('SIGTERM');
 });
@@ -115,7 +94,7 @@ test('a build longer than the grace time is cancelled at its end and retried cle
   const image: ImageRef = { kind: 'catalog', name: 'overdue', variant: 'runtime' };
   const first = await worker('overdue-first', { TEMPERED_FAKE_SLOW: 'buildImage=60000', TEMPERED_FAKE_GRACE: '2 seconds' });
   await ensureImageWorkflow(client, config, image, { debounceSeconds: 0 });
-  await until('the build to start', () => marks().some((m) => m.startsWith('started buildImage')));
+  await untilMarks('the build to start', () => marks().some((m) => m.startsWith('started buildImage')));
 
   first.child.kill('SIGTERM');
   const { code, ms } = await exited(first);
@@ -128,6 +107,6 @@ test('a build longer than the grace time is cancelled at its end and retried cle
   const state = await waitForState(client, 'image:overdue:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
   expect(state.failure).toBeUndefined();
   expect(marks().slice(2)).toEqual([`started buildImage attempt=2 pid=${second.child.pid}`, `finished buildImage attempt=2 pid=${second.child.pid}`]);
-  expect(await buildEvents('image:overdue:runtime')).toMatchObject({ attempts: [2], completed: 1 });
+  expect((await activityRecords(client, 'image:overdue:runtime')).buildImage).toMatchObject({ scheduled: 1, attempts: [2], completed: 1 });
   await second.kill('SIGTERM');
 });

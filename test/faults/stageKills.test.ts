@@ -24,22 +24,21 @@
  */
 import * as fs from 'node:fs';
 import { RegistryClient } from '../../activities/oci/registry';
-import { signatureTag } from '../../activities/sign/ociArtifacts';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { cascadeWorkflowId, type ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { simpleCustomization, writeCustomization } from '../support/customizations';
 import { startRegistryTap, type RegistryTap } from '../support/faultProxy';
 import {
-  activityRecords, type ActivityRecord, completedCounts, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests,
+  attemptsOf, completedCounts, cycleEnded, expectPublishedOnce, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests,
 } from '../support/faults';
+import { activityRecords, type ActivityRecord } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
-import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
+import { canaryDefinition, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
 
 jest.setTimeout(900_000);
 
-const definition = (name: string) => CANARY_DEFINITION.replace('name: canary', `name: ${name}`);
 const ONE_CYCLE = { resolveLock: 1, buildImage: 1, testImage: 1, scanImage: 1, signImage: 1, publishImage: 1 };
 
 interface LaneResult {
@@ -58,7 +57,7 @@ let results: Record<'a' | 'b' | 'c', Promise<LaneResult>>;
 
 beforeAll(async () => {
   upstream = await startUpstream([canaryPackage('1.0-1')]);
-  const catalog = writeCatalog({ 'stages-a': definition('stages-a'), 'stages-b': definition('stages-b'), 'stages-c': definition('stages-c') });
+  const catalog = writeCatalog({ 'stages-a': canaryDefinition('stages-a'), 'stages-b': canaryDefinition('stages-b'), 'stages-c': canaryDefinition('stages-c') });
   writeCustomization(catalog, 'stages-app', simpleCustomization('stages-app', 'stages-c'));
   stack = await startStack({ workers: false, env: { TEMPERED_CATALOG_DIR: catalog, TEMPERED_ARCHIVE: upstream.archive } });
   tap = await startRegistryTap(stack.registry.host);
@@ -73,9 +72,6 @@ afterAll(async () => {
   await stack?.stop();
   await upstream?.close();
 });
-
-/** The cycle has ended: published and no cycle running (a base's cycle runs on through its cascade), or failed. */
-const isDone = (s: PatchState) => (!!s.published && !s.current) || s.phase === 'failed';
 
 async function laneA(): Promise<LaneResult> {
   const lane = new Lane(stack.config, 'fa');
@@ -92,7 +88,7 @@ async function laneA(): Promise<LaneResult> {
     kills.push({ at: `start of ${held}`, second: secondsSince(t0) });
     if (next) await lane.reached(next);
   }
-  const state = await waitForState(stack.client, 'image:stages-a:runtime', isDone);
+  const state = await waitForState(stack.client, 'image:stages-a:runtime', cycleEnded);
   return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-a:runtime') } };
 }
 
@@ -124,7 +120,7 @@ async function laneB(): Promise<LaneResult> {
   await lane.crash(worker);
   kills.push({ at: `after the registry moved the tag (HTTP ${moved.status}), before the worker heard`, second: secondsSince(t0) });
 
-  const state = await waitForState(stack.client, 'image:stages-b:runtime', isDone);
+  const state = await waitForState(stack.client, 'image:stages-b:runtime', cycleEnded);
   return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-b:runtime') } };
 }
 
@@ -145,8 +141,8 @@ async function laneC(): Promise<LaneResult> {
   await lane.crash(worker);
   kills.push({ at: 'cascade child waiting, customization building', second: secondsSince(t0) });
 
-  const base = await waitForState(stack.client, 'image:stages-c:runtime', isDone);
-  const custom = await waitForState(stack.client, 'custom:stages-app', isDone);
+  const base = await waitForState(stack.client, 'image:stages-c:runtime', cycleEnded);
+  const custom = await waitForState(stack.client, 'custom:stages-app', cycleEnded);
   const childId = cascadeWorkflowId('stages-app', base.published?.digest ?? '');
   return {
     seconds: secondsSince(t0),
@@ -160,35 +156,30 @@ async function laneC(): Promise<LaneResult> {
   };
 }
 
-const attemptsOf = (records: Record<string, ActivityRecord>) => Object.fromEntries(Object.entries(records).map(([t, r]) => [t, r.attempts]));
-
-test('lane A: killed at resolve, build, test and scan, the cycle publishes one digest with one signature set', async () => {
-  const r = await results.a;
+test.each([
+  {
+    lane: 'a' as const,
+    title: 'lane A: killed at resolve, build, test and scan, the cycle publishes one digest with one signature set',
+    // Each killed activity ran again exactly once (attempt 2), nothing else was retried.
+    attempts: { resolveLock: [2], buildImage: [2], testImage: [2], scanImage: [2], signImage: [1], publishImage: [1] },
+  },
+  {
+    lane: 'b' as const,
+    title: 'lane B: killed at sign and publish, before and after their registry writes, the cycle publishes one digest with one signature set',
+    // Two kills each; the signature written by the killed attempt was recognized, not doubled (one signed
+    // digest, one signature layer); the tag it moved was left alone.
+    attempts: { resolveLock: [1], buildImage: [1], testImage: [1], scanImage: [1], signImage: [3], publishImage: [3] },
+  },
+])('$title', async ({ lane, attempts }) => {
+  const r = await results[lane];
   const state = r.states.image as PatchState;
   expect(state.failure).toBeUndefined();
   const digest = state.published!.digest;
   const records = r.records.image as Record<string, ActivityRecord>;
   expect(completedCounts(records)).toEqual(ONE_CYCLE);
-  // Each killed activity ran again exactly once (attempt 2), nothing else was retried.
-  expect(attemptsOf(records)).toEqual({ resolveLock: [2], buildImage: [2], testImage: [2], scanImage: [2], signImage: [1], publishImage: [1] });
-  expect(await signedDigests(registry, 'tempered/stages-a')).toEqual([digest]);
-  expect(await publishedOnce(registry, 'tempered/stages-a', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
-  recordOutcome('stage-kills-lane-a', { seconds: r.seconds, kills: r.kills, attempts: attemptsOf(records), completed: completedCounts(records), digest });
-});
-
-test('lane B: killed at sign and publish, before and after their registry writes, the cycle publishes one digest with one signature set', async () => {
-  const r = await results.b;
-  const state = r.states.image as PatchState;
-  expect(state.failure).toBeUndefined();
-  const digest = state.published!.digest;
-  const records = r.records.image as Record<string, ActivityRecord>;
-  expect(completedCounts(records)).toEqual(ONE_CYCLE);
-  expect(attemptsOf(records)).toEqual({ resolveLock: [1], buildImage: [1], testImage: [1], scanImage: [1], signImage: [3], publishImage: [3] });
-  // The signature written by the killed attempt was recognized, not doubled; the tag it moved was left alone.
-  expect(await signedDigests(registry, 'tempered/stages-b')).toEqual([digest]);
-  expect(await registry.resolve('tempered/stages-b', signatureTag(digest))).toBeDefined();
-  expect(await publishedOnce(registry, 'tempered/stages-b', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
-  recordOutcome('stage-kills-lane-b', { seconds: r.seconds, kills: r.kills, attempts: attemptsOf(records), completed: completedCounts(records), digest });
+  expect(attemptsOf(records)).toEqual(attempts);
+  await expectPublishedOnce(stack, `tempered/stages-${lane}`, digest);
+  recordOutcome(`stage-kills-lane-${lane}`, { seconds: r.seconds, kills: r.kills, attempts: attemptsOf(records), completed: completedCounts(records), digest });
 });
 
 test('lane C: killed during the cascade, the base and the customization each publish once and the child reports it', async () => {

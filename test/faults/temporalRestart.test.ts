@@ -12,15 +12,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RegistryClient } from '../../activities/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal } from '../../workflows/messages';
-import {
-  activityRecords, completedCounts, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests, until,
-} from '../support/faults';
+import { attemptsOf, completedCounts, expectPublishedOnce, Lane, recordOutcome, secondsSince, until } from '../support/faults';
+import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
+import { waitForState } from '../support/wait';
 import type { WorkerProcess } from '../support/workerProcess';
 
 jest.setTimeout(600_000);
@@ -76,11 +75,9 @@ test('the dev server killed mid-cycle and restarted on its SQLite file: the cycl
   await stack.temporal.start();
   const restartSeconds = secondsSince(restartedIn);
 
-  // Polled through every error: right after the restart a query may time out until the worker's pollers are back.
-  const state = await until('the advisories\' cycle to end', async () => {
-    const s = await stack.client.workflow.getHandle(WORKFLOW).query<PatchState>('state');
-    return (!!s.published && !s.current && s.pending.length === 0 && s.cycles.length >= 2) || s.phase === 'failed' ? s : undefined;
-  }, 300_000, 500);
+  // The advisories' cycle ended. waitForState polls through every error: right after the
+  // restart a query may fail or time out until the server and the worker's pollers are back.
+  const state = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && !s.current && s.pending.length === 0 && s.cycles.length >= 2) || s.phase === 'failed', 300_000);
   const seconds = secondsSince(t0);
   expect(worker.child.exitCode).toBeNull(); // the same worker process rode out the outage
   expect(state.failure).toBeUndefined();
@@ -93,9 +90,7 @@ test('the dev server killed mid-cycle and restarted on its SQLite file: the cycl
   expect(state.cycles.map((c) => c.outcome)).toEqual(['published', 'up-to-date']);
 
   const digest = state.published!.digest;
-  const registry = new RegistryClient({ host: stack.registry.host, scheme: 'http' });
-  expect(await signedDigests(registry, 'tempered/canary')).toEqual([digest]);
-  expect(await publishedOnce(registry, 'tempered/canary', 'bookworm', digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
+  await expectPublishedOnce(stack, 'tempered/canary', digest);
   const records = await activityRecords(stack.client, WORKFLOW);
   // Cycle 1 ran each stage once; cycle 2 (the advisories, nothing new to build) ran one resolve.
   expect(completedCounts(records)).toEqual({ resolveLock: 2, buildImage: 1, testImage: 1, scanImage: 1, signImage: 1, publishImage: 1 });
@@ -106,7 +101,7 @@ test('the dev server killed mid-cycle and restarted on its SQLite file: the cycl
     killedAtSecond: killedAt,
     downSeconds: 10,
     restartSeconds,
-    attempts: Object.fromEntries(Object.entries(records).map(([t, r]) => [t, r.attempts])),
+    attempts: attemptsOf(records),
     verdicts,
     digest,
   });

@@ -131,22 +131,19 @@ async function buildDeb(pkg: FakePackage, stagingRoot: string, output: string): 
   await rm(root, { recursive: true, force: true });
   await mkdir(join(root, 'DEBIAN'), { recursive: true, mode: 0o755 });
   await writeFile(join(root, 'DEBIAN', 'control'), controlFile(pkg), { mode: 0o644 });
-  for (const [path, content] of Object.entries(pkg.files ?? {})) {
+  const entries = [
+    ...Object.entries(pkg.files ?? {}).map(([path, content]) => ({ kind: 'file', path, mode: 0o644, bytes: async () => content })),
+    ...Object.entries(pkg.executables ?? {}).map(([path, hostFile]) => ({ kind: 'executable', path, mode: 0o755, bytes: () => readFile(hostFile) })),
+  ];
+  for (const { kind, path, mode, bytes } of entries) {
     const target = normalize(join(root, path));
     if (!target.startsWith(root + sep) || target.startsWith(join(root, 'DEBIAN'))) {
-      throw new Error(`FakePackage ${pkg.name}: file path ${path} escapes the package root`);
+      throw new Error(`FakePackage ${pkg.name}: ${kind} path ${path} escapes the package root`);
     }
     await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-    await writeFile(target, content, { mode: 0o644 });
-  }
-  for (const [path, hostFile] of Object.entries(pkg.executables ?? {})) {
-    const target = normalize(join(root, path));
-    if (!target.startsWith(root + sep) || target.startsWith(join(root, 'DEBIAN'))) {
-      throw new Error(`FakePackage ${pkg.name}: executable path ${path} escapes the package root`);
-    }
-    await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-    await writeFile(target, await readFile(hostFile));
-    await chmod(target, 0o755);
+    await writeFile(target, await bytes(), { mode });
+    // The mode the package ships, whatever the umask (writeFile's mode only applies to a new file, through the umask).
+    await chmod(target, mode);
   }
   await mkdir(dirname(output), { recursive: true });
   await run('dpkg-deb', ['--build', '--root-owner-group', root, output], { env: { SOURCE_DATE_EPOCH } });

@@ -8,26 +8,28 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
-import type { RegistryClient } from '../../activities/oci/registry';
+import { RegistryClient } from '../../activities/oci/registry';
 import { BUNDLE_PREDICATE_TYPE_ANNOTATION, readReferrers } from '../../activities/sign/bundles';
 import { PREDICATE_TYPE_ANNOTATION, readLegacyImage } from '../../activities/sign/cosignLegacy';
 import { attestationTag, signatureTag } from '../../activities/sign/ociArtifacts';
 import { verifyImage } from '../../activities/sign/verify';
 import { IMAGE_ATTESTATION_TYPES, PredicateType } from '../../domain/attest/predicateTypes';
-import { type Config, statePaths } from '../../domain/config';
+import { BUILD_QUEUE, type Config, ORCHESTRATION_QUEUE, statePaths } from '../../domain/config';
 import { hexOf, sha256Digest } from '../../domain/digest';
 import { lockDigest } from '../../domain/lock';
+import type { PatchState } from '../../domain/patch/state';
 import { readLockFile } from '../../activities/locks/lockStore';
+import type { ActivityRecord } from './history';
 import { startWorkerProcess, type WorkerProcess } from './workerProcess';
 
-const EventType = temporal.api.enums.v1.EventType;
 /** Git-ignored: scenario outcomes and worker logs. */
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/faults');
 
-/** Polls until `probe` holds; the error names what was awaited and the last thing seen. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000, everyMs = 250): Promise<T> {
+/**
+ * Polls until `probe` holds; the error names what was awaited (`what`, or
+ * what it returns when the wait times out) and the last error seen.
+ */
+export async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -37,7 +39,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -59,10 +61,11 @@ export class Lane {
     readonly name: string,
     private readonly env: Record<string, string> = {},
   ) {
+    // The queues parseConfig derives from TEMPERED_TASK_QUEUE_PREFIX, as the lane's workers do.
     const prefix = `${name}-`;
     this.config = {
       ...base,
-      temporal: { ...base.temporal, orchestrationQueue: prefix + 'tempered-orchestration', buildQueue: prefix + 'tempered-build' },
+      temporal: { ...base.temporal, orchestrationQueue: prefix + ORCHESTRATION_QUEUE, buildQueue: prefix + BUILD_QUEUE },
     };
     // Kept after the scenario (the state directory is not), for whoever reads a failure.
     this.log = path.join(ARTIFACTS, 'logs', `${name}.log`);
@@ -114,48 +117,17 @@ export class Lane {
   }
 }
 
-export interface ActivityRecord {
-  scheduled: number;
-  completed: number;
-  /** The attempt number of each started execution (the history records the last attempt only). */
-  attempts: number[];
-  /** The failure of the attempt before, as the started event records it. */
-  lastFailures: string[];
-}
-
-/** Activity type -> what its executions did, across every run of the workflow id, oldest run first. */
-export async function activityRecords(client: Client, workflowId: string): Promise<Record<string, ActivityRecord>> {
-  const out: Record<string, ActivityRecord> = {};
-  const runs: { runId: string; startTime: number }[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, startTime: info.startTime.getTime() });
-  for (const { runId } of runs.sort((a, b) => a.startTime - b.startTime)) {
-    const types = new Map<string, string>();
-    for (const e of (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []) {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && scheduled) {
-        const type = scheduled.activityType?.name ?? '?';
-        types.set(String(e.eventId), type);
-        (out[type] ??= { scheduled: 0, completed: 0, attempts: [], lastFailures: [] }).scheduled++;
-      }
-      const started = e.activityTaskStartedEventAttributes;
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && started) {
-        const record = out[types.get(String(started.scheduledEventId)) ?? '?'];
-        record?.attempts.push(started.attempt ?? 0);
-        if (started.lastFailure?.message) record?.lastFailures.push(started.lastFailure.message);
-      }
-      const completed = e.activityTaskCompletedEventAttributes;
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && completed) {
-        const record = out[types.get(String(completed.scheduledEventId)) ?? '?'];
-        if (record) record.completed++;
-      }
-    }
-  }
-  return out;
-}
+/** The cycle has ended: published and no cycle running (a base's cycle runs on through its cascade), or failed. */
+export const cycleEnded = (s: PatchState): boolean => (!!s.published && !s.current) || s.phase === 'failed';
 
 /** Completed executions per activity type (the compact form to compare against one cycle). */
 export function completedCounts(records: Record<string, ActivityRecord>): Record<string, number> {
   return Object.fromEntries(Object.entries(records).map(([type, r]) => [type, r.completed]));
+}
+
+/** Attempt numbers per activity type (each the last attempt of one execution). */
+export function attemptsOf(records: Record<string, ActivityRecord>): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(records).map(([type, r]) => [type, r.attempts]));
 }
 
 /** Digests of the repository that carry cosign signature tags (`sha256-<hex>.sig`). */
@@ -192,18 +164,31 @@ export async function publishedOnce(registry: RegistryClient, repository: string
     legacyAttestations: count(att.layers.map((l) => l.descriptor.annotations?.[PREDICATE_TYPE_ANNOTATION])),
     referrers: count((referrers.index?.value.manifests ?? []).map((m) => m.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION])),
   };
-  const report = await verifyImage({ registry, repository, reference: tag, publicKeyPem, require: EXPECTED_PREDICATES });
+  const report = await verifyImage({ registry, repository, reference: tag, publicKeyPem, require: IMAGE_ATTESTATION_TYPES });
   if (report.digest !== digest) throw new Error(`verified ${report.digest}, expected ${digest}`);
   return check;
 }
 
-/** What every published image carries: provenance, SBOM, VEX and test results. */
-export const EXPECTED_PREDICATES: string[] = [...IMAGE_ATTESTATION_TYPES];
-
-/** One of each: the shape publishedOnce must return for a cleanly signed image. */
+/** One of each: the shape publishedOnce must return for a cleanly signed image (every published image carries IMAGE_ATTESTATION_TYPES). */
 export function oneSignatureSet(digest: string): PublishedCheck {
-  const once = (types: string[]) => Object.fromEntries(types.map((t) => [t, 1]));
-  return { digest, signatureLayers: 1, legacyAttestations: once(EXPECTED_PREDICATES), referrers: once([PredicateType.cosignSign, ...EXPECTED_PREDICATES]) };
+  const once = (types: readonly string[]) => Object.fromEntries(types.map((t) => [t, 1]));
+  return { digest, signatureLayers: 1, legacyAttestations: once(IMAGE_ATTESTATION_TYPES), referrers: once([PredicateType.cosignSign, ...IMAGE_ATTESTATION_TYPES]) };
+}
+
+/**
+ * The end of every single-image scenario: `digest` is the only signed digest
+ * of `repository`, `tag` points at it, and it carries exactly one signature
+ * set that verifies with the stack's public key.
+ */
+export async function expectPublishedOnce(
+  stack: { registry: { host: string }; config: Pick<Config, 'publicKeyPath'> },
+  repository: string,
+  digest: string,
+  tag = 'bookworm',
+): Promise<void> {
+  const registry = new RegistryClient({ host: stack.registry.host, scheme: 'http' });
+  expect(await signedDigests(registry, repository)).toEqual([digest]);
+  expect(await publishedOnce(registry, repository, tag, digest, fs.readFileSync(stack.config.publicKeyPath))).toEqual(oneSignatureSet(digest));
 }
 
 /**

@@ -4,23 +4,50 @@ import { temporal } from '@temporalio/proto';
 
 const EventType = temporal.api.enums.v1.EventType;
 
-/** Activity type -> number of completed executions, across every run of the workflow id. */
-export async function completedActivities(client: Client, workflowId: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  const runs: string[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(info.runId);
-  for (const runId of runs) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const scheduled = new Map<string, string>();
-    for (const event of history.events ?? []) {
-      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-        scheduled.set(String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
+export interface ActivityRecord {
+  scheduled: number;
+  completed: number;
+  /** The attempt number of each started execution (the history records the last attempt only). */
+  attempts: number[];
+  /** The identity (`<pid>@<host>`) of the worker of each started execution, in the order of `attempts`. */
+  identities: string[];
+  /** The failure of the attempt before, as the started event records it. */
+  lastFailures: string[];
+}
+
+/** Activity type -> what its executions did, across every run of the workflow id, oldest run first. */
+export async function activityRecords(client: Client, workflowId: string): Promise<Record<string, ActivityRecord>> {
+  const out: Record<string, ActivityRecord> = {};
+  const runs: { runId: string; startTime: number }[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, startTime: info.startTime.getTime() });
+  for (const { runId } of runs.sort((a, b) => a.startTime - b.startTime)) {
+    const types = new Map<string, string>();
+    for (const e of (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && scheduled) {
+        const type = scheduled.activityType?.name ?? '?';
+        types.set(String(e.eventId), type);
+        (out[type] ??= { scheduled: 0, completed: 0, attempts: [], identities: [], lastFailures: [] }).scheduled++;
       }
-      if (event.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
-        const type = scheduled.get(String(event.activityTaskCompletedEventAttributes?.scheduledEventId)) ?? '?';
-        counts[type] = (counts[type] ?? 0) + 1;
+      const started = e.activityTaskStartedEventAttributes;
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED && started) {
+        const record = out[types.get(String(started.scheduledEventId)) ?? '?'];
+        record?.attempts.push(started.attempt ?? 0);
+        record?.identities.push(started.identity ?? '');
+        if (started.lastFailure?.message) record?.lastFailures.push(started.lastFailure.message);
+      }
+      const completed = e.activityTaskCompletedEventAttributes;
+      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && completed) {
+        const record = out[types.get(String(completed.scheduledEventId)) ?? '?'];
+        if (record) record.completed++;
       }
     }
   }
-  return counts;
+  return out;
+}
+
+/** Activity type -> number of completed executions (types with none left out), across every run of the workflow id. */
+export async function completedActivities(client: Client, workflowId: string): Promise<Record<string, number>> {
+  const records = await activityRecords(client, workflowId);
+  return Object.fromEntries(Object.entries(records).flatMap(([type, r]) => (r.completed > 0 ? [[type, r.completed]] : [])));
 }

@@ -72,10 +72,15 @@ ${o.tests ? `tests:\n${o.tests}\n` : ''}variants:
 `;
 }
 
-/** A small runtime image with one package from the local repository. */
-export const CANARY_DEFINITION = testImageDefinition({
-  name: 'canary',
-  description: 'test image with a package from the local repository',
-  packages: ['tempered-canary'],
-  tests: '  - name: canary file is present\n    file: /usr/share/tempered-canary/version',
-});
+/** A small runtime image named `name` with one package from the local repository (tempered-canary). */
+export function canaryDefinition(name: string): string {
+  return testImageDefinition({
+    name,
+    description: 'test image with a package from the local repository',
+    packages: ['tempered-canary'],
+    tests: '  - name: canary file is present\n    file: /usr/share/tempered-canary/version',
+  });
+}
+
+/** The canary image: canaryDefinition('canary'). */
+export const CANARY_DEFINITION = canaryDefinition('canary');
