@@ -11,6 +11,7 @@ import { pullByDigest } from '../activities/oci/push';
 import { imagePackages } from '../activities/sbom/imageSbom';
 import { hexOf } from '../domain/digest';
 import type { InstalledPackage } from '../domain/debian/status';
+import { splitReference } from '../domain/image';
 
 export async function packagesOfImage(ctx: ActivityContext, repository: string, digest: string): Promise<InstalledPackage[]> {
   const cache = path.join(ctx.paths.images, 'packages', `${hexOf(digest)}.json`);
@@ -24,5 +25,5 @@ export async function packagesOfImage(ctx: ActivityContext, repository: string, 
 
 /** Repository part of a published reference `host/repo:tag`. */
 export function repositoryOfReference(reference: string, host: string): string {
-  return reference.slice(host.length + 1).replace(/[:@][^/]*$/, '');
+  return splitReference(reference.slice(host.length + 1)).repository;
 }

@@ -54,3 +54,11 @@ export function digestShort(digest: string): string {
 }
 
 export const DigestSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>');
+
+/** `host:5000/a/b:tag@sha256:…` -> repository `host:5000/a/b`, tag `tag`. A colon before the last slash is a port. */
+export function splitReference(reference: string): { repository: string; tag?: string } {
+  const withoutDigest = reference.split('@')[0] ?? reference;
+  const colon = withoutDigest.lastIndexOf(':');
+  if (colon > withoutDigest.lastIndexOf('/')) return { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
+  return { repository: withoutDigest };
+}

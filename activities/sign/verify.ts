@@ -14,6 +14,7 @@
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import { countComponents } from '../../domain/attest/sbom';
 import { IN_TOTO_PAYLOAD_TYPE, parseStatement, type ParsedStatement } from '../../domain/attest/statement';
+import { splitReference } from '../../domain/image';
 import { ctrfSummary, type TestSummary } from '../../domain/attest/testResults';
 import { vexStatusCounts, type VexStatus, VEX_STATUSES } from '../../domain/attest/vex';
 import type { RegistryClient } from '../oci/registry';
@@ -124,7 +125,7 @@ interface Subject {
  * repository, with its genuine signatures, would verify here.
  */
 function namesRepository(reference: string, repository: string): boolean {
-  const name = reference.replace(/[@:][^/]*$/, '');
+  const name = splitReference(reference).repository;
   return name === repository || name.endsWith(`/${repository}`);
 }
 

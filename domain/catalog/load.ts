@@ -24,15 +24,15 @@ const MAX_YAML_DEPTH = 100;
 /** Alias expansions allowed (yaml's default, said here): an exponential "billion laughs" document is refused. */
 const MAX_YAML_ALIASES = 100;
 
+/** 256 KiB: the catalog's largest definition is under 6 KB. */
+const MAX_YAML_BYTES = 256 * 1024;
+
 /**
  * Reads one YAML document as plain data. Everything wrong with the text is an
  * InputError naming the file and, where the text has one, the line: callers
  * turn InputError into a non-retryable failure, any other error is retried as
  * if it were transient.
  */
-/** 256 KiB: the catalog's largest definition is under 6 KB. */
-const MAX_YAML_BYTES = 256 * 1024;
-
 export function parseYamlFile(file: string): unknown {
   // yaml's duplicate-key check is quadratic in the keys of one mapping (20,000 keys: ~10 s); a definition
   // or customization is a few KB, so a file far bigger than any real one is refused before it is parsed.

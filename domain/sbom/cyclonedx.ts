@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import * as CDX from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { type InstalledPackage, installedPackageSchema } from '../debian/status';
+import { splitReference } from '../image';
 
 export const DEBIAN_DISTRO_QUALIFIER = 'debian-12';
 
@@ -175,14 +176,6 @@ function ociPurl(name: string, digest: string, reference: string | undefined): s
   }
   const lastSegment = (name.split('/').pop() ?? name).toLowerCase();
   return new PackageURL('oci', undefined, lastSegment, digest, qualifiers, undefined).toString();
-}
-
-/** `host:5000/a/b:tag@sha256:…` -> repository `host:5000/a/b`, tag `tag`. A colon before the last slash is a port. */
-function splitReference(reference: string): { repository: string; tag?: string } {
-  const withoutDigest = reference.split('@')[0] ?? reference;
-  const colon = withoutDigest.lastIndexOf(':');
-  if (colon > withoutDigest.lastIndexOf('/')) return { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
-  return { repository: withoutDigest };
 }
 
 function toolComponent(tool: SbomTool): CDX.Models.Component {
