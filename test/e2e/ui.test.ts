@@ -17,6 +17,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { ErrorType } from '../../activities/types';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
+import { until } from '../support/faults';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -82,12 +83,16 @@ afterAll(async () => {
 });
 
 async function visible(query: string, expected: string[]): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-    const ids: string[] = [];
-    for await (const info of tw.client.workflow.list({ query })) ids.push(info.workflowId);
-    if (JSON.stringify(ids.sort()) === JSON.stringify(expected)) return;
-  }
-  throw new Error(`visibility never listed ${expected.join(', ')} for ${query}`);
+  await until(
+    `visibility to list ${expected.join(', ')} for ${query}`,
+    async () => {
+      const ids: string[] = [];
+      for await (const info of tw.client.workflow.list({ query })) ids.push(info.workflowId);
+      return JSON.stringify(ids.sort()) === JSON.stringify(expected);
+    },
+    30_000,
+    250,
+  );
 }
 
 /** The workflow list with a visibility query, as the UI's filter bar writes it into the address. */

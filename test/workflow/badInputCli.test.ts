@@ -13,7 +13,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { advisoryFromCli, parseAdvisory } from '../../domain/advisory/record';
+import { InputError } from '../../domain/schema/errors';
+import { readAdvisories } from '../../scripts/cli/commands/advisory';
 import { run } from '../../scripts/cli/main';
 import { freePort } from '../support/ports';
 import { startTemporal, type TestTemporal } from '../support/temporal';
@@ -169,12 +170,16 @@ const badTimeout = fc.constantFrom('abc', '0', 'NaN', 'Infinity', '1e999', 'ten'
 
 const badMonitorTimeout: fc.Arbitrary<Vector> = badTimeout.map((t) => ({ argv: ['monitor', 'run', '--timeout', t], needle: '--timeout', what: 'bad monitor --timeout' }));
 
-/** The problem readAdvisories reports for one item: the same parser, picked the same way (a record has status and origin). */
+/** The problem readAdvisories reports for one item (given as the only item of a list, so that a list is an item too). */
 function advisoryProblem(payload: unknown): string {
-  const shaped = typeof payload === 'object' && payload !== null && 'status' in payload && 'origin' in payload;
-  const parsed = shaped ? parseAdvisory(payload, '') : advisoryFromCli(payload, '');
-  if (parsed.ok) throw new Error(`generator bug: ${JSON.stringify(payload).slice(0, 300)} is a valid advisory`);
-  return parsed.problem.problem;
+  try {
+    readAdvisories(JSON.stringify([payload]), '');
+  } catch (err) {
+    const only = err instanceof InputError && err.problems.length === 1 ? err.problems[0] : undefined;
+    if (only) return only.problem;
+    throw err;
+  }
+  throw new Error(`generator bug: ${JSON.stringify(payload).slice(0, 300)} is a valid advisory`);
 }
 
 /** `advisory submit FILE` whose content is malformed: one advisory, or a list in which one is. */

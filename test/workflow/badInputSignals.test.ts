@@ -17,10 +17,10 @@
 import type { Client } from '@temporalio/client';
 import fc from 'fast-check';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
-import { advisoryFromCli, parseAdvisory } from '../../domain/advisory/record';
-import type { ImageRef } from '../../domain/image';
+import { type ImageRef, workflowIdFor } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
-import { advisorySignal, baseChangedSignal, stateQuery, upstreamSignal } from '../../workflows/messages';
+import { advisorySignal, baseChangedSignal, checkAdvisorySignal, stateQuery, upstreamSignal } from '../../workflows/messages';
+import { until } from '../support/faults';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -58,13 +58,12 @@ afterAll(async () => {
 });
 
 const catalog = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
-const idOf = (image: ImageRef) => (image.kind === 'catalog' ? `image:${image.name}:${image.variant}` : `custom:${image.name}`);
-const state = (image: ImageRef): Promise<PatchState> => client.workflow.getHandle(idOf(image)).query(stateQuery);
+const state = (image: ImageRef): Promise<PatchState> => client.workflow.getHandle(workflowIdFor(image)).query(stateQuery);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function published(image: ImageRef): Promise<PatchState> {
   await ensureImageWorkflow(client, tw.config, image, { debounceSeconds: 1 });
-  return waitForState(client, idOf(image), (s) => !!s.published && s.phase === 'idle', 120_000);
+  return waitForState(client, workflowIdFor(image), (s) => !!s.published && s.phase === 'idle', 120_000);
 }
 
 /** One signal of the flood and what its rejection must say. */
@@ -75,14 +74,13 @@ interface Junk {
   expect: string;
 }
 
-/** What the workflow must record for an advisory: exactly what the parser says, computed here from the same domain code. */
+/** What the workflow must record for an advisory: exactly what its signal check says, computed here from the same code. */
 function expectedAdvisoryReason(payload: unknown): string {
   // Signals travel as JSON: compute on what the workflow will receive.
   const received = JSON.parse(JSON.stringify(payload ?? null)) as unknown;
-  const shaped = typeof received === 'object' && received !== null && 'status' in received && 'origin' in received;
-  const parsed = shaped ? parseAdvisory(received, 'signal advisory') : advisoryFromCli(received, 'signal advisory');
-  if (parsed.ok) throw new Error(`generator bug: ${JSON.stringify(payload).slice(0, 300)} is a valid advisory`);
-  return `advisory ${namedFields(parsed.problem.problem)}`;
+  const checked = checkAdvisorySignal(received);
+  if (checked.ok) throw new Error(`generator bug: ${JSON.stringify(payload).slice(0, 300)} is a valid advisory`);
+  return `advisory ${namedFields(checked.reason)}`;
 }
 
 /** Advisory rejections are compared by the fields they name; upstream and baseChanged ones by the field they must name. */
@@ -157,7 +155,7 @@ function multisetDifference(expected: Junk[], recorded: string[]): { missing: Ju
 
 test(`${ADVISORIES + UPSTREAMS + BASE_CHANGES} malformed signals: each recorded as rejected, no workflow task fails, nothing builds, state survives continue-as-new (seed ${SEED})`, async () => {
   const image = catalog('flood');
-  const workflowId = idOf(image);
+  const workflowId = workflowIdFor(image);
   const before = await published(image);
   const builds = upstream.count('buildImage', image);
   const resolves = upstream.count('resolveLock', image);
@@ -222,18 +220,32 @@ const serverFlowControl = (run: RunSummary, failure: string) =>
 
 /** The workflow is still running, its current task is not failing, and no run recorded a failed task. */
 async function assertHealthy(image: ImageRef): Promise<void> {
-  const workflowId = idOf(image);
+  const workflowId = workflowIdFor(image);
   const runs = await runSummaries(histories, workflowId);
   const failures = runs.flatMap((run) => harmfulTaskFailures([run]).filter((f) => !serverFlowControl(run, f)));
   expect({ runs: describeRuns(runs), failures }).toEqual({ runs: expect.stringMatching(/RUNNING \d+ events( \[[^\]]*\])?$/), failures: [] });
   expect(await pendingTaskAttempt(client, workflowId)).toBeLessThanOrEqual(1);
 }
 
+/**
+ * Waits until `image` has refused `count` signals more than `before` (its rejectedCount then), so they have all been
+ * handled; returns early if the workflow stopped running, for assertHealthy to say why.
+ */
+async function rejectedMore(image: ImageRef, before: number, count: number): Promise<void> {
+  const handle = client.workflow.getHandle(workflowIdFor(image));
+  await until(`${workflowIdFor(image)} to refuse ${count} more signal(s)`, async () => {
+    if ((await handle.describe()).status.name !== 'RUNNING') return true;
+    return ((await state(image)).rejectedCount ?? 0) >= before + count;
+  }, 60_000);
+}
+
+const rejectedCount = async (image: ImageRef) => (await state(image)).rejectedCount ?? 0;
+
 /** A valid advisory that needs a build: the workflow still patches after the attack. */
 async function stillPatches(image: ImageRef, id: string): Promise<void> {
   upstream.versions.openssl = `3.0.${20 + Number(id.slice(-2))}-1~deb12u1`;
-  await client.workflow.getHandle(idOf(image)).signal(advisorySignal, { id, source: 'openssl', fixedVersion: upstream.versions.openssl });
-  await waitForState(client, idOf(image), (s) => s.handled.some((h) => h.advisory.id === id && h.verdict.status === 'fixed') && s.phase === 'idle', 60_000);
+  await client.workflow.getHandle(workflowIdFor(image)).signal(advisorySignal, { id, source: 'openssl', fixedVersion: upstream.versions.openssl });
+  await waitForState(client, workflowIdFor(image), (s) => s.handled.some((h) => h.advisory.id === id && h.verdict.status === 'fixed') && s.phase === 'idle', 60_000);
 }
 
 test('an advisory id longer than a search attribute may be is refused, and the workflow lives on', async () => {
@@ -241,9 +253,10 @@ test('an advisory id longer than a search attribute may be is refused, and the w
   // fails the workflow task with BadSearchAttributes, which makes the server terminate the workflow.
   const image = catalog('longid');
   await published(image);
+  const rejected = await rejectedCount(image);
   const id = `CVE-2024-${'1'.repeat(3_000)}`;
-  await client.workflow.getHandle(idOf(image)).signal(advisorySignal, { id, source: 'openssl', fixedVersion: '9.9-1' });
-  await sleep(5_000);
+  await client.workflow.getHandle(workflowIdFor(image)).signal(advisorySignal, { id, source: 'openssl', fixedVersion: '9.9-1' });
+  await rejectedMore(image, rejected, 1);
   await assertHealthy(image);
   expect((await state(image)).rejected.at(-1)?.reason).toMatch(/^id: /);
   await stillPatches(image, 'CVE-2026-9901');
@@ -253,10 +266,11 @@ test('two megabyte-sized rejected advisories do not poison continue-as-new', asy
   // Each rejection quotes the whole id; 20 are kept and carried by continue-as-new, whose input may not exceed 2 MiB.
   const image = catalog('bigreject');
   await published(image);
-  const handle = client.workflow.getHandle(idOf(image));
+  const rejected = await rejectedCount(image);
+  const handle = client.workflow.getHandle(workflowIdFor(image));
   await handle.signal(advisorySignal, { id: 'X'.repeat(1_200_000), source: 'openssl' });
   await handle.signal(advisorySignal, { id: 'Y'.repeat(1_200_000), source: 'openssl' });
-  await sleep(5_000);
+  await rejectedMore(image, rejected, 2);
   await assertHealthy(image);
   await stillPatches(image, 'CVE-2026-9902');
   expect(JSON.stringify((await state(image)).rejected).length).toBeLessThan(64 * 1024);
@@ -266,9 +280,10 @@ test('upstream signals cannot grow the carried state past the payload limit', as
   // `packages` is sliced to 50 entries but each entry is unbounded, and every signal queues one more request.
   const image = catalog('bigupstream');
   await published(image);
-  const handle = client.workflow.getHandle(idOf(image));
+  const rejected = await rejectedCount(image);
+  const handle = client.workflow.getHandle(workflowIdFor(image));
   for (let i = 0; i < 8; i++) await handle.signal(upstreamSignal, { packages: Array.from({ length: 50 }, (_, j) => `p${j} ${'9'.repeat(40_000)}`) });
-  await sleep(5_000);
+  await rejectedMore(image, rejected, 8);
   await assertHealthy(image);
   await stillPatches(image, 'CVE-2026-9903');
 });
@@ -277,11 +292,12 @@ test('upstream packages that are not "name version" strings are refused and run 
   const image = catalog('junkpackages');
   await published(image);
   const resolves = upstream.count('resolveLock', image);
-  const handle = client.workflow.getHandle(idOf(image));
+  const rejected = await rejectedCount(image);
+  const handle = client.workflow.getHandle(workflowIdFor(image));
   for (const packages of [[1, 2], [null], [{}], ['no-version'], ['UPPER 1.0'], ['../x 1.0'], ['a 1.0 extra'], ['']]) {
     await handle.signal(upstreamSignal, { packages } as unknown as { packages: string[] });
   }
-  await sleep(4_000);
+  await rejectedMore(image, rejected, 8);
   const s = await state(image);
   expect(s.rejected.map((r) => r.reason)).toEqual(Array(8).fill(expect.stringMatching(/^upstream: .*packages/)));
   expect(upstream.count('resolveLock', image)).toBe(resolves);
@@ -295,10 +311,12 @@ test('baseChanged is refused by a catalog image (it has no base) and by a custom
   const custom: ImageRef = { kind: 'custom', name: 'wrapped' };
   await published(custom);
   const builds = { base: upstream.count('buildImage', base), custom: upstream.count('buildImage', custom) };
-  await client.workflow.getHandle(idOf(base)).signal(baseChangedSignal, { baseDigest: digest });
+  const rejected = { base: await rejectedCount(base), custom: await rejectedCount(custom) };
+  await client.workflow.getHandle(workflowIdFor(base)).signal(baseChangedSignal, { baseDigest: digest });
   // String(['sha256:…']) passes the anchored regex, and the array would become the customization's base digest.
-  await client.workflow.getHandle(idOf(custom)).signal(baseChangedSignal, { baseDigest: [digest] } as unknown as { baseDigest: string });
-  await sleep(5_000);
+  await client.workflow.getHandle(workflowIdFor(custom)).signal(baseChangedSignal, { baseDigest: [digest] } as unknown as { baseDigest: string });
+  await rejectedMore(base, rejected.base, 1);
+  await rejectedMore(custom, rejected.custom, 1);
   expect(upstream.count('buildImage', base)).toBe(builds.base);
   expect(upstream.count('buildImage', custom)).toBe(builds.custom);
   expect((await state(base)).rejected.at(-1)?.reason).toMatch(/^baseChanged: /);

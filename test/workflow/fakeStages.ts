@@ -11,7 +11,7 @@ import { ErrorType } from '../../activities/types';
 import { advisoryKey } from '../../domain/advisory/record';
 import { compareVersions } from '../../domain/debian/version';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
-import type { ImageRef } from '../../domain/image';
+import { type ImageRef, workflowIdFor } from '../../domain/image';
 
 export class FakeUpstream {
   /** Source package -> version the "archive" offers now. */
@@ -24,14 +24,17 @@ export class FakeUpstream {
   dependents: Record<string, string[]> = {};
   /** Delivers a cascade's notify (the production activity signals-with-start through a client). */
   notify: (input: { image: ImageRef; baseDigest: string; replyTo: string }) => Promise<void> = async () => undefined;
-  readonly calls: { activity: string; image: string }[] = [];
+  /** Each stage call, with the workflow id of its image (image AND variant: `base:runtime` and `base:dev` apart). */
+  readonly calls: { activity: string; workflowId: string }[] = [];
 
+  /** Calls of `activity`, for one workflow's image when given. */
   count(activity: string, image?: ImageRef): number {
-    return this.calls.filter((c) => c.activity === activity && (!image || c.image === image.name)).length;
+    const workflowId = image && workflowIdFor(image);
+    return this.calls.filter((c) => c.activity === activity && (!workflowId || c.workflowId === workflowId)).length;
   }
 
   activities(): Activities {
-    const record = (activity: string, image: ImageRef) => this.calls.push({ activity, image: image.name });
+    const record = (activity: string, image: ImageRef) => this.calls.push({ activity, workflowId: workflowIdFor(image) });
     return {
       resolveLock: async (input: ResolveInput) => {
         record('resolveLock', input.image);

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { ApplicationFailure } from '@temporalio/common';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { type LoadedArchive, loadArchive } from '../../activities/archive/fetch';
 import { isArchiveError } from '../../activities/archive/errors';
 import { configuredArchiveSources } from '../../activities/archive/shared';
@@ -39,10 +39,10 @@ import { stateQuery } from '../../workflows/messages';
 import { type ImpactReport, registerImpact } from '../../scripts/cli/commands/impact';
 import { registerMonitor } from '../../scripts/cli/commands/monitor';
 import { type AptRepo, createAptRepo, type FakePackage } from '../support/aptRepo';
+import { workflowBundle } from '../support/bundle';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { recordHistories } from '../support/testWorker';
-import { WORKFLOW_BUNDLER_OPTIONS } from '../../workers/bundlerOptions';
 import { buildStageDoubles } from './monitorStages';
 
 jest.setTimeout(240_000);
@@ -71,7 +71,7 @@ let client: Client;
 let connection: NativeConnection;
 let monitor: MonitorActivities;
 let workers: Worker[] = [];
-let workflowBundle: WorkflowBundleWithSourceMap;
+let bundle: { code: string };
 let running: Promise<unknown>;
 let cleanupStages: () => void = () => undefined;
 
@@ -139,16 +139,12 @@ beforeAll(async () => {
     repositoryPrefix: config.registry.repositoryPrefix,
   });
   cleanupStages = stages.cleanup;
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    ...WORKFLOW_BUNDLER_OPTIONS,
-    logger: new DefaultLogger('WARN'),
-  });
+  bundle = await workflowBundle();
   connection = await NativeConnection.connect({ address: temporal.address });
   // Both workers register every activity, as workers/run.ts does: which queue runs which stage is the workflow's choice.
   const activities = { ...stages, ...monitor, listDependents: async () => [], notifyImage: async () => undefined };
   workers = [
-    await Worker.create({ connection, taskQueue: config.temporal.orchestrationQueue, workflowBundle, activities, shutdownGraceTime: '2 seconds' }),
+    await Worker.create({ connection, taskQueue: config.temporal.orchestrationQueue, workflowBundle: bundle, activities, shutdownGraceTime: '2 seconds' }),
     await Worker.create({ connection, taskQueue: config.temporal.buildQueue, activities, shutdownGraceTime: '2 seconds' }),
   ];
   running = Promise.all(workers.map((worker) => worker.run()));
@@ -275,7 +271,7 @@ describe('monitoring upstream', () => {
     const { runs } = await describeMonitor(client);
     const histories = await Promise.all(runs.map(async (run) => ({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() })));
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'monitor' }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'monitor' }, histories)) {
       expect(result.error).toBeUndefined();
       replayed += 1;
     }
@@ -305,7 +301,7 @@ describe('a source that cannot be read', () => {
     // Failure injection: the last attempt's failure, without waiting through the real backoff.
     const injected = { pollUpstream: async () => Promise.reject(ApplicationFailure.create({ message: 'incomplete', type: 'UpstreamIncomplete', nonRetryable: true, details: [partial] })) };
     const taskQueue = 'monitor-test-injected';
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: injected, shutdownGraceTime: '1 second' });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities: injected, shutdownGraceTime: '1 second' });
     const report = await worker.runUntil(client.workflow.execute('monitorWorkflow', { taskQueue, workflowId: 'monitor-incomplete', args: [{ feeds: [] }] }));
     expect(report).toEqual(partial);
   });

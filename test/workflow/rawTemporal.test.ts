@@ -12,6 +12,7 @@ import { ensureImageWorkflow, signalAdvisory } from '../../client/imageWorkflows
 import type { ImageRef } from '../../domain/image';
 import type { CycleRecord, PatchState } from '../../domain/patch/state';
 import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
+import { until } from '../support/faults';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
@@ -148,11 +149,14 @@ async function expectSameRefusal(rawResult: CliResult, cliResult: CliResult, rea
 }
 
 /** The README's list query (visibility is eventually consistent: poll briefly). */
-async function waitForListed(cmds: Record<string, string[]>): Promise<string[]> {
-  for (let i = 0; i < 50; i++) {
-    const rows = json<{ execution: { workflowId: string } }[]>(await raw(cmds, 'list', RAW, '-o', 'json'));
-    if (rows.length) return rows.map((r) => r.execution.workflowId);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return [];
+function waitForListed(cmds: Record<string, string[]>): Promise<string[]> {
+  return until(
+    `the README's list query to list ${RAW}`,
+    async () => {
+      const rows = json<{ execution: { workflowId: string } }[]>(await raw(cmds, 'list', RAW, '-o', 'json'));
+      return rows.length ? rows.map((r) => r.execution.workflowId) : undefined;
+    },
+    10_000,
+    200,
+  );
 }

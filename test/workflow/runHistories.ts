@@ -16,8 +16,6 @@ export interface RunSummary {
   events: number;
   /** `cause: message` of each WorkflowTaskFailed event. */
   taskFailures: string[];
-  /** Activity type -> times scheduled in this run. */
-  activities: Record<string, number>;
 }
 
 /**
@@ -41,19 +39,14 @@ export async function runSummaries(client: Client, workflowId: string): Promise<
   for (const run of runs) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const events = history.events ?? [];
-    const activities: Record<string, number> = {};
     const taskFailures: string[] = [];
     for (const e of events) {
       if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
         const a = e.workflowTaskFailedEventAttributes;
         taskFailures.push(`${FailedCause[a?.cause ?? 0] ?? String(a?.cause)}: ${a?.failure?.message ?? ''}`.slice(0, 500));
       }
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-        const type = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
-        activities[type] = (activities[type] ?? 0) + 1;
-      }
     }
-    summaries.push({ runId: run.runId, status: run.status, events: events.length, taskFailures, activities });
+    summaries.push({ runId: run.runId, status: run.status, events: events.length, taskFailures });
   }
   return summaries;
 }
