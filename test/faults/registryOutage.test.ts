@@ -105,9 +105,11 @@ test('registry down for 60 s during publish: the publish retries with backoff, s
 
   const state = await waitForState(stack.client, WORKFLOW, (s) => (s.published?.digest !== before && !s.current) || s.phase === 'failed', 300_000);
   const publishedAfterReturn = secondsSince(backAt);
-  await watcher.stop();
   expect(state.failure).toBeUndefined();
   const after = state.published!.digest;
+  // The workflow can report the publish before the watcher's next read: let it read the moved tag once before stopping it.
+  await until('the watcher to read the moved tag', () => watcher.seen.at(-1) === after || undefined, 10_000).catch(() => undefined);
+  await watcher.stop();
 
   // The tag went from the old signed digest to the new signed digest and nowhere else.
   expect(watcher.unsigned).toEqual([]);
