@@ -17,10 +17,9 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { ErrorType } from '../../activities/types';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
-import { until } from '../support/faults';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { FakeUpstream } from '../workflow/fakeStages';
 
 jest.setTimeout(240_000);

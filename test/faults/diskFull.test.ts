@@ -22,11 +22,11 @@ import * as path from 'node:path';
 import { RegistryClient } from '../../activities/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus, type ImageStatus } from '../../client/status';
-import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince, storeProblems, until } from '../support/faults';
+import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince, storeProblems } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 

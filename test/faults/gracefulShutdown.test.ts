@@ -17,10 +17,9 @@ import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { type Config, parseConfig } from '../../domain/config';
 import type { ImageRef } from '../../domain/image';
 import { FAKE_STAGES_WORKER } from '../support/fakeStagesWorker';
-import { until } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { startTemporal, type TestTemporal } from '../support/temporal';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { startWorkerProcess, type WorkerProcess } from '../support/workerProcess';
 
 jest.setTimeout(240_000);

@@ -17,11 +17,11 @@ import { imageStatus } from '../../client/status';
 import { statePaths } from '../../domain/config';
 import { cliEnv, runCli } from '../support/cli';
 import { startTcpProxy, type TcpProxy } from '../support/faultProxy';
-import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince, until } from '../support/faults';
+import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 

@@ -19,11 +19,11 @@ import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus } from '../../client/status';
 import { advisorySignal } from '../../workflows/messages';
 import { startRegistryTap, type RegistryTap } from '../support/faultProxy';
-import { cycleEnded, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests, until } from '../support/faults';
+import { cycleEnded, Lane, oneSignatureSet, publishedOnce, recordOutcome, secondsSince, signedDigests } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 

@@ -15,11 +15,11 @@ import * as path from 'node:path';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal } from '../../workflows/messages';
-import { attemptsOf, completedCounts, expectPublishedOnce, Lane, recordOutcome, secondsSince, until } from '../support/faults';
+import { attemptsOf, completedCounts, expectPublishedOnce, Lane, recordOutcome, secondsSince } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import type { WorkerProcess } from '../support/workerProcess';
 
 jest.setTimeout(600_000);

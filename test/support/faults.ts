@@ -21,28 +21,10 @@ import type { PatchState } from '../../domain/patch/state';
 import { readLockFile } from '../../activities/locks/lockStore';
 import type { ActivityRecord } from './history';
 import { startWorkerProcess, type WorkerProcess } from './workerProcess';
+import { until } from './wait';
 
 /** Git-ignored: scenario outcomes and worker logs. */
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/faults');
-
-/**
- * Polls until `probe` holds; the error names what was awaited (`what`, or
- * what it returns when the wait times out) and the last error seen.
- */
-export async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 300_000, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /**
  * One scenario's workers: their own task-queue prefix, one log file for all

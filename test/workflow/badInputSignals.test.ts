@@ -20,10 +20,9 @@ import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { type ImageRef, workflowIdFor } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, baseChangedSignal, checkAdvisorySignal, stateQuery, upstreamSignal } from '../../workflows/messages';
-import { until } from '../support/faults';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { malformedAdvisory } from '../unit-corpus/advisoryCases';
 import { notObject, shallowNotString } from '../unit-corpus/arbitraries';
 import { FakeUpstream } from './fakeStages';
@@ -59,7 +58,6 @@ afterAll(async () => {
 
 const catalog = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
 const state = (image: ImageRef): Promise<PatchState> => client.workflow.getHandle(workflowIdFor(image)).query(stateQuery);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function published(image: ImageRef): Promise<PatchState> {
   await ensureImageWorkflow(client, tw.config, image, { debounceSeconds: 1 });
@@ -171,15 +169,10 @@ test(`${ADVISORIES + UPSTREAMS + BASE_CHANGES} malformed signals: each recorded 
     await client.workflow.getHandle(workflowId).signal(advisorySignal, { id: marker, source: 'openssl' });
     const expected = [...items, { signal: 'advisory' as const, payload: { id: marker, source: 'openssl' }, expect: expectedAdvisoryReason({ id: marker, source: 'openssl' }) }];
 
-    let recorded: string[] = [];
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(200)) {
+    const recorded = await until(`batch ${batch}: marker ${marker} to be recorded ${context}`, async () => {
       const rejected = (await state(image)).rejected;
-      if (rejected.at(-1)?.id === marker) {
-        recorded = rejected.slice(-expected.length).map((r) => canonical(r.reason));
-        break;
-      }
-    }
-    if (!recorded.length) throw new Error(`batch ${batch}: marker ${marker} never recorded ${context}`);
+      return rejected.at(-1)?.id === marker ? rejected.slice(-expected.length).map((r) => canonical(r.reason)) : undefined;
+    }, 60_000, 200);
     // Equal multisets: nothing accepted, nothing lost, every reason naming exactly the fields the parser names.
     const { missing, unexpected } = multisetDifference(expected, recorded);
     if (missing.length || unexpected.length) {

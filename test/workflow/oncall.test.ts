@@ -20,12 +20,11 @@ import type { ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { stateQuery } from '../../workflows/messages';
 import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
-import { until } from '../support/faults';
 import { activityRecords } from '../support/history';
 import { freePort } from '../support/ports';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { FakeUpstream } from './fakeStages';
 
 jest.setTimeout(240_000);

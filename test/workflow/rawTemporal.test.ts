@@ -12,10 +12,9 @@ import { ensureImageWorkflow, signalAdvisory } from '../../client/imageWorkflows
 import type { ImageRef } from '../../domain/image';
 import type { CycleRecord, PatchState } from '../../domain/patch/state';
 import { type CliResult, cliEnv, runCli, runProcess } from '../support/cli';
-import { until } from '../support/faults';
 import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { FakeUpstream } from './fakeStages';
 
 jest.setTimeout(240_000);

@@ -17,10 +17,9 @@ import { ensureImageWorkflow, type WorkflowSettings } from '../../client/imageWo
 import { type ImageRef, VARIANTS, workflowIdFor } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, stateQuery } from '../../workflows/messages';
-import { until } from '../support/faults';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { startTestWorker, type TestWorker } from '../support/testWorker';
-import { waitForState } from '../support/wait';
+import { until, waitForState } from '../support/wait';
 import { FakeUpstream } from './fakeStages';
 import { describeRuns, harmfulTaskFailures, historyClient, pendingTaskAttempt, runSummaries } from './runHistories';
 
