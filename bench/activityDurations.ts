@@ -1,18 +1,18 @@
 /**
  * Where a cycle's time went, read back from Temporal's history: for the
- * newest run of a workflow that published (each cycle is one run; the list
- * is newest first), the scheduled -> completed time of each activity type,
+ * newest run of a workflow that published (each cycle is one run), the scheduled -> completed time of each activity type,
  * summed over its attempts. Queue time counts: it is what a user waits.
  */
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
+import { listRuns } from '../client/imageHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 
 export async function publishedRunDurations(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await client.workflow.getHandle(workflowId, info.runId).fetchHistory();
+  for (const run of (await listRuns(client, workflowId)).reverse()) {
+    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const scheduled = new Map<string, { type: string; at: number }>();
     const durations: Record<string, number> = {};
     for (const e of history.events ?? []) {

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ErrorType } from '../../activities/types';
+import { listRuns } from '../../client/imageHistory';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { ImageRef } from '../../domain/image';
 import { startTemporal, type TestTemporal } from '../support/temporal';
@@ -148,9 +149,7 @@ test('adding PatchPhase="failed" leaves the failed one, and its page says why', 
 });
 
 test('the first run of an image carries the static summary and details set at start', async () => {
-  const runs: { runId: string; start: number }[] = [];
-  for await (const info of tw.client.workflow.list({ query: `WorkflowId = 'image:base:runtime'` })) runs.push({ runId: info.runId, start: info.startTime.getTime() });
-  const first = runs.sort((a, b) => a.start - b.start)[0];
+  const [first] = await listRuns(tw.client, 'image:base:runtime');
   const page = await context.newPage();
   await page.goto(`${server.uiUrl}/namespaces/default/workflows/image:base:runtime/${first?.runId}/history`);
   await page.getByRole('tab', { name: /User Metadata/ }).click({ timeout: 60_000 });

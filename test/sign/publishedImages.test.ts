@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { listRuns } from '../../client/imageHistory';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import type { PatchState } from '../../domain/patch/state';
 import { cliEnv, runCli } from '../support/cli';
@@ -88,9 +89,7 @@ test('no exported history of these cycles holds any byte of the private key', as
   let exported = '';
   for (const state of published) {
     const workflowId = `image:static:${state.image.kind === 'catalog' ? state.image.variant : ''}`;
-    for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-      exported += historyToJSON(await stack.client.workflow.getHandle(workflowId, info.runId).fetchHistory());
-    }
+    for (const run of await listRuns(stack.client, workflowId)) exported += historyToJSON(await stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory());
   }
   expect(exported).toContain('signImage');
   for (const needle of needles) expect(exported.includes(needle)).toBe(false);

@@ -1,6 +1,7 @@
 /** Reads a workflow's histories (all runs of the id) to count what really happened. */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { listRuns } from '../../client/imageHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -18,9 +19,7 @@ export interface ActivityRecord {
 /** Activity type -> what its executions did, across every run of the workflow id, oldest run first. */
 export async function activityRecords(client: Client, workflowId: string): Promise<Record<string, ActivityRecord>> {
   const out: Record<string, ActivityRecord> = {};
-  const runs: { runId: string; startTime: number }[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, startTime: info.startTime.getTime() });
-  for (const { runId } of runs.sort((a, b) => a.startTime - b.startTime)) {
+  for (const { runId } of await listRuns(client, workflowId)) {
     const types = new Map<string, string>();
     for (const e of (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []) {
       const scheduled = e.activityTaskScheduledEventAttributes;

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
+import { listRuns } from '../../client/imageHistory';
 import { type Config, parseConfig } from '../../domain/config';
 import { workflowBundle } from './bundle';
 import type { TestTemporal } from './temporal';
@@ -59,10 +60,7 @@ export async function recordHistories(client: Client, workflowId: string, scenar
   if (!process.env.RECORD_HISTORIES) return;
   const dir = path.resolve(__dirname, '../replay/histories', scenario);
   fs.mkdirSync(dir, { recursive: true });
-  const runs: { runId: string; start: number }[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: info.runId, start: info.startTime.getTime() });
-  runs.sort((a, b) => a.start - b.start);
-  for (const [i, { runId }] of runs.entries()) {
+  for (const [i, { runId }] of (await listRuns(client, workflowId)).entries()) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     fs.writeFileSync(path.join(dir, `${workflowId.replace(/[^a-z0-9]+/gi, '_')}-run${String(i + 1).padStart(2, '0')}.json`), historyToJSON(history));
   }

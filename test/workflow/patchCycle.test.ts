@@ -8,6 +8,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { listRuns } from '../../client/imageHistory';
 import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
 import { cascadeWorkflowId } from '../../domain/image';
 import type { ImageRef } from '../../domain/image';
@@ -189,9 +190,7 @@ test('every cycle continues as new: each run holds at most one cycle and stays s
     await waitForState(client, idOf('runs'), (x) => x.cycles.length === i + 2 && x.phase === 'idle', 60_000);
   }
   const lengths: number[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${idOf('runs')}'` })) {
-    lengths.push((await client.workflow.getHandle(idOf('runs'), info.runId).fetchHistory()).events?.length ?? 0);
-  }
+  for (const run of await listRuns(client, idOf('runs'))) lengths.push((await client.workflow.getHandle(idOf('runs'), run.runId).fetchHistory()).events?.length ?? 0);
   expect(lengths.length).toBeGreaterThanOrEqual(5);
   expect(Math.max(...lengths)).toBeLessThanOrEqual(60);
   await recordHistories(client, idOf('runs'), 'continue-as-new');

@@ -6,6 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { listRuns } from '../../client/imageHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 const FailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -30,13 +31,8 @@ export async function historyClient(address: string): Promise<Client> {
 
 /** Every run of `workflowId`, oldest first. */
 export async function runSummaries(client: Client, workflowId: string): Promise<RunSummary[]> {
-  const runs: { runId: string; status: string; start: number }[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    runs.push({ runId: info.runId, status: info.status.name, start: info.startTime.getTime() });
-  }
-  runs.sort((a, b) => a.start - b.start);
   const summaries: RunSummary[] = [];
-  for (const run of runs) {
+  for (const run of await listRuns(client, workflowId)) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const events = history.events ?? [];
     const taskFailures: string[] = [];
