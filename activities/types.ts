@@ -69,7 +69,6 @@ export interface ScanInput {
   advisories: Advisory[];
 }
 
-
 export interface ScanResult {
   sbomDigest: string;
   packageCount: number;
