@@ -26,7 +26,7 @@ import { parseConfig } from '../domain/config';
 import type { ImageRef } from '../domain/image';
 import { workflowBundle } from '../test/support/bundle';
 import { startTemporal, TEMPORAL_BIN } from '../test/support/temporal';
-import { waitForState } from '../test/support/wait';
+import { until, waitForState } from '../test/support/wait';
 import { FakeUpstream } from '../test/workflow/fakeStages';
 import { ORCHESTRATION_TUNING } from '../workers/tuning';
 import { type BenchSection, machineLine, median, seconds } from './report';
@@ -45,13 +45,9 @@ const imageOf = (i: number): ImageRef => ({ kind: 'catalog', name: `scale-${Stri
 
 /** Polls a visibility count until it reaches `want`; returns the milliseconds it took from `since`. */
 async function countReaches(client: Client, query: string, want: number, since: number, timeoutMs: number, everyMs = 250): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { count } = await client.workflow.count(query);
-    if (count >= want) return Date.now() - since;
-    if (Date.now() > deadline) throw new Error(`${query}: ${count}/${want} after ${timeoutMs / 1000} s`);
-    await sleep(everyMs);
-  }
+  let count = 0;
+  await until(() => `${query}: ${count}/${want}`, async () => ((count = (await client.workflow.count(query)).count) >= want) || undefined, timeoutMs, everyMs);
+  return Date.now() - since;
 }
 
 /**
