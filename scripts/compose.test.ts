@@ -43,7 +43,17 @@ test('worker commands run entry points the build produces', () => {
 
 test('the Dockerfile copies only paths that exist', () => {
   const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-  for (const [, from] of dockerfile.matchAll(/^COPY\s+(.+)\s+\S+$/gm)) {
+  for (const [, from] of dockerfile.matchAll(/^COPY\s+(?!--from=)(.+)\s+\S+$/gm)) {
     for (const source of (from as string).split(/\s+/)) expect([source, fs.existsSync(path.join(root, source))]).toEqual([source, true]);
   }
+});
+
+test('the worker image pins the Node.js that the scripts pin (version and each architecture\'s integrity)', () => {
+  const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const common = fs.readFileSync(path.join(root, 'scripts/lib/common.sh'), 'utf8');
+  const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S+)$`, 'm').exec(dockerfile)?.[1];
+  expect(arg('NODE_VERSION')).toBe(/^NODE_VERSION="([^"]+)"$/m.exec(common)?.[1]);
+  expect(arg('NODE_INTEGRITY_X64')).toBe(/\[x64\]="([^"]+)"/.exec(common)?.[1]);
+  expect(arg('NODE_INTEGRITY_ARM64')).toBe(/\[arm64\]="([^"]+)"/.exec(common)?.[1]);
+  expect(arg('NODE_VERSION')).toMatch(/^24\./);
 });
