@@ -5,10 +5,12 @@
  * graceful shutdown: no new tasks, running activities get the grace time to
  * finish, then are cancelled and retried elsewhere.
  */
+import * as os from 'node:os';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createContext } from '../activities/context';
 import { type Config, loadConfig } from '../domain/config';
+import { workerIdentity } from '../domain/runtime/nodeReleases';
 import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';
 import { ORCHESTRATION_TUNING } from './tuning';
 import { faultInterceptors } from './faults';
@@ -37,6 +39,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.orchestrationQueue,
+        identity: workerIdentity('orchestration', process.pid, os.hostname(), process.version),
         ...workflowSource,
         activities,
         interceptors,
@@ -51,6 +54,7 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         connection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.buildQueue,
+        identity: workerIdentity('build', process.pid, os.hostname(), process.version),
         activities,
         interceptors,
         maxConcurrentActivityTaskExecutions: config.buildConcurrency,
@@ -67,7 +71,7 @@ export async function runWorkers(roles: WorkerRole[], overrides: Omit<WorkerSetu
   Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers(roles, { config, connection, ...overrides });
-  console.log(`workers running: ${roles.join(', ')} on ${config.temporal.address} (namespace ${config.temporal.namespace})`);
+  console.log(`workers running: ${roles.join(', ')} on ${config.temporal.address} (namespace ${config.temporal.namespace}), node ${process.version}, pid ${process.pid}`);
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
   console.log('workers stopped');

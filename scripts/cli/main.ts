@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdvisory } from './commands/advisory';
 import { registerBuild } from './commands/build';
+import { registerDoctor } from './commands/doctor';
 import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
 import { registerHistory } from './commands/history';
@@ -42,6 +43,7 @@ export function program(): Command {
   registerMonitor(cli);
   registerVerify(cli);
   registerSbom(cli);
+  registerDoctor(cli);
   return cli;
 }
 
