@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { advisoryToPublishBench } from './advisoryToPublish';
 import { cascadeBench } from './cascade';
 import { impactBench } from './impact';
+import { preflight } from './preflight';
+import { runtimesBench } from './runtimes';
 import { type BenchSection, machineLine, writeSections } from './report';
 import { scaleBench } from './scale';
 import { sizesBench } from './sizes';
@@ -17,6 +19,7 @@ const BENCHES: Record<string, () => Promise<BenchSection>> = {
   sizes: () => sizesBench(ROOT),
   cascade: () => cascadeBench(ROOT),
   scale: () => scaleBench(),
+  runtimes: () => runtimesBench(ROOT),
   impact: async () => {
     const r = impactBench();
     return {
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((n) => !BENCHES[n]);
   if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  await preflight();
   for (const name of wanted.length ? wanted : Object.keys(BENCHES)) {
     console.error(`bench ${name} ...`);
     const section = await (BENCHES[name] as () => Promise<BenchSection>)();
