@@ -38,7 +38,8 @@ COPY client ./client
 COPY domain ./domain
 COPY workers ./workers
 COPY workflows ./workflows
-COPY scripts/cli ./scripts/cli
+COPY cli ./cli
+COPY lib ./lib
 COPY bench ./bench
 COPY bin ./bin
 COPY catalog ./catalog

@@ -19,7 +19,18 @@ export default tseslint.config(
         patterns: [
           { group: ['node:*', 'fs', 'path', 'child_process', 'crypto', 'os', 'http', 'https'], message: 'workflow code must not do I/O' },
           { group: ['../activities/*', '../../activities/*'], allowTypeImports: true, message: 'workflows import activity TYPES only' },
+          { group: ['../lib/*', '../../lib/*', '../cli/*', '../client/*'], message: 'workflows never import the I/O library, the CLI or the client' },
         ],
+      }],
+    },
+  },
+  {
+    // The library is the I/O the adapters and the CLI share: it knows nothing of Temporal's activity
+    // context (heartbeats and failure types belong to the adapters in activities/).
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../activities/*', '../../activities/*', '../../../activities/*'], allowTypeImports: true, message: 'the library imports activity TYPES only' }],
       }],
     },
   },

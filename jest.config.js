@@ -11,7 +11,7 @@ const project = (displayName, testMatch) => ({ ...common, displayName, testMatch
 
 module.exports = {
   projects: [
-    project('unit', ['<rootDir>/{domain,activities,client,workflows,scripts}/**/*.test.ts', '<rootDir>/test/unit-corpus/**/*.test.ts']),
+    project('unit', ['<rootDir>/{domain,activities,cli,client,lib,workflows,scripts}/**/*.test.ts', '<rootDir>/test/unit-corpus/**/*.test.ts']),
     project('workflow', ['<rootDir>/test/workflow/**/*.test.ts']),
     project('e2e', ['<rootDir>/test/e2e/**/*.test.ts']),
     project('sign', ['<rootDir>/test/sign/**/*.test.ts']),

@@ -4,15 +4,15 @@
  * the publish stage moves the tag). Idempotent: a retry finds the build
  * record and the blobs already there.
  */
-import { fetchDeb } from './archive/fetch';
-import { buildImage } from './build/image';
-import { catalogSubject } from './catalog/subjects';
-import type { ActivityContext } from './context';
-import { buildCustomizedImage } from './custom/buildImage';
-import { ImageRecords } from './catalog/imageRecords';
-import { withProgress } from './lib/progress';
-import { classified } from './lib/failures';
-import { pushByDigest } from './oci/push';
+import { fetchDeb } from '../lib/archive/fetch';
+import { buildImage } from '../lib/builder/image';
+import { catalogSubject } from '../lib/catalog/subjects';
+import type { ActivityContext } from '../lib/context';
+import { buildCustomizedImage } from '../lib/builder/custom/build';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import { withProgress } from './progress';
+import { classified } from './failures';
+import { pushByDigest } from '../lib/oci/push';
 import type { BuildInput, BuildResult } from './types';
 
 export function buildActivity(ctx: ActivityContext) {

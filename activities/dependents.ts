@@ -11,7 +11,7 @@ import { customizationBases } from '../domain/customization/load';
 import type { ImageRef } from '../domain/image';
 import type { imagePatchWorkflow } from '../workflows/imagePatch';
 import { baseChangedSignal } from '../workflows/messages';
-import type { ActivityContext } from './context';
+import type { ActivityContext } from '../lib/context';
 
 export function dependentsActivities(ctx: ActivityContext) {
   let client: Promise<Client> | undefined;

@@ -4,8 +4,8 @@
  * import this file.
  */
 import { buildActivity } from './build';
-import type { ActivityContext } from './context';
-import { explainDiskFull } from './lib/stateFiles';
+import type { ActivityContext } from '../lib/context';
+import { explainDiskFull } from '../lib/state/files';
 import { dependentsActivities } from './dependents';
 import { monitorActivities } from './monitor';
 import { publishActivity } from './publish';

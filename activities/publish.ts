@@ -3,10 +3,10 @@
  * and attestations are already in the registry by digest; this moves the tag.
  * Idempotent by digest: a tag already on the digest is left alone.
  */
-import { ImageRecords } from './catalog/imageRecords';
-import { type ActivityContext, referenceOf } from './context';
-import { withProgress } from './lib/progress';
-import { pushByDigest } from './oci/push';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import { type ActivityContext, referenceOf } from '../lib/context';
+import { withProgress } from './progress';
+import { pushByDigest } from '../lib/oci/push';
 import type { PublishInput, PublishResult } from './types';
 
 export function publishActivity(ctx: ActivityContext) {

@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import YAML from 'yaml';
 import { createAptRepo, type AptRepo, type FakePackage } from '../test/support/aptRepo';
 import { parseConfig } from '../domain/config';
-import { createContext } from './context';
+import { createContext } from '../lib/context';
 import { resolveActivity } from './resolve';
 import { ErrorType } from './types';
 

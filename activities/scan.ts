@@ -4,11 +4,11 @@
  * advisories the new image fixes.
  */
 import { scanVerdicts } from '../domain/impact';
-import { ImageRecords } from './catalog/imageRecords';
-import { type ActivityContext, referenceOf } from './context';
-import { withProgress } from './lib/progress';
-import { pullByDigest } from './oci/push';
-import { imageSbom } from './sbom/imageSbom';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import { type ActivityContext, referenceOf } from '../lib/context';
+import { withProgress } from './progress';
+import { pullByDigest } from '../lib/oci/push';
+import { imageSbom } from '../lib/sbom/imageSbom';
 import type { ScanInput, ScanResult } from './types';
 
 export function scanActivity(ctx: ActivityContext) {

@@ -4,19 +4,19 @@
  * registry both as cosign's legacy tags and as sigstore bundle referrers.
  * The private key is read here and nowhere else; nothing derived from it but
  * signatures leaves this function. Idempotent: a retry recognizes what it
- * already attached (activities/sign/attach.ts).
+ * already attached (lib/signing/attach.ts).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
 import type { CtrfReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
-import { ImageRecords } from './catalog/imageRecords';
-import type { ActivityContext } from './context';
-import { withProgress } from './lib/progress';
-import { signAndAttach } from './sign/attach';
-import { builtFrom } from './sign/builtFrom';
-import { KeyError } from './sign/errors';
-import { loadSigningKey } from './sign/keys';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import type { ActivityContext } from '../lib/context';
+import { withProgress } from './progress';
+import { signAndAttach } from '../lib/signing/attach';
+import { builtFrom } from '../lib/signing/builtFrom';
+import { KeyError } from '../lib/signing/errors';
+import { loadSigningKey } from '../lib/signing/keys';
 import { ErrorType, type SignInput, type SignResult } from './types';
 
 export function signActivity(ctx: ActivityContext) {

@@ -5,12 +5,12 @@
  * published); a Docker engine that is away is retried.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ImageRecords } from './catalog/imageRecords';
-import type { ActivityContext } from './context';
-import { runImageTests } from './imageTests/run';
-import { testTargetOf } from './imageTests/target';
-import { withProgress } from './lib/progress';
-import { pullByDigest } from './oci/push';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import type { ActivityContext } from '../lib/context';
+import { runImageTests } from '../lib/imageTests/run';
+import { testTargetOf } from '../lib/imageTests/target';
+import { withProgress } from './progress';
+import { pullByDigest } from '../lib/oci/push';
 import { ErrorType, type TestInput, type TestResult } from './types';
 
 export function testActivity(ctx: ActivityContext) {

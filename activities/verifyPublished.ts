@@ -3,11 +3,11 @@
  * digest must still verify (signature and SLSA provenance, with our key) in
  * the image's own repository. A digest that does not is refused for good.
  */
-import { ImageRecords } from './catalog/imageRecords';
-import type { ActivityContext } from './context';
-import { classified } from './lib/failures';
+import { ImageRecords } from '../lib/catalog/imageRecords';
+import type { ActivityContext } from '../lib/context';
+import { classified } from './failures';
 import { ErrorType } from './types';
-import { verifyBaseImage } from './verifyBase';
+import { verifyBaseImage } from '../lib/signing/baseVerification';
 
 export function verifyPublishedActivity(ctx: ActivityContext) {
   return async function verifyPublished(input: { digest: string }): Promise<{ digest: string; builder: string }> {

@@ -19,8 +19,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { createContext } from '../activities/context';
-import { writeLockFile } from '../activities/locks/lockStore';
+import { createContext } from '../lib/context';
+import { writeLockFile } from '../lib/locks/lockStore';
 import { ensureImageWorkflow } from '../client/imageWorkflows';
 import { findDefinition } from '../domain/catalog/load';
 import { DEFAULT_SETTINGS } from '../workflows/imagePatcher';

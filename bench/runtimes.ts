@@ -62,7 +62,7 @@ export async function runtimesBench(root: string): Promise<BenchSection> {
   const temporal = await startTemporal();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-bench-runtimes-'));
   const env = cliEnv(parseConfig({ TEMPORAL_ADDRESS: temporal.address, TEMPERED_STATE_DIR: stateDir }));
-  const cli = path.join(root, 'dist/scripts/cli/main.js');
+  const cli = path.join(root, 'dist/cli/main.js');
   const runtimes = { [process.version]: process.execPath, [peerVersion]: PEER_NODE };
   const figures: Record<string, Figures> = Object.fromEntries(Object.keys(runtimes).map((v) => [v, { helpMs: [], doctorMs: [], workerReadyMs: [], workerRssMiB: [] }]));
   // One worker polls throughout, so doctor has pollers to describe.

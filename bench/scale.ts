@@ -19,7 +19,7 @@ import { Client, Connection } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { mapLimit } from '../activities/lib/pool';
+import { mapLimit } from '../lib/process/pool';
 import { listRuns } from '../client/imageHistory';
 import { ensureImageWorkflow, signalAdvisory } from '../client/imageWorkflows';
 import { parseConfig } from '../domain/config';

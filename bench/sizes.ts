@@ -6,7 +6,7 @@
  * debuerreotype builds bookworm-slim from) installed by mmdebstrap with
  * merged /usr as debootstrap sets it up and the documentation path-excludes
  * of debuerreotype's --slimify, and then put
- * through our own layer writer (activities/build/layer.ts): the same tar
+ * through our own layer writer (lib/builder/layer.ts): the same tar
  * flags, the same gzip level. Uncompressed is the layer tar, compressed is
  * the gzip blob a registry stores; MB are 10^6 bytes, as `docker images`.
  *
@@ -16,12 +16,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fetchDeb } from '../activities/archive/fetch';
-import { buildImage } from '../activities/build/image';
-import { createLayer } from '../activities/build/layer';
-import { exec } from '../activities/lib/exec';
-import { readLockFile } from '../activities/locks/lockStore';
-import { BlobStore } from '../activities/oci/blobStore';
+import { fetchDeb } from '../lib/archive/fetch';
+import { buildImage } from '../lib/builder/image';
+import { createLayer } from '../lib/builder/layer';
+import { exec } from '../lib/process/exec';
+import { readLockFile } from '../lib/locks/lockStore';
+import { BlobStore } from '../lib/oci/blobStore';
 import { effectiveSpec } from '../domain/catalog/effective';
 import { definitionFiles, lockFileFor, readDefinition } from '../domain/catalog/load';
 import { findRepoRoot, loadConfig } from '../domain/config';

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The `tempered` CLI, compiled by `npm run build` (npm ci runs it via `prepare`).
-require('../dist/scripts/cli/main.js').run(process.argv).then((code) => process.exit(code));
+require('../dist/cli/main.js').run(process.argv).then((code) => process.exit(code));

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { writeFileAtomicSync } from '../activities/lib/stateFiles';
+import { writeFileAtomicSync } from '../lib/state/files';
 import { listRuns, type RunInfo } from './imageHistory';
 
 export interface ExportedRun extends RunInfo {

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ActivityContext } from '../activities/context';
-import { pullByDigest } from '../activities/oci/push';
-import { imagePackages } from '../activities/sbom/imageSbom';
+import type { ActivityContext } from '../lib/context';
+import { pullByDigest } from '../lib/oci/push';
+import { imagePackages } from '../lib/sbom/imageSbom';
 import { hexOf } from '../domain/digest';
 import type { InstalledPackage } from '../domain/debian/status';
 import { splitReference } from '../domain/image';

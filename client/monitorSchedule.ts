@@ -24,7 +24,7 @@ import {
 } from '@temporalio/client';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { feedLocationSchema } from '../activities/monitor/feeds';
+import { feedLocationSchema } from '../lib/monitor/feeds';
 import type { PollReport } from '../activities/types';
 import { type Config, ConfigError } from '../domain/config';
 import type { MonitorInput, monitorWorkflow } from '../workflows/monitor';

@@ -56,7 +56,7 @@ export interface Config {
   publicKeyPath: string;
   buildConcurrency: number;
   dockerSocket: string;
-  /** Raw TEMPERED_ARCHIVE (validated where it is used: activities/archive/sources.ts). */
+  /** Raw TEMPERED_ARCHIVE (validated where it is used: lib/archive/sources.ts). */
   archive?: string;
   debCache: string;
   archiveCache: string;

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createContext } from '../activities/context';
+import { createContext } from '../lib/context';
 import { type Config, loadConfig } from '../domain/config';
 import { workerIdentity } from '../domain/runtime/nodeReleases';
 import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';

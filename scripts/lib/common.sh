@@ -82,7 +82,7 @@ ensure_node_modules() {
     echo "v$NODE_VERSION" >node_modules/.tempered-node
     rm -f dist/.built
   fi
-  if [ ! -f dist/.built ] || [ -n "$(find activities client domain workers workflows scripts/cli bench -name '*.ts' -newer dist/.built 2>/dev/null | head -n 1)" ]; then
+  if [ ! -f dist/.built ] || [ -n "$(find activities cli client domain lib workers workflows bench -name '*.ts' -newer dist/.built 2>/dev/null | head -n 1)" ]; then
     say "compiling TypeScript"
     npm run -s build
   fi

@@ -12,8 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
-import { verifyImage } from '../../activities/sign/verify';
-import { createContext } from '../../activities/context';
+import { verifyImage } from '../../lib/signing/verify';
+import { createContext } from '../../lib/context';
 import { Annotation, type ImageManifest } from '../../domain/oci/image';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, retryUpdate, stateQuery } from '../../workflows/messages';

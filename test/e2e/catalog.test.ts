@@ -15,11 +15,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BuiltImage } from '../../activities/build/image';
-import { runImageTests } from '../../activities/imageTests/run';
-import { readLockFile } from '../../activities/locks/lockStore';
-import { BlobStore } from '../../activities/oci/blobStore';
-import { imageSbom } from '../../activities/sbom/imageSbom';
+import type { BuiltImage } from '../../lib/builder/image';
+import { runImageTests } from '../../lib/imageTests/run';
+import { readLockFile } from '../../lib/locks/lockStore';
+import { BlobStore } from '../../lib/oci/blobStore';
+import { imageSbom } from '../../lib/sbom/imageSbom';
 import { effectiveSpec } from '../../domain/catalog/effective';
 import { definitionFiles, lockFileFor, readDefinition } from '../../domain/catalog/load';
 import { VARIANTS } from '../../domain/image';

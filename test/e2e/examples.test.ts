@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { verifyImage } from '../../activities/sign/verify';
-import { createContext } from '../../activities/context';
+import { verifyImage } from '../../lib/signing/verify';
+import { createContext } from '../../lib/context';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { startStack, type Stack } from '../support/stack';
 import { waitForState } from '../support/wait';

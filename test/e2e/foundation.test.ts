@@ -4,8 +4,8 @@
  * the runtime image has no shell and runs as 65532; the dev image runs sh.
  */
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
-import { runInContainer } from '../../activities/docker/run';
-import { dockerClient } from '../../activities/docker/client';
+import { runInContainer } from '../../lib/engine/run';
+import { dockerClient } from '../../lib/engine/client';
 import { startStack, type Stack } from '../support/stack';
 import { waitForState } from '../support/wait';
 

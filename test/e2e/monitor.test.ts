@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createContext } from '../../activities/context';
+import { createContext } from '../../lib/context';
 import { packagesOfImage } from '../../client/imageContents';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { ensureMonitorSchedule, monitorRunReport, triggerMonitor } from '../../client/monitorSchedule';

@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RegistryClient } from '../../activities/oci/registry';
+import { RegistryClient } from '../../lib/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus, type ImageStatus } from '../../client/status';
 import { cycleEnded, expectPublishedOnce, Lane, recordOutcome, secondsSince, storeProblems } from '../support/faults';

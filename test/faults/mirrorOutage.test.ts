@@ -11,7 +11,7 @@
  * address the same cycle completes by itself.
  */
 import * as fs from 'node:fs';
-import { RegistryClient } from '../../activities/oci/registry';
+import { RegistryClient } from '../../lib/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus } from '../../client/status';
 import { statePaths } from '../../domain/config';

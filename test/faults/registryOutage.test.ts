@@ -13,8 +13,8 @@
  * `.sig` of whatever it points at.
  */
 import * as fs from 'node:fs';
-import { RegistryClient } from '../../activities/oci/registry';
-import { signatureTag } from '../../activities/sign/ociArtifacts';
+import { RegistryClient } from '../../lib/oci/registry';
+import { signatureTag } from '../../lib/oci/artifacts';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { imageStatus } from '../../client/status';
 import { advisorySignal } from '../../workflows/messages';

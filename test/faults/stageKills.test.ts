@@ -23,7 +23,7 @@
  * lets a write through and withholds its answer.
  */
 import * as fs from 'node:fs';
-import { RegistryClient } from '../../activities/oci/registry';
+import { RegistryClient } from '../../lib/oci/registry';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { cascadeWorkflowId, type ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';

@@ -4,13 +4,13 @@
  * leaves exactly one of everything, and that a changed statement replaces
  * the old one instead of piling up.
  */
-import { signAndAttach, type SignAndAttachInput } from '../../activities/sign/attach';
-import { BUNDLE_MEDIA_TYPE, BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../activities/sign/bundles';
-import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE } from '../../activities/sign/cosignLegacy';
-import { DSSE_ENVELOPE_MEDIA_TYPE } from '../../activities/sign/dsse';
-import { attestationTag, referrersTag, signatureTag } from '../../activities/sign/ociArtifacts';
-import { verifyImage } from '../../activities/sign/verify';
-import { RegistryClient, RegistryError } from '../../activities/oci/registry';
+import { signAndAttach, type SignAndAttachInput } from '../../lib/signing/attach';
+import { BUNDLE_MEDIA_TYPE, BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../lib/signing/bundles';
+import { COSIGN_SIGNATURE_ANNOTATION, PREDICATE_TYPE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE } from '../../lib/signing/cosignLegacy';
+import { DSSE_ENVELOPE_MEDIA_TYPE } from '../../lib/signing/dsse';
+import { attestationTag, referrersTag, signatureTag } from '../../lib/oci/artifacts';
+import { verifyImage } from '../../lib/signing/verify';
+import { RegistryClient, RegistryError } from '../../lib/oci/registry';
 import { IMAGE_ATTESTATION_TYPES, PredicateType } from '../../domain/attest/predicateTypes';
 import { sha256Digest } from '../../domain/digest';
 import type { ImageManifest } from '../../domain/oci/image';

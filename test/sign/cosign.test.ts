@@ -15,9 +15,9 @@
  *    bundles, v2 reads the legacy tags with no set-up at all.
  */
 import * as path from 'node:path';
-import { signAndAttach } from '../../activities/sign/attach';
-import { referrersTag } from '../../activities/sign/ociArtifacts';
-import type { RegistryClient } from '../../activities/oci/registry';
+import { signAndAttach } from '../../lib/signing/attach';
+import { referrersTag } from '../../lib/oci/artifacts';
+import type { RegistryClient } from '../../lib/oci/registry';
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { type OfflineTuf, startOfflineTuf } from './offlineTuf';

@@ -5,12 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { signAndAttach } from '../../activities/sign/attach';
-import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../activities/sign/bundles';
-import { PREDICATE_TYPE_ANNOTATION } from '../../activities/sign/cosignLegacy';
-import { attestationTag, referrersTag, signatureTag } from '../../activities/sign/ociArtifacts';
-import { formatVerification, verifyImage } from '../../activities/sign/verify';
-import type { RegistryClient } from '../../activities/oci/registry';
+import { signAndAttach } from '../../lib/signing/attach';
+import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../lib/signing/bundles';
+import { PREDICATE_TYPE_ANNOTATION } from '../../lib/signing/cosignLegacy';
+import { attestationTag, referrersTag, signatureTag } from '../../lib/oci/artifacts';
+import { formatVerification, verifyImage } from '../../lib/signing/verify';
+import type { RegistryClient } from '../../lib/oci/registry';
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import { TEMPERED_BUILD_TYPE } from '../../domain/attest/provenance';
 import { sha256Digest } from '../../domain/digest';

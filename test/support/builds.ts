@@ -7,9 +7,9 @@
  * reproducibility build from scratch themselves (test/e2e/catalog.test.ts).
  */
 import * as path from 'node:path';
-import { fetchDeb } from '../../activities/archive/fetch';
-import { type BuiltImage, buildImage } from '../../activities/build/image';
-import { BlobStore } from '../../activities/oci/blobStore';
+import { fetchDeb } from '../../lib/archive/fetch';
+import { type BuiltImage, buildImage } from '../../lib/builder/image';
+import { BlobStore } from '../../lib/oci/blobStore';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import type { Lock } from '../../domain/lock';
 import { SHARED_CACHE } from './stack';

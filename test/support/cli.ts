@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Config } from '../../domain/config';
 
 /** The compiled CLI (`npm run build`); TEMPERED_CLI_MAIN runs the suites against another build of it. */
-export const CLI_MAIN = process.env.TEMPERED_CLI_MAIN ?? path.resolve(__dirname, '../../dist/scripts/cli/main.js');
+export const CLI_MAIN = process.env.TEMPERED_CLI_MAIN ?? path.resolve(__dirname, '../../dist/cli/main.js');
 
 export interface CliResult {
   code: number;

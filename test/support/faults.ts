@@ -8,17 +8,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RegistryClient } from '../../activities/oci/registry';
-import { BUNDLE_PREDICATE_TYPE_ANNOTATION, readReferrers } from '../../activities/sign/bundles';
-import { PREDICATE_TYPE_ANNOTATION, readLegacyImage } from '../../activities/sign/cosignLegacy';
-import { attestationTag, signatureTag } from '../../activities/sign/ociArtifacts';
-import { verifyImage } from '../../activities/sign/verify';
+import { RegistryClient } from '../../lib/oci/registry';
+import { BUNDLE_PREDICATE_TYPE_ANNOTATION, readReferrers } from '../../lib/signing/bundles';
+import { PREDICATE_TYPE_ANNOTATION, readLegacyImage } from '../../lib/signing/cosignLegacy';
+import { attestationTag, signatureTag } from '../../lib/oci/artifacts';
+import { verifyImage } from '../../lib/signing/verify';
 import { IMAGE_ATTESTATION_TYPES, PredicateType } from '../../domain/attest/predicateTypes';
 import { BUILD_QUEUE, type Config, ORCHESTRATION_QUEUE, statePaths } from '../../domain/config';
 import { hexOf, sha256Digest } from '../../domain/digest';
 import { lockDigest } from '../../domain/lock';
 import type { PatchState } from '../../domain/patch/state';
-import { readLockFile } from '../../activities/locks/lockStore';
+import { readLockFile } from '../../lib/locks/lockStore';
 import type { ActivityRecord } from './history';
 import { startWorkerProcess, type WorkerProcess } from './workerProcess';
 import { until } from './wait';

@@ -7,7 +7,7 @@
  * port is free-picked, every file is under DIR.
  *
  *   npx tsx test/support/oncallSandbox.ts [DIR]     # prints `source DIR/env` and the control address
- *   set -a; . DIR/env; set +a                      # then: node dist/scripts/cli/main.js up, status, ...
+ *   set -a; . DIR/env; set +a                      # then: node dist/cli/main.js up, status, ...
  *   curl -X POST "$SANDBOX/publish?version=1.0-2&broken=1"   # upstream ships a canary that moved its file
  *   curl -X POST "$SANDBOX/registry/stop"  |  "$SANDBOX/registry/start"
  *
@@ -18,7 +18,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initKeys } from '../../activities/sign/keys';
+import { initKeys } from '../../lib/signing/keys';
 import { parseConfig } from '../../domain/config';
 import { cliEnv } from './cli';
 import { startRegistry } from './registry';

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { initKeys } from '../../activities/sign/keys';
+import { initKeys } from '../../lib/signing/keys';
 import { type Config, parseConfig } from '../../domain/config';
 import { createWorkers } from '../../workers/run';
 import { workflowBundle } from './bundle';

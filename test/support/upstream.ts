@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultArchiveSources } from '../../activities/archive/sources';
+import { defaultArchiveSources } from '../../lib/archive/sources';
 import { type AptRepo, createAptRepo, type FakePackage } from './aptRepo';
 
 export interface Upstream {

@@ -5,7 +5,7 @@
  *
  * Every refusal must be an InputError naming the file and the field: the
  * activities turn exactly that error into a non-retryable InvalidDefinition
- * (activities/lib/failures.ts); any other error type is retried by Temporal
+ * (activities/failures.ts); any other error type is retried by Temporal
  * as if it were transient, so it would never reach on-call. Cases are a
  * valid document plus targeted mutations of the parsed object (then written
  * as YAML), or of the text itself (syntax, aliases, nesting).

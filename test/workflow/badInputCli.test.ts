@@ -1,6 +1,6 @@
 /**
  * Bad-input corpus: `tempered` argument vectors, run in-process through the
- * CLI's own entry point (scripts/cli/main.ts `run`), against a real dev
+ * CLI's own entry point (cli/main.ts `run`), against a real dev
  * server so that commands which validate after connecting are reached.
  *
  * The CLI's contract (main.ts): exit 2 for bad input, with an `error:` line
@@ -14,8 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { InputError } from '../../domain/schema/errors';
-import { readAdvisories } from '../../scripts/cli/commands/advisory';
-import { run } from '../../scripts/cli/main';
+import { readAdvisories } from '../../cli/commands/advisory';
+import { run } from '../../cli/main';
 import { freePort } from '../support/ports';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { malformedAdvisory } from '../unit-corpus/advisoryCases';

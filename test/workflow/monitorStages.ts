@@ -17,11 +17,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LoadedArchive } from '../../activities/archive/fetch';
-import { BlobStore } from '../../activities/oci/blobStore';
-import { pushByDigest } from '../../activities/oci/push';
-import type { RegistryClient } from '../../activities/oci/registry';
-import { createLayer } from '../../activities/build/layer';
+import type { LoadedArchive } from '../../lib/archive/fetch';
+import { BlobStore } from '../../lib/oci/blobStore';
+import { pushByDigest } from '../../lib/oci/push';
+import type { RegistryClient } from '../../lib/oci/registry';
+import { createLayer } from '../../lib/builder/layer';
 import type { Activities, BuildInput, PublishInput, ResolveInput, ScanInput } from '../../activities/types';
 import type { InstalledPackage } from '../../domain/debian/status';
 import { canonicalJson, sha256Digest } from '../../domain/digest';

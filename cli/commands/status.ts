@@ -1,0 +1,59 @@
+/** `tempered status [IMAGE]`: one row per image workflow. */
+import type { Command } from 'commander';
+import { allImageStatuses, imageStatus, type ImageStatus } from '../../client/status';
+import { describeState, openAdvisoryIds } from '../../domain/patch/state';
+import { displayName, workflowIdFor } from '../../domain/image';
+import { IMAGE_HELP, imageArgument } from '../arguments';
+import { ago, printJson, printTable, shortDigest } from '../output';
+import { withClient } from '../runtime';
+
+export function statusRows(statuses: ImageStatus[]) {
+  return statuses.map((s) => ({
+    image: s.state ? displayName(s.state.image) : s.workflowId,
+    workflowId: s.workflowId,
+    phase: s.state?.phase ?? s.status.toLowerCase(),
+    publishedDigest: s.state?.published?.digest,
+    reference: s.state?.published?.reference,
+    pending: s.state ? openAdvisoryIds(s.state) : [],
+    lastPatched: s.state?.published?.at,
+    failure: s.state?.failure ? `${s.state.failure.activity}: ${s.state.failure.message}` : undefined,
+    activity: s.activity,
+    details: s.state ? describeState(s.state, displayName(s.state.image)) : undefined,
+  }));
+}
+
+/** "in 12s" for a retry time, "now" once it has passed. */
+export function untilText(iso: string, now = Date.now()): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  return s <= 0 ? 'now' : s < 120 ? `in ${s}s` : `in ${Math.round(s / 60)}m`;
+}
+
+export function printStatusTable(statuses: ImageStatus[]): void {
+  printTable(
+    ['IMAGE', 'WORKFLOW', 'PHASE', 'PUBLISHED', 'PENDING', 'LAST PATCHED'],
+    statusRows(statuses).map((r) => [
+      r.image,
+      r.workflowId,
+      r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}${r.activity.retryAt ? `, next ${untilText(r.activity.retryAt)}` : ''}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
+      shortDigest(r.publishedDigest),
+      r.pending.join(' '),
+      ago(r.lastPatched),
+    ]),
+  );
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show every image workflow: phase, published digest, pending advisories, last patch')
+    .argument('[image]', `one image: ${IMAGE_HELP}`)
+    .option('--json', 'print JSON for scripts')
+    .action(async (imageText: string | undefined, opts: { json?: boolean }) => {
+      const image = imageText === undefined ? undefined : imageArgument(imageText);
+      await withClient(async (client) => {
+        const statuses = image ? [await imageStatus(client, workflowIdFor(image), true)] : await allImageStatuses(client, true);
+        if (opts.json) printJson(statusRows(statuses));
+        else printStatusTable(statuses);
+      });
+    });
+}

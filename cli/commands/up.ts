@@ -1,0 +1,77 @@
+/**
+ * `tempered up` (the last step of scripts/up): one patch workflow per catalog
+ * image and variant and per customization, then waits for every image to be
+ * published, showing progress, and prints the UI address and the status.
+ * Idempotent: workflows that run already are left as they are.
+ */
+import * as fs from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { initKeys } from '../../lib/signing/keys';
+import type { Command } from 'commander';
+import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import { ensureMonitorSchedule, monitorSettingsFromEnv } from '../../client/monitorSchedule';
+import { allImageStatuses, type ImageStatus } from '../../client/status';
+import { loadCatalog } from '../../domain/catalog/load';
+import type { Config } from '../../domain/config';
+import { loadCustomizations } from '../../domain/customization/load';
+import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../domain/image';
+import { minutesOption } from '../arguments';
+import { CliError, endProgress, printJson, progressLine } from '../output';
+import { withClient } from '../runtime';
+import { printStatusTable, statusRows } from './status';
+
+export function catalogImages(config: Config): ImageRef[] {
+  const images: ImageRef[] = loadCatalog(config.catalogDir).flatMap((d) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name: d.name, variant })));
+  for (const { customization } of loadCustomizations(config.customizationsDir)) images.push({ kind: 'custom', name: customization.name });
+  return images;
+}
+
+async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
+  const expected = new Set(images.map(workflowIdFor));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await allImageStatuses(client, true);
+    const mine = statuses.filter((s) => expected.has(s.workflowId));
+    const published = mine.filter((s) => s.state?.published).length;
+    const failed = mine.filter((s) => s.state?.phase === 'failed');
+    const busy = mine.filter((s) => s.state && !s.state.published && s.state.phase !== 'failed');
+    const doing = busy.slice(0, 3).map((s) => `${displayName(s.state!.image)} ${s.state!.phase}${s.activity?.step ? ` (${s.activity.step})` : ''}`);
+    progressLine(`published ${published}/${expected.size}${failed.length ? `, failed ${failed.length}` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
+    if (published + failed.length >= expected.size || Date.now() > deadline) {
+      endProgress();
+      return statuses;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('start one patch workflow per image and variant (idempotent) and wait for the first publish')
+    .option('--no-wait', 'return once the workflows are started')
+    .option('--timeout <minutes>', 'how long to wait for the first publish', '45')
+    .option('--json', 'print JSON for scripts')
+    .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) => {
+      // Checked even with --no-wait: a typo is better said than ignored (and NaN would wait forever).
+      const timeout = minutesOption(opts.timeout);
+      await withClient(async (client, config) => {
+        if (!fs.existsSync(config.signingKeyPath)) {
+          const keys = initKeys(config.signingKeyPath);
+          console.error(`created the signing key ${keys.privateKeyPath} (public: ${keys.publicKeyPath}, ${keys.fingerprint})`);
+        }
+        const images = catalogImages(config);
+        for (const image of images) await ensureImageWorkflow(client, config, image);
+        const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
+        // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
+        await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
+        if (opts.json) printJson({ ui: config.temporal.uiUrl, images: statusRows(statuses) });
+        else {
+          console.log(`Temporal Web UI: ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+          printStatusTable(statuses);
+        }
+        const failed = statuses.filter((s) => s.state?.phase === 'failed');
+        if (opts.wait && failed.length) throw new CliError(`${failed.length} image(s) failed their first cycle: see the table above and docs/ONCALL.md`);
+      });
+    });
+}

@@ -1,0 +1,30 @@
+/** Command tests: each runs in its own container, with network none and a timeout. */
+import type { ImageTest } from '../../domain/catalog/definition';
+import type { RunResult } from '../engine/run';
+
+export type CommandTest = Extract<ImageTest, { command: string[] }>;
+
+const command = (name: string, argv: string[], expect: Partial<CommandTest>): CommandTest => ({
+  name, command: argv, env: {}, exitCode: 0, timeoutSeconds: 30, ...expect,
+});
+
+/** What makes a dev image usable for building: a shell, apt, a consistent dpkg database, root. */
+export const DEV_POLICY_COMMANDS: CommandTest[] = [
+  command('a shell runs: sh -c "echo ok"', ['/bin/sh', '-c', 'echo ok'], { stdout: 'ok\n' }),
+  command('apt-get works', ['apt-get', '--version'], { stdoutMatches: '^apt ' }),
+  command('dpkg database has no half-installed package', ['dpkg', '--audit'], { stdout: '' }),
+  command('processes run as root', ['id', '-u'], { stdout: '0\n' }),
+];
+
+/** A runtime image must refuse `--entrypoint /bin/sh`. */
+export const NO_SHELL_ENTRYPOINT: CommandTest = command('--entrypoint /bin/sh fails', ['/bin/sh', '-c', 'echo shell'], { exitCode: 127 });
+
+export function evaluateCommand(test: CommandTest, result: RunResult): string | undefined {
+  if (result.timedOut) return `timed out after ${test.timeoutSeconds}s`;
+  if (test === NO_SHELL_ENTRYPOINT) return result.exitCode !== 0 && !result.stdout.includes('shell') ? undefined : 'a shell ran';
+  if (result.exitCode !== test.exitCode) return `exit code ${result.exitCode}, expected ${test.exitCode}: ${result.stderr.trim().slice(0, 300)}`;
+  if (test.stdout !== undefined && result.stdout !== test.stdout) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))}, expected ${JSON.stringify(test.stdout)}`;
+  if (test.stdoutMatches !== undefined && !new RegExp(test.stdoutMatches, 'm').test(result.stdout)) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))} does not match /${test.stdoutMatches}/`;
+  if (test.stderrMatches !== undefined && !new RegExp(test.stderrMatches, 'm').test(result.stderr)) return `stderr does not match /${test.stderrMatches}/`;
+  return undefined;
+}

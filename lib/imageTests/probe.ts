@@ -1,0 +1,59 @@
+/**
+ * Looks inside an image that has no shell. A statically linked busybox from
+ * the host (Debian's busybox-static) is bind-mounted read-only and run as the
+ * image's own user, with network none: it sees exactly what the image's
+ * processes would see, and the image itself stays shell-free.
+ */
+import * as fs from 'node:fs';
+import { runInContainer, type RunResult } from '../engine/run';
+
+export const PROBE_HOST_PATH = '/bin/busybox';
+const PROBE = '/.tempered-probe/busybox';
+const MARK = '\n@@tempered@@ ';
+
+export interface Snapshot {
+  uid: string;
+  gid: string;
+  /** Present paths from the asked list, with octal mode. */
+  modes: Record<string, string>;
+  /** Contents of the files asked for. */
+  files: Record<string, string>;
+}
+
+export function probeAvailable(): boolean {
+  return fs.existsSync(PROBE_HOST_PATH);
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** One container run that reports identity, the modes of `stat` paths and the contents of `read` paths. */
+export async function snapshot(image: string, user: string | undefined, stat: readonly string[], read: readonly string[]): Promise<Snapshot> {
+  const b = PROBE;
+  const script = [
+    `printf '\\n${MARK.trim()} uid\\n'; ${b} id -u`,
+    `printf '\\n${MARK.trim()} gid\\n'; ${b} id -g`,
+    ...stat.map((p) => `if ${b} test -e ${quote(p)} -o -L ${quote(p)}; then printf '\\n${MARK.trim()} mode %s\\n' ${quote(p)}; ${b} stat -c %a ${quote(p)}; fi`),
+    ...read.map((p) => `if ${b} test -r ${quote(p)}; then printf '\\n${MARK.trim()} file %s\\n' ${quote(p)}; ${b} cat ${quote(p)}; fi`),
+  ].join('\n');
+  const result = await probe(image, user, [b, 'sh', '-c', script], 60);
+  if (result.exitCode !== 0) throw new Error(`probe failed in ${image}: exit ${result.exitCode} ${result.stderr.slice(0, 300)}`);
+  return parseSnapshot(result.stdout);
+}
+
+export function probe(image: string, user: string | undefined, command: string[], timeoutSeconds: number): Promise<RunResult> {
+  return runInContainer({ image, user, command, entrypoint: [], binds: [`${PROBE_HOST_PATH}:${PROBE}:ro`], timeoutSeconds });
+}
+
+export function parseSnapshot(stdout: string): Snapshot {
+  const out: Snapshot = { uid: '', gid: '', modes: {}, files: {} };
+  for (const section of ('\n' + stdout).split(MARK).slice(1)) {
+    const newline = section.indexOf('\n');
+    const header = section.slice(0, newline);
+    const body = section.slice(newline + 1);
+    if (header === 'uid') out.uid = body.trim();
+    else if (header === 'gid') out.gid = body.trim();
+    else if (header.startsWith('mode ')) out.modes[header.slice(5)] = body.trim();
+    else if (header.startsWith('file ')) out.files[header.slice(5)] = body;
+  }
+  return out;
+}

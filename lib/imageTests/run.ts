@@ -1,0 +1,93 @@
+/**
+ * Runs every check of one built image and returns a CTRF report. A failed
+ * check is a result, not an exception: the caller decides (the test activity
+ * turns failures into a non-retryable ImageTestFailed).
+ */
+import type { VariantSpec } from '../../domain/catalog/effective';
+import type { ImageManifest } from '../../domain/oci/image';
+import { type CtrfReport, type CtrfTest, ctrfReport } from '../../domain/report/ctrf';
+import type { BlobStore } from '../oci/blobStore';
+import { loadImage } from '../engine/load';
+import { runInContainer } from '../engine/run';
+import { type Check, DEV_POLICY, definitionChecks, type ImageFacts, type PackageIdentity, RUNTIME_POLICY, SERVICE_USER_RUNTIME_POLICY, snapshotRequest } from './checks';
+import { type CommandTest, DEV_POLICY_COMMANDS, evaluateCommand, NO_SHELL_ENTRYPOINT } from './commands';
+import { snapshot } from './probe';
+
+export interface TestTarget {
+  spec: VariantSpec;
+  digest: string;
+  /** Packages the dpkg metadata must list, with versions and sources. */
+  locked: readonly PackageIdentity[];
+  /** Name in the report and the local docker tag, when not the spec's image (customizations). */
+  name?: string;
+  /** A customized runtime image may run as any non-root user (SERVICE_USER_RUNTIME_POLICY). */
+  serviceUser?: boolean;
+  /** The manifest digest of the image this one is built on: loaded first, its layers are not sent to docker again. */
+  base?: string;
+}
+
+export async function runImageTests(target: TestTarget, store: BlobStore, progress: (step: string) => void): Promise<CtrfReport> {
+  const start = Date.now();
+  const { spec, digest } = target;
+  progress('loading the image into docker');
+  const manifest = store.readJson<ImageManifest>(digest);
+  const name = target.name ?? spec.image.name;
+  const parent = target.base ? await loadImage(store, target.base, `tempered-test/${spec.image.name}:${spec.image.variant}-${target.base.slice(7, 19)}`) : undefined;
+  const image = await loadImage(store, digest, `tempered-test/${name}:${spec.image.variant}-${digest.slice(7, 19)}`, parent);
+  const config = store.readJson<{ config: ImageFacts['config'] }>(manifest.config.digest).config;
+
+  const { stat, read } = snapshotRequest(spec, spec.tests);
+  const commands: { test: CommandTest; suite: string; entrypoint?: string[] }[] = [
+    ...(spec.image.variant === 'runtime'
+      ? [{ test: NO_SHELL_ENTRYPOINT, suite: 'policy', entrypoint: ['/bin/sh'] }]
+      : DEV_POLICY_COMMANDS.map((test) => ({ test, suite: 'policy' }))),
+    ...spec.tests.filter((t): t is CommandTest => 'command' in t).map((test) => ({ test, suite: 'definition' })),
+  ];
+  progress('probing the filesystem and running the command tests');
+  // Each runs in its own container: side by side, the probe costs no time of its own.
+  const [probed, commandResults] = await Promise.all([snapshot(image, undefined, stat, read), runCommands(image, commands, progress)]);
+
+  const facts: ImageFacts = { spec, config, locked: target.locked, snapshot: probed };
+  const policy = spec.image.variant === 'dev' ? DEV_POLICY : target.serviceUser ? SERVICE_USER_RUNTIME_POLICY : RUNTIME_POLICY;
+  const checks: Check[] = [...policy, ...definitionChecks(spec.tests)];
+  const results: CtrfTest[] = [...checks.map((check) => timed(check.name, check.suite, () => check.run(facts))), ...commandResults];
+  return ctrfReport(results, { image: name, tag: spec.tag, digest, start, stop: Date.now() });
+}
+
+/** Command tests one after another, each in its own container. */
+async function runCommands(image: string, commands: { test: CommandTest; suite: string; entrypoint?: string[] }[], progress: (step: string) => void): Promise<CtrfTest[]> {
+  const results: CtrfTest[] = [];
+  for (const [i, { test, suite, entrypoint }] of commands.entries()) {
+    progress(`command test ${i + 1}/${commands.length}: ${test.name}`);
+    const argv = entrypoint ? test.command.slice(1) : test.command;
+    const result = await runInContainer({
+      image,
+      command: argv,
+      entrypoint: entrypoint ?? [],
+      user: test.user,
+      env: test.env,
+      timeoutSeconds: test.timeoutSeconds,
+    });
+    if (result.killed && result.exitCode !== test.exitCode) {
+      // Not a verdict on the image (a dockerd restart stops every container, 10 s later with SIGKILL): a plain
+      // error, so the activity retries, instead of a non-retryable ImageTestFailed that waits for on-call.
+      throw new Error(
+        `command test "${test.name}": its container was killed from outside (exit ${result.exitCode}: the Docker engine stopping or restarting, the OOM killer, or docker kill)`,
+      );
+    }
+    const failure = evaluateCommand(test, result);
+    results.push({ name: test.name, suite, status: failure ? 'failed' : 'passed', duration: result.durationMs, ...(failure ? { message: failure } : {}) });
+  }
+  return results;
+}
+
+function timed(name: string, suite: string, run: () => string | undefined): CtrfTest {
+  const t0 = Date.now();
+  let failure: string | undefined;
+  try {
+    failure = run();
+  } catch (err) {
+    failure = `check crashed: ${(err as Error).message}`;
+  }
+  return { name, suite, status: failure ? 'failed' : 'passed', duration: Date.now() - t0, ...(failure ? { message: failure } : {}) };
+}

@@ -1,0 +1,30 @@
+/**
+ * What an image's tests run against, from its build record: the spec, and
+ * the packages its dpkg metadata must list. A catalog image lists its lock; a
+ * customized image lists its base's installed packages (read from the base's
+ * own layers) plus its extras, and a runtime one may run as a service user.
+ */
+import { variantPackages } from '../../domain/lock';
+import { baseFilesystemOf, baseInstalled } from '../builder/custom/baseImage';
+import type { ImageRecord } from '../catalog/imageRecords';
+import type { ActivityContext } from '../context';
+import { CustomLockStore } from '../locks/customLockStore';
+import type { TestTarget } from './run';
+
+export async function testTargetOf(ctx: ActivityContext, record: ImageRecord): Promise<TestTarget> {
+  if (!record.custom) {
+    const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+    return { spec: record.spec, digest: record.digest, locked: variantPackages(ctx.locks.load(record.lockDigest), variant) };
+  }
+  const { base } = record.custom;
+  const filesystem = await baseFilesystemOf(ctx, base.repository, base.digest);
+  const extras = new CustomLockStore(ctx.paths.locks).load(record.lockDigest).packages;
+  return {
+    spec: record.spec,
+    digest: record.digest,
+    locked: [...baseInstalled(filesystem), ...extras],
+    name: record.image.name,
+    serviceUser: base.image.variant === 'runtime',
+    base: base.digest,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Verification of a signed image this system published, by digest, with our
+ * key: its signature and SLSA provenance. Used before anything is built on a
+ * base and before a rollback moves a tag back.
+ */
+import * as fs from 'node:fs';
+import { PredicateType } from '../../domain/attest/predicateTypes';
+import { sha256Digest } from '../../domain/digest';
+import { ErrorType } from '../../domain/patch/errors';
+import type { ActivityContext } from '../context';
+import { RegistryError } from '../oci/registry';
+import { verifyImage } from './verify';
+
+/** A digest that did not verify: no retry makes it trustworthy. `failureType` names the ErrorType the activity reports. */
+export class ImageVerificationRefused extends Error {
+  override readonly name = 'ImageVerificationRefused';
+  constructor(
+    message: string,
+    readonly failureType: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Successful verifications by `registry/repository@digest` and key: that a
+ * digest was signed, with provenance, by our key stays true (the content a
+ * digest names cannot change), so twenty customizations built on one new
+ * base in this worker verify it once, not twenty times over some forty
+ * registry requests each. Failures are never remembered; entries expire, so
+ * a rotated key or a deleted signature is seen within minutes.
+ */
+const VERIFIED_FOR_MS = 5 * 60_000;
+const verified = new Map<string, { at: number; result: { digest: string; builder: string } }>();
+
+/**
+ * Verifies `repository@digest` or throws: transient registry trouble retries,
+ * anything else is ImageVerificationRefused with `failure` (BaseVerificationFailed unless
+ * the caller verifies something else, e.g. a rollback target).
+ */
+export async function verifyBaseImage(
+  ctx: ActivityContext,
+  repository: string,
+  digest: string,
+  failure: string = ErrorType.baseVerificationFailed,
+): Promise<{ digest: string; builder: string }> {
+  const publicKeyPem = fs.readFileSync(ctx.config.publicKeyPath);
+  const key = `${ctx.registry.host}/${repository}@${digest} ${sha256Digest(publicKeyPem)}`;
+  const known = verified.get(key);
+  if (known && Date.now() - known.at < VERIFIED_FOR_MS) return known.result;
+  const result = await verifyOnce(ctx, repository, digest, publicKeyPem, failure);
+  verified.set(key, { at: Date.now(), result });
+  for (const [k, v] of verified) if (Date.now() - v.at >= VERIFIED_FOR_MS) verified.delete(k);
+  return result;
+}
+
+async function verifyOnce(ctx: ActivityContext, repository: string, digest: string, publicKeyPem: Buffer, failure: string): Promise<{ digest: string; builder: string }> {
+  try {
+    const report = await verifyImage({
+      registry: ctx.registry,
+      repository,
+      reference: digest,
+      publicKeyPem,
+      require: [PredicateType.slsaProvenance1],
+    });
+    if (report.digest !== digest) throw new Error(`verified ${report.digest}, expected ${digest}`);
+    return { digest: report.digest, builder: report.provenance?.builderId ?? 'unknown' };
+  } catch (err) {
+    if (err instanceof RegistryError && err.transient) throw err;
+    throw new ImageVerificationRefused(`${ctx.config.registry.host}/${repository}@${digest} failed verification: ${(err as Error).message}`, failure);
+  }
+}
