@@ -16,6 +16,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { type Config, parseConfig } from '../../domain/config';
 import type { ImageRef } from '../../domain/image';
+import { parseWorkerIdentity } from '../../domain/runtime/nodeReleases';
 import { FAKE_STAGES_WORKER } from '../support/fakeStagesWorker';
 import { activityRecords } from '../support/history';
 import { startTemporal, type TestTemporal } from '../support/temporal';
@@ -84,7 +85,7 @@ test('SIGTERM during a build: it finishes within the grace time, once, and the c
   // Only the last attempt's ActivityTaskStarted is in the history: attempt 1, from the first worker.
   const build = (await activityRecords(client, 'image:graceful:runtime')).buildImage!;
   expect(build).toMatchObject({ scheduled: 1, attempts: [1], completed: 1 });
-  expect(build.identities[0]).toMatch(new RegExp(`^${first.child.pid}@`));
+  expect(parseWorkerIdentity(build.identities[0] ?? '').process).toMatch(new RegExp(`^${first.child.pid}@`));
   await second.kill('SIGTERM');
 });
 

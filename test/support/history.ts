@@ -10,7 +10,7 @@ export interface ActivityRecord {
   completed: number;
   /** The attempt number of each started execution (the history records the last attempt only). */
   attempts: number[];
-  /** The identity (`<pid>@<host>`) of the worker of each started execution, in the order of `attempts`. */
+  /** The identity (`tempered-<role> <pid>@<host> node <version>`) of the worker of each started execution, in the order of `attempts`. */
   identities: string[];
   /** The failure of the attempt before, as the started event records it. */
   lastFailures: string[];
