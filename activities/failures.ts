@@ -7,6 +7,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { AccountError } from '../domain/catalog/accounts';
 import { InputError } from '../domain/schema/errors';
+import { TreeError } from '../domain/rootfs/errors';
+import { DebFormatError } from '../lib/deb/ar';
 import { ImageVerificationRefused } from '../lib/signing/baseVerification';
 import { ErrorType } from './types';
 
@@ -15,6 +17,8 @@ export function asActivityFailure(err: unknown): unknown {
   if (err instanceof InputError || err instanceof AccountError) {
     return ApplicationFailure.nonRetryable(err.message, ErrorType.invalidDefinition);
   }
+  // A package whose contents break the tree rules, or that is not a well-formed .deb, stays so on every retry.
+  if (err instanceof TreeError || err instanceof DebFormatError) return ApplicationFailure.nonRetryable(err.message, ErrorType.packageRefused);
   if (err instanceof ImageVerificationRefused) return ApplicationFailure.nonRetryable(err.message, err.failureType);
   return err;
 }

@@ -47,6 +47,9 @@ export interface BuildResult {
   size: number;
   compressedSize: number;
   packageCount: number;
+  /** How many layers the image has, and how many this build wrote (the rest were unchanged and reused by digest). */
+  layers?: number;
+  layersWritten?: number;
   /** Customizations: the verified base image digest the image was built on (the one given, or the tag's). */
   baseDigest?: string;
 }

@@ -18,9 +18,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fetchDeb } from '../lib/archive/fetch';
 import { buildImage } from '../lib/builder/image';
-import { createLayer } from '../lib/builder/layer';
+import { createLayer } from '../test/support/dirLayer';
 import { exec } from '../lib/process/exec';
 import { readLockFile } from '../lib/locks/lockStore';
+import { sandboxAccount } from '../lib/sandbox/account';
 import { BlobStore } from '../lib/oci/blobStore';
 import { effectiveSpec } from '../domain/catalog/effective';
 import { definitionFiles, lockFileFor, readDefinition } from '../domain/catalog/load';
@@ -55,9 +56,9 @@ export async function catalogRuntimeSizes(catalogDir: string, work: string, debC
     const definition = readDefinition(file);
     const built = await buildImage(effectiveSpec(definition, 'runtime'), readLockFile(lockFileFor(file)), {
       store,
-      workDir: path.join(work, 'work'),
-      buildRecordsDir: path.join(work, 'builds'),
+      cacheDir: work,
       fetchDeb: (p) => fetchDeb(p, debCache),
+      sandbox: () => sandboxAccount(loadConfig().sandboxUser),
       progress: () => undefined,
     });
     rows.push({ image: `${definition.name}:${definition.tag}`, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });

@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   TEMPERED_ARCHIVE_CACHE: z.string().optional(),
   /** Blob store and build records, when shared between state directories (the test suite shares one per run). */
   TEMPERED_BUILD_CACHE: z.string().optional(),
+  /** The unprivileged account sandboxed build steps run as (scripts/lib/sandbox.sh creates it). */
+  TEMPERED_SANDBOX_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name').default('tempered-sandbox'),
 });
 
 export interface RegistryCredentials {
@@ -62,6 +64,7 @@ export interface Config {
   archiveCache: string;
   /** Where built blobs and build records live: `<state>/oci` unless shared. */
   buildCache: string;
+  sandboxUser: string;
 }
 
 export class ConfigError extends Error {
@@ -119,6 +122,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
     debCache: path.resolve(e.TEMPERED_DEB_CACHE ?? path.join(stateDir, 'cache', 'debs')),
     archiveCache: path.resolve(e.TEMPERED_ARCHIVE_CACHE ?? path.join(stateDir, 'cache', 'archive')),
     buildCache: path.resolve(e.TEMPERED_BUILD_CACHE ?? path.join(stateDir, 'oci')),
+    sandboxUser: e.TEMPERED_SANDBOX_USER,
   };
 }
 

@@ -5,7 +5,7 @@
  * NAME` re-resolves the newest package set into the lock beside the definition.
  */
 import type { Command } from 'commander';
-import { fetchDeb } from '../../lib/archive/fetch';
+import { buildContextOf } from '../../lib/builder/context';
 import { buildImage } from '../../lib/builder/image';
 import { catalogSubject } from '../../lib/catalog/subjects';
 import { createContext } from '../../lib/context';
@@ -32,13 +32,7 @@ export function registerBuild(program: Command): void {
       const subject = catalogSubject(ctx.config, image);
       const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
       const started = Date.now();
-      const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), {
-        store: ctx.blobs,
-        workDir: ctx.paths.work,
-        buildRecordsDir: ctx.buildRecords,
-        fetchDeb: (p) => fetchDeb(p, ctx.config.debCache),
-        progress: (step) => progressLine(`${name}:${variant}: ${step}`),
-      });
+      const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), buildContextOf(ctx, (step) => progressLine(`${name}:${variant}: ${step}`)));
       endProgress();
       const loaded = opts.load ? await loadImage(ctx.blobs, built.digest, `tempered/${name}:${subject.tag}`) : undefined;
       const result = { image: `${name}:${variant}`, tag: subject.tag, ...built, seconds: (Date.now() - started) / 1000, changes: resolved.changes, ...(loaded ? { loaded: `tempered/${name}:${subject.tag}` } : {}) };

@@ -9,7 +9,7 @@
  * prints the CycloneDX document itself.
  */
 import type { Command } from 'commander';
-import { fetchDeb } from '../../lib/archive/fetch';
+import { buildContextOf } from '../../lib/builder/context';
 import { buildImage } from '../../lib/builder/image';
 import { catalogSubject } from '../../lib/catalog/subjects';
 import { type ActivityContext, createContext } from '../../lib/context';
@@ -76,13 +76,7 @@ async function builtLocally(ctx: ActivityContext, text: string): Promise<SbomSub
   if (image.kind !== 'catalog') throw new CliError(`"${text}" is not a catalog image: use NAME[:VARIANT] or a registry reference`, 2);
   const subject = catalogSubject(ctx.config, image);
   const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
-  const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), {
-    store: ctx.blobs,
-    workDir: ctx.paths.work,
-    buildRecordsDir: ctx.buildRecords,
-    fetchDeb: (p) => fetchDeb(p, ctx.config.debCache),
-    progress: (step) => progressLine(`${image.name}:${image.variant}: ${step}`),
-  });
+  const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), buildContextOf(ctx, (step) => progressLine(`${image.name}:${image.variant}: ${step}`)));
   endProgress();
   return { digest: built.digest, name: image.name, variant: image.variant };
 }

@@ -97,6 +97,18 @@ const MetadataTest = z.strictObject({
   }),
 });
 export const ImageTestSchema = z.union([CommandTest, FileTest, MetadataTest]);
+
+/**
+ * How a runtime image's packages are split into layers (apko's `layering`):
+ * `origin` groups packages by Debian source package, `budget` layers at most
+ * (plus one for what the definition adds), so a patch of one source package
+ * changes one layer; `single` is one layer holding everything.
+ */
+export const LayeringSchema = z.discriminatedUnion('strategy', [
+  z.strictObject({ strategy: z.literal('origin'), budget: z.number().int().min(1).max(64).default(8) }),
+  z.strictObject({ strategy: z.literal('single') }),
+]);
+export type Layering = z.infer<typeof LayeringSchema>;
 export type ImageTest = z.infer<typeof ImageTestSchema>;
 
 /** Everything a variant may override. */
@@ -119,6 +131,9 @@ const VariantFields = {
   labels: ownRecord(z.string(), z.string()).optional(),
   annotations: ownRecord(z.string(), z.string()).optional(),
   tests: z.array(ImageTestSchema).optional(),
+  /** Runtime images: the only paths that keep a setuid or setgid bit (none by default; the bits are cleared everywhere else). */
+  allowSetid: z.array(ImagePathSchema).max(100).optional(),
+  layering: LayeringSchema.optional(),
 };
 
 export const VariantOverrideSchema = z.strictObject(VariantFields);

@@ -4,7 +4,7 @@
  * (runtime exclusions, dev essentials) are added here, in one place.
  */
 import type { CatalogImageRef, Variant } from '../image';
-import type { Definition, ImageTest, PathEntry, VariantOverride } from './definition';
+import type { Definition, ImageTest, Layering, PathEntry, VariantOverride } from './definition';
 import { DEFAULT_RUNTIME_PRUNE, DEV_REQUIRED_PACKAGES, RUNTIME_EXCLUDED_PACKAGES, tagFor } from './policy';
 
 type Accounts = NonNullable<Definition['accounts']>;
@@ -27,7 +27,13 @@ export interface VariantSpec {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   tests: ImageTest[];
+  /** Paths that keep setuid/setgid bits in a runtime image. */
+  allowSetid: string[];
+  /** Runtime images are layered by origin unless the definition says otherwise; dev images are one layer. */
+  layering: Layering;
 }
+
+export const DEFAULT_LAYERING: Layering = { strategy: 'origin', budget: 8 };
 
 const unique = (values: readonly string[]) => [...new Set(values)].sort();
 
@@ -67,5 +73,7 @@ export function effectiveSpec(definition: Definition, variant: Variant): Variant
     labels: { ...definition.labels, ...o.labels },
     annotations: { ...definition.annotations, ...o.annotations },
     tests: [...(definition.tests ?? []), ...(o.tests ?? [])],
+    allowSetid: unique([...(definition.allowSetid ?? []), ...(o.allowSetid ?? [])]),
+    layering: variant === 'dev' ? { strategy: 'single' } : (o.layering ?? definition.layering ?? DEFAULT_LAYERING),
   };
 }

@@ -78,5 +78,7 @@ export const CustomizationSchema = z.strictObject({
   labels: ownRecord(z.string(), z.string()).default({}),
   annotations: ownRecord(z.string(), z.string()).default({}),
   tests: z.array(ImageTestSchema).default([]),
+  /** On a runtime base: the only paths of the extra packages that keep a setuid or setgid bit. */
+  allowSetid: z.array(ImagePathSchema).max(100).optional(),
 });
 export type Customization = z.infer<typeof CustomizationSchema>;

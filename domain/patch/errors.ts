@@ -6,6 +6,12 @@
 export const ErrorType = {
   /** The definition or customization is invalid (names file, field, problem): fix it, then retry. */
   invalidDefinition: 'InvalidDefinition',
+  /**
+   * A package's contents break the builder's tree rules (a name through a symlink, a hardlink out of
+   * the tree, a device node, two packages on one path) or it is not a well-formed .deb; the message
+   * names the package and the path. Nothing was built: drop or pin the package, then retry.
+   */
+  packageRefused: 'PackageRefused',
   /** A policy or definition test failed in a container: the last good image stays published. */
   imageTestFailed: 'ImageTestFailed',
   /** A base image's signature or provenance did not verify: nothing is built on it. */

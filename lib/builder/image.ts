@@ -1,8 +1,14 @@
 /**
- * Builds one image variant from its lock into the local blob store and
- * returns its manifest digest. Same spec + same lock => same bytes => same
- * digest, so a repeated build (activity retry, worker restart, `tempered
- * build` twice) is answered from the build record without redoing work.
+ * Builds one image variant from its lock into the blob store and returns its
+ * manifest digest. Same spec + same lock => same bytes => same digest, so a
+ * repeated build (activity retry, worker restart, `tempered build` twice) is
+ * answered from the build record, and a build after a patch writes only the
+ * layers whose packages changed (layers.ts).
+ *
+ * runtime: the tree is assembled in memory from the packages' manifests
+ *   (runtimeTree.ts) and split into layers by origin;
+ * dev:     mmdebstrap installs the packages with dpkg in the sandbox
+ *   (devTree.ts); one layer.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,19 +19,25 @@ import type { Lock, LockedPackage } from '../../domain/lock';
 import { lockDigest, variantLockDigest, variantPackages } from '../../domain/lock';
 import { Annotation, imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
-import { writeFileAtomicSync } from '../state/files';
+import { partition } from '../../domain/rootfs/partition';
 import type { BlobStore } from '../oci/blobStore';
-import { createLayer } from './layer';
-import { readAccounts } from './rootfs/accounts';
-import { assembleDev } from './rootfs/dev';
-import { assembleRuntime } from './rootfs/runtime';
+import { mapLimit } from '../process/pool';
+import type { Progress } from '../progress';
+import type { SandboxAccount } from '../sandbox/account';
+import { writeFileAtomicSync } from '../state/files';
+import { assembleDevTree } from './devTree';
+import { writeLayer } from './layerWriter';
+import { type BuiltLayer, buildRuntimeLayers } from './layers';
+import { loadPackage } from './packages';
+import { assembleRuntimeTree } from './runtimeTree';
 
 export interface BuiltImage {
   digest: string;
   configDigest: string;
-  layerDigest: string;
+  /** Bottom first. */
+  layers: BuiltLayer[];
   lockDigest: string;
-  /** Uncompressed and compressed layer sizes in bytes. */
+  /** Uncompressed and compressed sizes of all layers, in bytes. */
   size: number;
   compressedSize: number;
   packageCount: number;
@@ -33,21 +45,23 @@ export interface BuiltImage {
 
 export interface BuildContext {
   store: BlobStore;
-  workDir: string;
-  buildRecordsDir: string;
+  /** Build records, layer records and package manifests: caches, any of it may be deleted. */
+  cacheDir: string;
   fetchDeb: (p: LockedPackage) => Promise<string>;
-  progress: (step: string) => void;
+  /** The unprivileged account sandboxed steps run as (only asked for when one runs). */
+  sandbox: () => SandboxAccount;
+  progress: Progress;
 }
 
 /** Identity of a build: everything that goes into the image. */
 export function buildKey(spec: VariantSpec, lock: Lock): string {
-  // `builder` changes whenever the same spec and lock would give other bytes (2: Python bytecode in runtime images).
-  return sha256Digest(canonicalJson({ builder: 2, spec, lock: variantLockDigest(lock, spec.image.variant) }));
+  // `builder` changes whenever the same spec and lock would give other bytes (3: layers by origin, in memory).
+  return sha256Digest(canonicalJson({ builder: 3, spec, lock: variantLockDigest(lock, spec.image.variant) }));
 }
 
 export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContext): Promise<BuiltImage> {
   const key = buildKey(spec, lock);
-  const record = path.join(ctx.buildRecordsDir, key.replace('sha256:', '') + '.json');
+  const record = path.join(ctx.cacheDir, 'builds', `${key.replace('sha256:', '')}.json`);
   const previous = readRecord(record, ctx.store);
   if (previous) {
     ctx.progress('already built: same spec and the same packages for this variant');
@@ -58,63 +72,66 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
   const locked = variantPackages(lock, variant);
   const sourceDateEpoch = lock.variants[variant].sourceDateEpoch;
   let fetched = 0;
-  const debs = await Promise.all(
-    locked.map(async (p) => {
-      const deb = await ctx.fetchDeb(p);
-      ctx.progress(`fetched ${++fetched}/${locked.length} packages`);
-      return { locked: p, deb };
+  const debs = await mapLimit(locked, 8, async (p) => {
+    const deb = await ctx.fetchDeb(p);
+    ctx.progress(`fetched ${++fetched}/${locked.length} packages`);
+    return { locked: p, deb };
+  });
+
+  let layers: BuiltLayer[];
+  let user: string;
+  if (variant === 'runtime') {
+    ctx.progress(`reading ${debs.length} packages`);
+    const packages = await mapLimit(debs, 4, (d) => loadPackage(d.locked, d.deb, path.join(ctx.cacheDir, 'deb-manifests')));
+    const rt = await assembleRuntimeTree(spec, packages, sourceDateEpoch);
+    user = imageUser(spec.accounts.runAs, rt.accounts);
+    layers = await buildRuntimeLayers(rt, packages, spec.layering, {
+      store: ctx.store, recordsDir: path.join(ctx.cacheDir, 'layers'), sandbox: ctx.sandbox, sourceDateEpoch, progress: ctx.progress,
+    });
+  } else {
+    const dev = await assembleDevTree(spec, debs, { lock, sourceDateEpoch, account: ctx.sandbox(), progress: ctx.progress });
+    user = imageUser(spec.accounts.runAs, dev.accounts);
+    ctx.progress('writing the layer');
+    const [plan] = partition(dev.tree, [['mmdebstrap']], { single: true });
+    const bytesOf = (n: { content?: { kind: string; bytes?: Buffer } }) => (n.content?.kind === 'bytes' ? (n.content.bytes as Buffer) : Buffer.alloc(0));
+    layers = [{ ...(await writeLayer(plan?.entries ?? [], bytesOf, ctx.store)), packages: locked.map((p) => p.name), reused: false }];
+  }
+
+  const created = new Date(sourceDateEpoch * 1000).toISOString();
+  // The image carries its variant's part of the lock only: a dev-only lock change must not move the runtime digest.
+  const digestOfLock = variantLockDigest(lock, variant);
+  const config = ctx.store.put(
+    imageConfigJson({
+      created,
+      user,
+      env: spec.environment,
+      entrypoint: spec.entrypoint,
+      cmd: spec.cmd,
+      workdir: spec.workdir,
+      labels: { ...standardLabels(spec), ...spec.labels },
+      diffIds: layers.map((l) => l.diffId),
+      history: layers.map((l) => ({ created, createdBy: `tempered ${spec.image.name}:${spec.tag} from lock ${digestOfLock}: ${l.packages.length ? `packages ${l.packages.join(' ')}` : 'accounts, paths and image files'}` })),
     }),
   );
-
-  fs.mkdirSync(ctx.workDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(ctx.workDir, `${spec.image.name}-${variant}-`));
-  try {
-    const rootfs = path.join(work, 'rootfs');
-    fs.mkdirSync(rootfs);
-    if (variant === 'runtime') await assembleRuntime(rootfs, spec, debs.map((d) => d.deb), { sourceDateEpoch, progress: ctx.progress });
-    else await assembleDev(rootfs, spec, debs, { workdir: work, sourceDateEpoch, archives: lock.archives, progress: ctx.progress });
-    const user = imageUser(spec.accounts.runAs, readAccounts(rootfs));
-
-    ctx.progress('writing the layer');
-    const layer = await createLayer(rootfs, sourceDateEpoch, ctx.store);
-    const created = new Date(sourceDateEpoch * 1000).toISOString();
-    // The image carries its variant's part of the lock only: a dev-only lock change must not move the runtime digest.
-    const digestOfLock = variantLockDigest(lock, variant);
-    const config = ctx.store.put(
-      imageConfigJson({
-        created,
-        user,
-        env: spec.environment,
-        entrypoint: spec.entrypoint,
-        cmd: spec.cmd,
-        workdir: spec.workdir,
-        labels: { ...standardLabels(spec), ...spec.labels },
-        diffIds: [layer.diffId],
-        history: [{ created, createdBy: `tempered ${spec.image.name}:${spec.tag} from lock ${digestOfLock}` }],
-      }),
-    );
-    const manifest = ctx.store.put(
-      imageManifestJson(
-        { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
-        [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }],
-        { ...standardLabels(spec), [Annotation.created]: created, [Annotation.lockDigest]: digestOfLock, [Annotation.variant]: variant, ...spec.annotations },
-      ),
-    );
-    const built: BuiltImage = {
-      digest: manifest.digest,
-      configDigest: config.digest,
-      layerDigest: layer.digest,
-      lockDigest: lockDigest(lock),
-      size: layer.uncompressedSize,
-      compressedSize: layer.size,
-      packageCount: locked.length,
-    };
-    // Atomic: a build record cut short (a full disk, a SIGKILL mid-write) would be unreadable for every retry.
-    writeFileAtomicSync(record, JSON.stringify(built, null, 2));
-    return built;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  const manifest = ctx.store.put(
+    imageManifestJson(
+      { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
+      layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: l.digest, size: l.size })),
+      { ...standardLabels(spec), [Annotation.created]: created, [Annotation.lockDigest]: digestOfLock, [Annotation.variant]: variant, ...spec.annotations },
+    ),
+  );
+  const built: BuiltImage = {
+    digest: manifest.digest,
+    configDigest: config.digest,
+    layers,
+    lockDigest: lockDigest(lock),
+    size: layers.reduce((n, l) => n + l.uncompressedSize, 0),
+    compressedSize: layers.reduce((n, l) => n + l.size, 0),
+    packageCount: locked.length,
+  };
+  // Atomic: a build record cut short (a full disk, a SIGKILL mid-write) would be unreadable for every retry.
+  writeFileAtomicSync(record, JSON.stringify(built, null, 2));
+  return built;
 }
 
 function standardLabels(spec: VariantSpec): Record<string, string> {
@@ -128,13 +145,13 @@ function standardLabels(spec: VariantSpec): Record<string, string> {
 
 /** A build record counts only while every blob it names is still in the store. */
 function readRecord(file: string, store: BlobStore): BuiltImage | undefined {
-  if (!fs.existsSync(file)) return undefined;
   let built: BuiltImage;
   try {
     built = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltImage;
   } catch {
-    // A record written before writes were atomic, cut short: build again (same lock, same bytes) and replace it.
+    // None yet, or one cut short: build again (same lock, same bytes) and replace it.
     return undefined;
   }
-  return [built.digest, built.configDigest, built.layerDigest].every((d) => store.has(d)) ? built : undefined;
+  if (!Array.isArray(built.layers)) return undefined;
+  return [built.digest, built.configDigest, ...built.layers.map((l) => l.digest)].every((d) => store.has(d)) ? built : undefined;
 }

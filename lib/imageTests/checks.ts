@@ -8,8 +8,9 @@ import type { VariantSpec } from '../../domain/catalog/effective';
 import { CA_BUNDLE_PATH, NONROOT_GID, NONROOT_UID, RUNTIME_FORBIDDEN_PATHS } from '../../domain/catalog/policy';
 import type { LockedPackage } from '../../domain/lock';
 import { parseDpkgStatus } from '../../domain/debian/status';
+import { STATUS_D, STATUS_FILE } from '../../domain/rootfs/dpkgStatus';
 import { sha256Digest } from '../../domain/digest';
-import { splitPem } from '../builder/rootfs/certificates';
+import { splitPem } from './pem';
 import type { Snapshot } from './probe';
 
 /** What the dpkg metadata check compares: a lock entry, or a package a customization's base has installed. */
@@ -29,14 +30,14 @@ export interface Check {
   run: (facts: ImageFacts) => string | undefined;
 }
 
-const DPKG_STATUS = '/var/lib/dpkg/status';
+const DPKG_STATUS = STATUS_FILE;
 
 /** Paths the snapshot must stat and read for the checks below. */
 export function snapshotRequest(spec: VariantSpec, tests: readonly ImageTest[]) {
   const fileTests = tests.filter((t): t is Extract<ImageTest, { file: string }> => 'file' in t);
   return {
     stat: [...RUNTIME_FORBIDDEN_PATHS, '/tmp', CA_BUNDLE_PATH, ...fileTests.map((t) => t.file)],
-    read: [DPKG_STATUS, CA_BUNDLE_PATH, ...fileTests.filter((t) => t.contains !== undefined).map((t) => t.file)],
+    read: [DPKG_STATUS, `${STATUS_D}/*`, CA_BUNDLE_PATH, ...fileTests.filter((t) => t.contains !== undefined).map((t) => t.file)],
   };
 }
 
@@ -47,8 +48,10 @@ const packagesListed: Check = {
   name: 'dpkg metadata lists every locked package with version and source',
   suite: 'policy',
   run: ({ snapshot, locked }) => {
-    const status = snapshot.files[DPKG_STATUS];
-    if (status === undefined) return `${DPKG_STATUS} is missing or unreadable`;
+    // A runtime image keeps one file per package under status.d, a dev image dpkg's own status file.
+    const perPackage = Object.entries(snapshot.files).filter(([p]) => p.startsWith(`${STATUS_D}/`) && !p.endsWith('.md5sums')).map(([, text]) => text.trimEnd() + '\n');
+    const status = [snapshot.files[DPKG_STATUS], ...perPackage].filter((t) => t?.trim()).join('\n');
+    if (!status) return `neither ${DPKG_STATUS} nor ${STATUS_D}/ lists any package`;
     const installed = new Map(parseDpkgStatus(status).map((p) => [p.name, p]));
     const wrong = locked.flatMap((l) => {
       const p = installed.get(l.name);

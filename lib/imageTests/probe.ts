@@ -16,7 +16,7 @@ export interface Snapshot {
   gid: string;
   /** Present paths from the asked list, with octal mode. */
   modes: Record<string, string>;
-  /** Contents of the files asked for. */
+  /** Contents of the files asked for (a `dir/*` request adds each of its files by path). */
   files: Record<string, string>;
 }
 
@@ -33,7 +33,12 @@ export async function snapshot(image: string, user: string | undefined, stat: re
     `printf '\\n${MARK.trim()} uid\\n'; ${b} id -u`,
     `printf '\\n${MARK.trim()} gid\\n'; ${b} id -g`,
     ...stat.map((p) => `if ${b} test -e ${quote(p)} -o -L ${quote(p)}; then printf '\\n${MARK.trim()} mode %s\\n' ${quote(p)}; ${b} stat -c %a ${quote(p)}; fi`),
-    ...read.map((p) => `if ${b} test -r ${quote(p)}; then printf '\\n${MARK.trim()} file %s\\n' ${quote(p)}; ${b} cat ${quote(p)}; fi`),
+    // A path ending in "/*" reads every regular file of that directory (dpkg's status.d).
+    ...read.map((p) =>
+      p.endsWith('/*')
+        ? `for f in ${quote(p.slice(0, -2))}/*; do if ${b} test -f "$f" -a -r "$f"; then printf '\\n${MARK.trim()} file %s\\n' "$f"; ${b} cat "$f"; fi; done`
+        : `if ${b} test -r ${quote(p)}; then printf '\\n${MARK.trim()} file %s\\n' ${quote(p)}; ${b} cat ${quote(p)}; fi`,
+    ),
   ].join('\n');
   const result = await probe(image, user, [b, 'sh', '-c', script], 60);
   if (result.exitCode !== 0) throw new Error(`probe failed in ${image}: exit ${result.exitCode} ${result.stderr.slice(0, 300)}`);

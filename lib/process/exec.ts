@@ -1,6 +1,16 @@
 /** Runs a program without a shell and returns its output; a failure carries the command and stderr tail. */
 import { spawn } from 'node:child_process';
 
+/**
+ * The whole environment a child process gets unless a caller names more:
+ * the worker's own (registry password, key path, Temporal address) never
+ * reaches dpkg, tar, gpgv, xz or anything they run.
+ */
+export const MINIMAL_ENV: Readonly<Record<string, string>> = Object.freeze({
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LC_ALL: 'C.UTF-8',
+});
+
 export class ExecError extends Error {
   override readonly name = 'ExecError';
   constructor(
@@ -14,7 +24,8 @@ export class ExecError extends Error {
 
 export interface ExecOptions {
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The child's whole environment (MINIMAL_ENV when absent); never the worker's own. */
+  env?: Readonly<Record<string, string>>;
   input?: string | Buffer;
   /** Called with each stderr/stdout line, e.g. to heartbeat build progress. */
   onLine?: (line: string) => void;
@@ -27,7 +38,7 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
 
 export function execBuffer(command: string, args: readonly string[], options: ExecOptions = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...(options.env ?? MINIMAL_ENV) }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let partial = '';

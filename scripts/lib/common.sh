@@ -24,7 +24,7 @@ NODE_DIR="$CACHE_ROOT/node-v$NODE_VERSION-linux-$NODE_ARCH"
 export PATH="$NODE_DIR/bin:$PATH"
 
 # Debian packages the build, the tests and the stack use.
-APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl)
+APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl uidmap)
 # Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts).
 APT_TEST_PACKAGES=(chromium)
 
@@ -42,6 +42,20 @@ ensure_apt_packages() { # [extra packages...]
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The unprivileged account the builder's sandboxed steps run as (lib/sandbox/run.ts): Python bytecode
+# compilation and the dev variants' mmdebstrap, which maps its user namespace's root to this account's
+# subordinate id range. The range sits far above the usual 100000+ ranges people hand out.
+SANDBOX_USER="${TEMPERED_SANDBOX_USER:-tempered-sandbox}"
+SANDBOX_SUBIDS="1879048192-1879113727"
+ensure_sandbox_account() {
+  if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
+    say "creating the sandbox account $SANDBOX_USER"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SANDBOX_USER"
+  fi
+  grep -q "^$SANDBOX_USER:" /etc/subuid 2>/dev/null || usermod --add-subuids "$SANDBOX_SUBIDS" "$SANDBOX_USER"
+  grep -q "^$SANDBOX_USER:" /etc/subgid 2>/dev/null || usermod --add-subgids "$SANDBOX_SUBIDS" "$SANDBOX_USER"
 }
 
 ensure_temporal_cli() {

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { craftDeb, type CraftedEntry } from './debCraft';
 
 export interface FakePackage {
   name: string;
@@ -33,6 +34,11 @@ export interface FakePackage {
   files?: Record<string, string>;
   /** Executables the package installs (mode 0755), by absolute path: the host file whose bytes to ship. */
   executables?: Record<string, string>;
+  /**
+   * The data.tar entries exactly as given, written by hand (debCraft.ts) instead of by dpkg-deb: for
+   * names and types dpkg-deb refuses to build (absolute, `..`, links out of the tree, device nodes).
+   */
+  raw?: CraftedEntry[];
 }
 
 export interface AptRepoOptions {
@@ -127,6 +133,11 @@ function controlFile(pkg: FakePackage): string {
 }
 
 async function buildDeb(pkg: FakePackage, stagingRoot: string, output: string): Promise<void> {
+  if (pkg.raw) {
+    await mkdir(dirname(output), { recursive: true });
+    await writeFile(output, await craftDeb(controlFile(pkg), pkg.raw));
+    return;
+  }
   const root = join(stagingRoot, `${pkg.name}_${pkg.version.replace(/:/g, '%3a')}_${pkg.architecture}`);
   await rm(root, { recursive: true, force: true });
   await mkdir(join(root, 'DEBIAN'), { recursive: true, mode: 0o755 });

@@ -8,7 +8,8 @@
  */
 import * as path from 'node:path';
 import { fetchDeb } from '../../lib/archive/fetch';
-import { type BuiltImage, buildImage } from '../../lib/builder/image';
+import { type BuildContext, type BuiltImage, buildImage } from '../../lib/builder/image';
+import { sandboxAccount } from '../../lib/sandbox/account';
 import { BlobStore } from '../../lib/oci/blobStore';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import type { Lock } from '../../domain/lock';
@@ -23,18 +24,17 @@ export interface TestBuild {
 
 export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: string): Promise<TestBuild> {
   const shared = process.env.TEMPERED_TEST_BUILD_CACHE;
-  return { ...(await buildInto(shared ?? fallbackRoot, spec, lock, fallbackRoot)), shared: shared !== undefined };
+  return { ...(await buildInto(shared ?? fallbackRoot, spec, lock)), shared: shared !== undefined };
 }
 
 /** A build with its blob store and build records under `root` (a fresh root: a build from scratch). */
-export async function buildInto(root: string, spec: VariantSpec, lock: Lock, workRoot = root): Promise<{ built: BuiltImage; store: BlobStore }> {
+export async function buildInto(root: string, spec: VariantSpec, lock: Lock): Promise<{ built: BuiltImage; store: BlobStore }> {
   const store = new BlobStore(path.join(root, 'blobs'));
-  const built = await buildImage(spec, lock, {
-    store,
-    workDir: path.join(workRoot, 'work'),
-    buildRecordsDir: path.join(root, 'builds'),
-    fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')),
-    progress: () => undefined,
-  });
+  const built = await buildImage(spec, lock, testBuildContext(root, store));
   return { built, store };
+}
+
+/** A build context with every cache under `root`, the shared deb cache and the scripts' sandbox account. */
+export function testBuildContext(root: string, store = new BlobStore(path.join(root, 'blobs')), progress: (step: string) => void = () => undefined): BuildContext {
+  return { store, cacheDir: root, fetchDeb: (p) => fetchDeb(p, path.join(SHARED_CACHE, 'debs')), sandbox: () => sandboxAccount('tempered-sandbox'), progress };
 }

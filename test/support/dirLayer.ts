@@ -1,5 +1,7 @@
 /**
- * Turns a root filesystem directory into one reproducible OCI layer.
+ * Test and bench tooling: a root filesystem directory on disk as one
+ * reproducible OCI layer (the product's builder never writes a tree to
+ * disk; lib/builder/layerWriter.ts writes layers from memory).
  *
  * GNU tar does the archiving with every source of variation pinned: names
  * sorted, mtimes clamped to SOURCE_DATE_EPOCH, numeric owners only, no atime
@@ -12,7 +14,7 @@ import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import type { BlobStore } from '../oci/blobStore';
+import type { BlobStore } from '../../lib/oci/blobStore';
 
 export interface Layer {
   digest: string;

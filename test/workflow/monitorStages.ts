@@ -21,7 +21,7 @@ import type { LoadedArchive } from '../../lib/archive/fetch';
 import { BlobStore } from '../../lib/oci/blobStore';
 import { pushByDigest } from '../../lib/oci/push';
 import type { RegistryClient } from '../../lib/oci/registry';
-import { createLayer } from '../../lib/builder/layer';
+import { createLayer } from '../support/dirLayer';
 import type { Activities, BuildInput, PublishInput, ResolveInput, ScanInput } from '../../activities/types';
 import type { InstalledPackage } from '../../domain/debian/status';
 import { canonicalJson, sha256Digest } from '../../domain/digest';

@@ -19,13 +19,16 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { extract } from 'tar-stream';
 import { CA_BUNDLE_PATH } from '../../../domain/catalog/policy';
+import { STATUS_D, STATUS_FILE } from '../../../domain/rootfs/dpkgStatus';
 import { hexOf } from '../../../domain/digest';
 import type { ImageManifest } from '../../../domain/oci/image';
 import { writeFileAtomicSync } from '../../state/files';
 import type { BlobStore } from '../../oci/blobStore';
 
-export const DPKG_STATUS = '/var/lib/dpkg/status';
+export const DPKG_STATUS = STATUS_FILE;
 const MERGED_FILES = [DPKG_STATUS, '/etc/passwd', '/etc/group', CA_BUNDLE_PATH] as const;
+/** The files read whole: those the new layer merges, and the per-package status files a runtime base keeps instead of `status`. */
+const isRead = (p: string) => (MERGED_FILES as readonly string[]).includes(p) || (p.startsWith(`${STATUS_D}/`) && !p.endsWith('.md5sums') && !p.slice(STATUS_D.length + 1).includes('/'));
 
 export interface DirectoryMeta {
   mode: number;
@@ -34,14 +37,14 @@ export interface DirectoryMeta {
 }
 
 export interface BaseFilesystem {
-  /** Contents of the files in MERGED_FILES that exist in the base. */
-  files: Partial<Record<(typeof MERGED_FILES)[number], string>>;
+  /** Contents of the files in MERGED_FILES and under status.d that exist in the base. */
+  files: Partial<Record<string, string>>;
   directories: Record<string, DirectoryMeta>;
   /** Symlink path -> link target, as written in the layer. */
   symlinks: Record<string, string>;
 }
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 /** Recent answers in memory (read-only to callers), the rest on disk; a few bases are ever in use at once. */
 const MEMORY_ENTRIES = 8;
 const inMemory = new Map<string, Promise<BaseFilesystem>>();
@@ -90,7 +93,7 @@ export async function readBaseFilesystem(store: BlobStore, digest: string): Prom
         else symlinks.delete(name);
         if (header.type === 'directory') directories.set(name, { mode: (header.mode ?? 0o755) & 0o7777, uid: header.uid ?? 0, gid: header.gid ?? 0 });
         else if (header.type === 'symlink' && header.linkname) symlinks.set(name, header.linkname);
-        if (header.type === 'file' && (MERGED_FILES as readonly string[]).includes(name)) {
+        if (header.type === 'file' && isRead(name)) {
           const chunks: Buffer[] = [];
           stream.on('data', (c: unknown) => chunks.push(c as Buffer));
           stream.on('end', () => {

@@ -13,6 +13,7 @@ import type { ImageManifest } from '../../../domain/oci/image';
 import type { CustomSubject } from '../../catalog/customSubject';
 import type { ActivityContext } from '../../context';
 import { pullByDigest } from '../../oci/push';
+import { STATUS_D } from '../../../domain/rootfs/dpkgStatus';
 import { type BaseFilesystem, baseFilesystem, DPKG_STATUS } from './baseFilesystem';
 
 export interface BaseImage {
@@ -69,7 +70,8 @@ const installedCache = new WeakMap<BaseFilesystem, BinaryPackage[]>();
 export function baseInstalled(fs: BaseFilesystem): BinaryPackage[] {
   let installed = installedCache.get(fs);
   if (!installed) {
-    installed = installedPackages(fs.files[DPKG_STATUS] ?? '');
+    const statusD = Object.entries(fs.files).filter(([p]) => p.startsWith(`${STATUS_D}/`)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([, text]) => text ?? '');
+    installed = installedPackages([fs.files[DPKG_STATUS] ?? '', ...statusD].filter((t) => t.trim()).join('\n'));
     installedCache.set(fs, installed);
   }
   return installed;

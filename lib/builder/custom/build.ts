@@ -12,10 +12,10 @@ import { customTestSpec } from '../../../domain/customization/effective';
 import type { LoadedCustomization } from '../../../domain/customization/load';
 import { caCertificates, readSource, SourceProblem } from '../../../domain/customization/sources';
 import { InputError } from '../../../domain/schema/errors';
-import { fetchDeb } from '../../archive/fetch';
 import { baseAccounts, type BaseImage, openBaseImage, publishedBaseDigest } from './baseImage';
 import { buildCustomImage } from './image';
-import type { StagedFile } from './stage';
+import type { StagedFile } from './layerTree';
+import { buildContextOf } from '../context';
 import { customSubject } from '../../catalog/customSubject';
 import { ImageRecords } from '../../catalog/imageRecords';
 import type { ActivityContext } from '../../context';
@@ -46,8 +46,9 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
       user: c.accounts?.runAs === undefined ? undefined : imageUser(c.accounts.runAs, accounts),
       certificates,
       files: stagedFiles(loaded, base, accounts),
+      runtime: c.base.variant === 'runtime',
     },
-    { store: ctx.blobs, workDir: ctx.paths.work, buildRecordsDir: ctx.buildRecords, fetchDeb: (p) => fetchDeb(p, ctx.config.debCache), progress },
+    buildContextOf(ctx, progress),
   );
 
   new ImageRecords(ctx.paths.images).write({

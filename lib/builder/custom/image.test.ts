@@ -17,9 +17,10 @@ import { Annotation, type ImageManifest, imageConfigJson, imageManifestJson } fr
 import { MediaType } from '../../../domain/oci/mediaTypes';
 import type { CustomSubject } from '../../catalog/customSubject';
 import { BlobStore } from '../../oci/blobStore';
-import { createLayer } from '../layer';
+import { createLayer } from '../../../test/support/dirLayer';
 import { readBaseFilesystem } from './baseFilesystem';
 import type { BaseImage } from './baseImage';
+import type { BuildContext } from '../image';
 import { buildCustomImage, type CustomBuildInput } from './image';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -71,7 +72,7 @@ async function inputFor(store: BlobStore): Promise<CustomBuildInput> {
   const subject = { image: { kind: 'custom', name: 'app' }, loaded: { customization, file: '/x/app.yaml', dir: '/x' }, lockFile: '/x/app.lock.json', base: { spec: baseSpec, tag: 'bookworm' }, repository: 'tempered/base', tag: 'bookworm-app' } as unknown as CustomSubject;
   return {
     subject, base, lock, lockDigest: 'sha256:' + '1'.repeat(64), customization, prune: [], accounts, user: '10001:10001',
-    certificates: [{ name: 'corp', pems: [pemOfThrowawayCa()] }],
+    certificates: [{ name: 'corp', pems: [pemOfThrowawayCa()] }], runtime: true,
     files: [
       { path: '/etc/app/config', content: Buffer.from('x = 1\n'), mode: '0640', uid: 10001, gid: 10001 },
       { path: '/lib/app/plugin.so', content: Buffer.from('ELF'), mode: '0755', uid: 0, gid: 0 },
@@ -79,9 +80,10 @@ async function inputFor(store: BlobStore): Promise<CustomBuildInput> {
   };
 }
 
-const context = (store: BlobStore) => ({
-  store, workDir: tmp('tempered-work-'), buildRecordsDir: tmp('tempered-records-'), progress: () => undefined,
+const context = (store: BlobStore): BuildContext => ({
+  store, cacheDir: tmp('tempered-cache-'), progress: () => undefined,
   fetchDeb: () => Promise.reject(new Error('no packages in this test')),
+  sandbox: () => { throw new Error('nothing runs sandboxed in this test'); },
 });
 
 /** Path -> "mode uid:gid" of every entry of a gzip layer, and the contents of the files asked for. */
@@ -113,7 +115,7 @@ test('the image is the base layers by digest plus one layer with the merged file
   const input = await inputFor(store);
   const built = await buildCustomImage(input, context(store));
   const manifest = store.readJson<ImageManifest>(built.digest);
-  expect(manifest.layers.map((l) => l.digest)).toEqual([...input.base.manifest.layers.map((l) => l.digest), built.layerDigest]);
+  expect(manifest.layers.map((l) => l.digest)).toEqual([...input.base.manifest.layers.map((l) => l.digest), (built.layers[0]?.digest as string)]);
   expect(manifest.annotations).toEqual(expect.objectContaining({
     [Annotation.baseDigest]: input.base.digest, [Annotation.baseName]: input.base.name, [Annotation.version]: 'bookworm-app',
   }));
@@ -122,7 +124,7 @@ test('the image is the base layers by digest plus one layer with the merged file
   expect(config.config.Env).toEqual(['APP=1', 'PATH=/usr/bin']);
   expect(config.created).toBe(new Date((EPOCH + 60) * 1000).toISOString());
 
-  const entries = listLayer(store, built.layerDigest);
+  const entries = listLayer(store, (built.layers[0]?.digest as string));
   expect(entries).toEqual(expect.arrayContaining([
     'etc/app/config -rw-r----- 10001/10001',
     'usr/lib/app/plugin.so -rwxr-xr-x 0/0',
@@ -131,7 +133,7 @@ test('the image is the base layers by digest plus one layer with the merged file
   ]));
   // Nothing replaces the base's /lib symlink with a directory.
   expect(entries.some((e) => e.startsWith('lib/'))).toBe(false);
-  const files = execFileSync('tar', ['--extract', '--to-stdout', '--gzip', '--file', store.pathOf(built.layerDigest), 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt'], { encoding: 'utf8' });
+  const files = execFileSync('tar', ['--extract', '--to-stdout', '--gzip', '--file', store.pathOf((built.layers[0]?.digest as string)), 'etc/passwd', 'etc/ssl/certs/ca-certificates.crt'], { encoding: 'utf8' });
   expect(files).toContain('svc:x:10001:10001::/var/lib/svc:/sbin/nologin');
   expect(files).toContain('# base bundle\n-----BEGIN CERTIFICATE-----');
 });

@@ -11,26 +11,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { customConfig, laterOf } from '../../../domain/customization/effective';
+import { partition } from '../../../domain/rootfs/partition';
 import type { CustomLock } from '../../../domain/customization/lock';
 import { canonicalJson, sha256Digest } from '../../../domain/digest';
-import type { LockedPackage } from '../../../domain/lock';
 import { Annotation, type Descriptor, imageConfigJson, imageManifestJson } from '../../../domain/oci/image';
 import { MediaType } from '../../../domain/oci/mediaTypes';
 import type { CustomSubject } from '../../catalog/customSubject';
 import type { BlobStore } from '../../oci/blobStore';
-import type { BuiltImage } from '../image';
-import { createLayer } from '../layer';
-import { type LayerPlan, stageLayer } from './stage';
+import { mapLimit } from '../../process/pool';
+import { writeFileAtomicSync } from '../../state/files';
+import type { BuildContext, BuiltImage } from '../image';
+import { writeLayer } from '../layerWriter';
+import { loadPackage } from '../packages';
+import { customLayerTree, type LayerPlan } from './layerTree';
 
-export interface CustomBuildContext {
-  store: BlobStore;
-  workDir: string;
-  buildRecordsDir: string;
-  fetchDeb: (p: LockedPackage) => Promise<string>;
-  progress: (step: string) => void;
-}
-
-export interface CustomBuildInput extends Omit<LayerPlan, 'debs'> {
+export interface CustomBuildInput extends Omit<LayerPlan, 'packages'> {
   subject: CustomSubject;
   lock: CustomLock;
   lockDigest: string;
@@ -42,7 +37,8 @@ export interface CustomBuildInput extends Omit<LayerPlan, 'debs'> {
 export function customBuildKey(input: CustomBuildInput): string {
   return sha256Digest(
     canonicalJson({
-      builder: 'customization/1',
+      // 2: the layer is assembled in memory; runtime bases get status.d files.
+      builder: 'customization/2',
       customization: input.customization,
       files: input.files.map((f) => ({ path: f.path, sha256: sha256Digest(f.content), mode: f.mode, uid: f.uid, gid: f.gid })),
       certificates: input.certificates,
@@ -56,9 +52,9 @@ export function customBuildKey(input: CustomBuildInput): string {
   );
 }
 
-export async function buildCustomImage(input: CustomBuildInput, ctx: CustomBuildContext): Promise<BuiltImage> {
+export async function buildCustomImage(input: CustomBuildInput, ctx: BuildContext): Promise<BuiltImage> {
   const key = customBuildKey(input);
-  const record = path.join(ctx.buildRecordsDir, `${key.replace('sha256:', '')}.json`);
+  const record = path.join(ctx.cacheDir, 'builds', `${key.replace('sha256:', '')}.json`);
   const previous = readRecord(record, ctx.store);
   if (previous) {
     ctx.progress('already built: same customization, lock and base');
@@ -67,70 +63,62 @@ export async function buildCustomImage(input: CustomBuildInput, ctx: CustomBuild
 
   const { subject, base, lock, customization: c } = input;
   let fetched = 0;
-  const debs = await Promise.all(
-    lock.packages.map(async (p) => {
-      const deb = await ctx.fetchDeb(p);
-      ctx.progress(`fetched ${++fetched}/${lock.packages.length} extra packages`);
-      return deb;
-    }),
-  );
+  const packages = await mapLimit(lock.packages, 4, async (p) => {
+    const deb = await ctx.fetchDeb(p);
+    ctx.progress(`fetched ${++fetched}/${lock.packages.length} extra packages`);
+    return loadPackage(p, deb, path.join(ctx.cacheDir, 'deb-manifests'));
+  });
   // Never older than the base, or tools comparing `created` would think the customization predates its base.
   const created = laterOf(base.config.created, new Date(lock.sourceDateEpoch * 1000).toISOString());
-  const sourceDateEpoch = Math.floor(Date.parse(created) / 1000);
 
-  fs.mkdirSync(ctx.workDir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(ctx.workDir, `custom-${c.name}-`));
-  try {
-    const root = path.join(work, 'layer');
-    fs.mkdirSync(root);
-    await stageLayer(root, { ...input, debs }, ctx.progress);
-    ctx.progress('writing the layer');
-    const layer = await createLayer(root, sourceDateEpoch, ctx.store);
+  ctx.progress('assembling the layer');
+  const { tree, content } = customLayerTree({ ...input, packages });
+  const [plan] = partition(tree, [packages.map((p) => p.locked.name)], { single: true });
+  const entries = plan?.entries ?? [];
+  await content.load(entries.filter((n) => n.type === 'file'));
+  ctx.progress('writing the layer');
+  const layer = await writeLayer(entries, (n) => content.bytes(n), ctx.store);
 
-    const labels = standardLabels(subject);
-    const config = ctx.store.put(
-      imageConfigJson(
-        customConfig({
-          base: base.config,
-          customization: c,
-          user: input.user,
-          diffId: layer.diffId,
-          created,
-          createdBy: `tempered customization ${c.name} (${subject.tag}) on ${base.name}@${base.digest} from lock ${input.lockDigest}`,
-          standardLabels: labels,
-        }),
-      ),
-    );
-    const layers: Descriptor[] = [
-      ...base.manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
-      { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size },
-    ];
-    const manifest = ctx.store.put(
-      imageManifestJson({ mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, layers, {
-        ...labels,
-        [Annotation.created]: created,
-        [Annotation.lockDigest]: input.lockDigest,
-        [Annotation.variant]: c.base.variant,
-        [Annotation.baseName]: base.name,
-        [Annotation.baseDigest]: base.digest,
-        ...c.annotations,
+  const labels = standardLabels(subject);
+  const config = ctx.store.put(
+    imageConfigJson(
+      customConfig({
+        base: base.config,
+        customization: c,
+        user: input.user,
+        diffId: layer.diffId,
+        created,
+        createdBy: `tempered customization ${c.name} (${subject.tag}) on ${base.name}@${base.digest} from lock ${input.lockDigest}`,
+        standardLabels: labels,
       }),
-    );
-    const built: BuiltImage = {
-      digest: manifest.digest,
-      configDigest: config.digest,
-      layerDigest: layer.digest,
-      lockDigest: input.lockDigest,
-      size: layer.uncompressedSize,
-      compressedSize: layer.size,
-      packageCount: lock.packages.length,
-    };
-    fs.mkdirSync(ctx.buildRecordsDir, { recursive: true });
-    fs.writeFileSync(record, JSON.stringify(built, null, 2));
-    return built;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    ),
+  );
+  const layers: Descriptor[] = [
+    ...base.manifest.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+    { mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size },
+  ];
+  const manifest = ctx.store.put(
+    imageManifestJson({ mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, layers, {
+      ...labels,
+      [Annotation.created]: created,
+      [Annotation.lockDigest]: input.lockDigest,
+      [Annotation.variant]: c.base.variant,
+      [Annotation.baseName]: base.name,
+      [Annotation.baseDigest]: base.digest,
+      ...c.annotations,
+    }),
+  );
+  const built: BuiltImage = {
+    digest: manifest.digest,
+    configDigest: config.digest,
+    layers: [{ ...layer, packages: lock.packages.map((p) => p.name), reused: false }],
+    lockDigest: input.lockDigest,
+    size: layer.uncompressedSize,
+    compressedSize: layer.size,
+    packageCount: lock.packages.length,
+  };
+  writeFileAtomicSync(record, JSON.stringify(built, null, 2));
+  return built;
 }
 
 function standardLabels(subject: CustomSubject): Record<string, string> {
@@ -145,7 +133,12 @@ function standardLabels(subject: CustomSubject): Record<string, string> {
 
 /** A build record counts only while every blob it names is still in the store. */
 function readRecord(file: string, store: BlobStore): BuiltImage | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  const built = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltImage;
-  return [built.digest, built.configDigest, built.layerDigest].every((d) => store.has(d)) ? built : undefined;
+  let built: BuiltImage;
+  try {
+    built = JSON.parse(fs.readFileSync(file, 'utf8')) as BuiltImage;
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(built.layers)) return undefined;
+  return [built.digest, built.configDigest, ...built.layers.map((l) => l.digest)].every((d) => store.has(d)) ? built : undefined;
 }
