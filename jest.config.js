@@ -18,5 +18,6 @@ module.exports = {
     project('faults', ['<rootDir>/test/faults/**/*.test.ts']),
     project('replay', ['<rootDir>/test/replay/**/*.test.ts']),
     project('scripts', ['<rootDir>/test/scripts/**/*.test.ts']),
+    project('scanners', ['<rootDir>/test/scanners/**/*.test.ts']),
   ],
 };

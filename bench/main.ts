@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { advisoryToPublishBench } from './advisoryToPublish';
 import { cascadeBench } from './cascade';
 import { impactBench } from './impact';
+import { layersBench } from './layers';
 import { preflight } from './preflight';
 import { runtimesBench } from './runtimes';
 import { type BenchSection, machineLine, writeSections } from './report';
@@ -17,6 +18,7 @@ const ROOT = path.resolve(__dirname, '..');
 const BENCHES: Record<string, () => Promise<BenchSection>> = {
   'advisory-to-publish': () => advisoryToPublishBench(ROOT),
   sizes: () => sizesBench(ROOT),
+  layers: () => layersBench(ROOT),
   cascade: () => cascadeBench(ROOT),
   scale: () => scaleBench(),
   runtimes: () => runtimesBench(ROOT),

@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ImageManifest } from '../../domain/oci/image';
 import { createContext } from '../../lib/context';
 import { packagesOfImage } from '../../client/imageContents';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
@@ -62,6 +63,16 @@ test('an advisory whose fix the archive offers publishes a new digest with the f
   expect(patched.failure).toBeUndefined();
   expect(await installedCanary(patched.published!.digest)).toBe('1.0-2');
   expect(patched.handled).toEqual([expect.objectContaining({ verdict: expect.objectContaining({ status: 'fixed', version: '1.0-2' }) })]);
+
+  // Layered by origin: the patch of one source package changed one layer blob; the others are the same digests.
+  const layersOf = async (digest: string) => {
+    const fetched = await createContext(stack.config).registry.getManifest('tempered/canary', digest);
+    return (JSON.parse(fetched!.body.toString('utf8')) as ImageManifest).layers.map((l) => l.digest);
+  };
+  const [before, after] = [await layersOf(first.published!.digest), await layersOf(patched.published!.digest)];
+  expect(before.length).toBeGreaterThan(2);
+  expect(after.filter((d) => !before.includes(d))).toHaveLength(1);
+  expect(before.filter((d) => !after.includes(d))).toHaveLength(1);
   const afterPatch = await waitForState(stack.client, WORKFLOW, (s) => s.phase === 'idle');
 
   // The same advisory again: the CLI sees the image already fixed, and a raw signal is deduplicated.

@@ -1,5 +1,5 @@
 /**
- * Stock cosign (v2.6.5 and v3.1.3, built by scripts/install-cosign) verifies
+ * Stock cosign (v2.6.5 and v3.1.3, built by scripts/install-tools) verifies
  * what signAndAttach publishes, offline, with nothing but the public key.
  *
  * What each major reads (from their sources, and checked here):
@@ -117,7 +117,7 @@ function cosignSuite(major: 'v2' | 'v3', bin: string, bundleFlags: string[]): vo
 const v2 = cosignBinary('v2');
 const v3 = cosignBinary('v3');
 for (const [major, bin] of [['v2', v2], ['v3', v3]] as const) {
-  if (!bin) console.warn(`cosign ${major} is not built: its cases are skipped. Run scripts/install-cosign ${major}.`);
+  if (!bin) console.warn(`cosign ${major} is not built: its cases are skipped. Run scripts/install-tools cosign-${major}.`);
 }
 
 (v3 ? describe : describe.skip)('cosign v3.1.3', () => {

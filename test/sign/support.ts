@@ -1,7 +1,7 @@
 /**
  * Helpers of the signing tests: a tiny but real OCI image pushed with
  * RegistryClient (no docker), the attestation inputs of one build, a key
- * pair on disk, and a runner for the cosign binaries scripts/install-cosign
+ * pair on disk, and a runner for the cosign binaries scripts/install-tools
  * builds.
  */
 import { spawn } from 'node:child_process';
@@ -152,7 +152,7 @@ export interface CosignRun {
   stderr: string;
 }
 
-/** The cosign binary of one major, or undefined while scripts/install-cosign has not built it. */
+/** The cosign binary of one major, or undefined while scripts/install-tools has not built it. */
 export function cosignBinary(major: 'v2' | 'v3'): string | undefined {
   const bin = path.join(process.env.TEMPERED_TOOLS_DIR ?? '/var/cache/tempered', `cosign-${major}`, 'cosign');
   try {
