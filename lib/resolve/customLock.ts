@@ -24,11 +24,11 @@ import { ResolveError, UnknownPackageError } from '../../domain/debian/resolve';
 import type { LockedPackage } from '../../domain/lock';
 import { InputError } from '../../domain/schema/errors';
 import { fetchDeb, unobtainableDebs } from '../archive/fetch';
+import { readDebControl, readDebFile } from '../deb/archive';
 import { sharedArchive } from '../archive/shared';
 import { baseAccounts, baseInstalled, openBaseImage, publishedBaseDigest } from '../builder/custom/baseImage';
 import { type CustomSubject, customSubject } from '../catalog/customSubject';
 import type { ActivityContext } from '../context';
-import { exec } from '../process/exec';
 import type { Progress } from '../progress';
 import { mapLimit } from '../process/pool';
 import { CustomLockStore, readCustomLockFile, writeCustomLockFile } from '../locks/customLockStore';
@@ -123,8 +123,11 @@ function previousLock(store: CustomLockStore, digest: string | undefined, lockFi
 
 /** The locked packages' own control data (relations included), from their .debs. */
 async function controlsOf(ctx: ActivityContext, packages: readonly LockedPackage[]) {
-  const controls = await mapLimit(packages, 4, async (p) => exec('dpkg-deb', ['--field', await fetchDeb(p, ctx.config.debCache)]));
-  return installedPackages(controls.map((c) => c.trimEnd() + '\n').join('\n'));
+  const controls = await mapLimit(packages, 4, async (p) => {
+    const where = `package ${p.name} ${p.version}`;
+    return (await readDebControl(await readDebFile(await fetchDeb(p, ctx.config.debCache), where), where)).control;
+  });
+  return installedPackages(controls.join('\n'));
 }
 
 function archivesOf(releases: readonly { archive: string; suite: string }[]): { uri: string; suites: string[] }[] {
