@@ -28,10 +28,19 @@ export default tseslint.config(
     // The library is the I/O the adapters and the CLI share: it knows nothing of Temporal's activity
     // context (heartbeats and failure types belong to the adapters in activities/).
     files: ['lib/**/*.ts'],
+    ignores: ['lib/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['../activities/*', '../../activities/*', '../../../activities/*'], allowTypeImports: true, message: 'the library imports activity TYPES only' }],
+        patterns: [
+          { group: ['../activities/*', '../../activities/*', '../../../activities/*'], allowTypeImports: true, message: 'the library imports activity TYPES only' },
+          // Child processes get a minimal environment, never the worker's (registry password, key path): lib/process/exec.ts spawnChild.
+          { group: ['node:child_process', 'child_process'], message: 'start child processes with spawnChild/exec from lib/process/exec.ts' },
+        ],
       }],
     },
+  },
+  {
+    files: ['lib/process/exec.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
 );

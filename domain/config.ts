@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   TEMPERED_REGISTRY_USERNAME: z.string().optional(),
   TEMPERED_REGISTRY_PASSWORD: z.string().optional(),
   TEMPERED_REGISTRY_PASSWORD_FILE: z.string().optional(),
+  /** Comma-separated `host[:port]`s besides the registry that may issue it Bearer tokens. */
+  TEMPERED_REGISTRY_TOKEN_HOSTS: z.string().regex(/^([A-Za-z0-9.-]+(:[0-9]{1,5})?)(,[A-Za-z0-9.-]+(:[0-9]{1,5})?)*$/, 'must be host[:port],...').optional(),
   TEMPERED_SIGNING_KEY: z.string().optional(),
   TEMPERED_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   TEMPERED_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
@@ -53,7 +55,7 @@ export interface Config {
   catalogDir: string;
   customizationsDir: string;
   temporal: { address: string; namespace: string; orchestrationQueue: string; buildQueue: string; uiUrl: string };
-  registry: { host: string; scheme: 'http' | 'https'; repositoryPrefix: string; credentials?: RegistryCredentials };
+  registry: { host: string; scheme: 'http' | 'https'; repositoryPrefix: string; credentials?: RegistryCredentials; tokenHosts: string[] };
   signingKeyPath: string;
   publicKeyPath: string;
   buildConcurrency: number;
@@ -113,6 +115,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
       scheme: e.TEMPERED_REGISTRY_SCHEME ?? (isLoopback(e.TEMPERED_REGISTRY) ? 'http' : 'https'),
       repositoryPrefix: e.TEMPERED_REPOSITORY_PREFIX,
       credentials: readCredentials(e),
+      tokenHosts: e.TEMPERED_REGISTRY_TOKEN_HOSTS?.split(',') ?? [],
     },
     signingKeyPath,
     publicKeyPath: signingKeyPath.replace(/(\.key)?$/, '.pub'),

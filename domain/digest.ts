@@ -14,6 +14,18 @@ export function sha256Digest(data: string | Buffer | Uint8Array): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export class DigestFormatError extends Error {
+  override readonly name = 'DigestFormatError';
+}
+
+/**
+ * The hex of a `sha256:<64 lowercase hex>` digest. Digests come from
+ * manifests, registries and records, and become file names: anything else
+ * (`sha256:../../etc/hostname`) is refused here, before it names a path.
+ */
 export function hexOf(digest: string): string {
-  return digest.replace(/^sha256:/, '');
+  if (!SHA256_DIGEST.test(digest)) throw new DigestFormatError(`${JSON.stringify(digest.slice(0, 100))} is not a sha256 digest (sha256: and 64 lowercase hex digits)`);
+  return digest.slice('sha256:'.length);
 }

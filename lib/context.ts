@@ -25,7 +25,7 @@ export function createContext(config: Config = loadConfig()): ActivityContext {
     paths,
     blobs: new BlobStore(paths.blobs),
     locks: new LockStore(paths.locks),
-    registry: new RegistryClient({ host: config.registry.host, scheme: config.registry.scheme, credentials: config.registry.credentials }),
+    registry: new RegistryClient({ host: config.registry.host, scheme: config.registry.scheme, credentials: config.registry.credentials, tokenHosts: config.registry.tokenHosts }),
     buildRecords: paths.builds,
   };
 }

@@ -7,6 +7,14 @@
 import { z } from 'zod';
 import { ownRecord } from '../schema/ownRecord';
 import { ImageNameSchema } from '../image';
+import { RESERVED_ANNOTATIONS } from '../oci/image';
+
+/** Annotations a definition or customization may set: anything but the ones the builder owns. */
+export const AnnotationsSchema = ownRecord(z.string().min(1).max(256), z.string()).superRefine((annotations, ctx) => {
+  for (const key of Object.keys(annotations)) {
+    if (RESERVED_ANNOTATIONS.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${key} is set by the builder (it names the base, the lock or the variant) and cannot be given here` });
+  }
+});
 
 export const PackageNameSchema = z
   .string()
@@ -129,7 +137,7 @@ const VariantFields = {
   workdir: ImagePathSchema.optional(),
   paths: z.array(PathSchema).optional(),
   labels: ownRecord(z.string(), z.string()).optional(),
-  annotations: ownRecord(z.string(), z.string()).optional(),
+  annotations: AnnotationsSchema.optional(),
   tests: z.array(ImageTestSchema).optional(),
   /** Runtime images: the only paths that keep a setuid or setgid bit (none by default; the bits are cleared everywhere else). */
   allowSetid: z.array(ImagePathSchema).max(100).optional(),

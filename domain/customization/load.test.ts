@@ -124,3 +124,12 @@ describe('customizationBases', () => {
     expect(unreadable).toEqual([{ file: path.join(dir, 'broken.yaml'), problem: expect.stringMatching(/YAML/) }]);
   });
 });
+
+describe('reserved annotations', () => {
+  it.each(['org.opencontainers.image.base.digest', 'org.opencontainers.image.base.name', 'dev.tempered.lock.digest', 'dev.tempered.variant', 'org.opencontainers.image.created'])('refuses %s, which the builder sets', (key) => {
+    expect(problems(`${HEADER}annotations:\n  ${key}: forged\n`)).toEqual([`annotations.${key}: ${key} is set by the builder (it names the base, the lock or the variant) and cannot be given here`]);
+  });
+  it('keeps the others', () => {
+    expect(problems(`${HEADER}annotations:\n  org.opencontainers.image.url: https://example.com\n`)).toEqual([]);
+  });
+});

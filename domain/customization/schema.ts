@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { ownRecord } from '../schema/ownRecord';
 import { ImageNameSchema, VariantSchema } from '../image';
-import { AccountsSchema, ImagePathSchema, ImageTestSchema, OwnerSchema, PackageNameSchema } from '../catalog/definition';
+import { AccountsSchema, AnnotationsSchema, ImagePathSchema, ImageTestSchema, OwnerSchema, PackageNameSchema } from '../catalog/definition';
 
 /** A source file path relative to the customization's directory; never absolute, never climbing out. */
 export const RelativeSourceSchema = z
@@ -76,7 +76,7 @@ export const CustomizationSchema = z.strictObject({
   cmd: z.array(z.string()).optional(),
   workdir: ImagePathSchema.optional(),
   labels: ownRecord(z.string(), z.string()).default({}),
-  annotations: ownRecord(z.string(), z.string()).default({}),
+  annotations: AnnotationsSchema.default({}),
   tests: z.array(ImageTestSchema).default([]),
   /** On a runtime base: the only paths of the extra packages that keep a setuid or setgid bit. */
   allowSetid: z.array(ImagePathSchema).max(100).optional(),

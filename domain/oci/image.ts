@@ -85,3 +85,11 @@ export const Annotation = {
   lockDigest: 'dev.tempered.lock.digest',
   variant: 'dev.tempered.variant',
 } as const;
+
+/**
+ * Annotations the builder writes from what it built on and from: a
+ * definition or customization setting one would lie about the base, the
+ * lock or the variant (and tools, tempered's rollback and verify among them,
+ * read them). Refused in definitions and customizations.
+ */
+export const RESERVED_ANNOTATIONS: readonly string[] = [Annotation.created, Annotation.baseName, Annotation.baseDigest, Annotation.lockDigest, Annotation.variant];

@@ -3,7 +3,7 @@
  * hashing the output. `.xz` goes through the `xz` program as a streaming
  * subprocess (Node has no xz decoder); `.gz` through zlib.
  */
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../process/exec';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable, Transform } from 'node:stream';
@@ -37,7 +37,7 @@ async function writeHashing(source: Readable, destination: string, decoder?: Tra
 }
 
 async function runXz(source: string, destination: string): Promise<Digest> {
-  const child = spawn('xz', ['--decompress', '--stdout', '--', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChild('xz', ['--decompress', '--stdout', '--', source], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<number | null>((resolve, reject) => {

@@ -9,7 +9,7 @@
  * signed. The returned text is what gpgv wrote with `--output`, never the
  * file stripped by hand: text outside the signed block must not be parsed.
  */
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../process/exec';
 import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ArchiveError } from './errors';
@@ -85,7 +85,7 @@ export async function verifyClearsigned(signed: Buffer, keyring: string, url: st
     throw new ArchiveError('ARCHIVE_BAD_SIGNATURE', url, `keyring ${keyring} is not readable`);
   }
   // fd 3 carries status lines only; stdout the signed text; stderr human messages.
-  const child = spawn('gpgv', ['--keyring', keyring, '--status-fd', '3', '--output', '-', '-'], {
+  const child = spawnChild('gpgv', ['--keyring', keyring, '--status-fd', '3', '--output', '-', '-'], {
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
   });
   const statusStream = child.stdio[3] as Readable;

@@ -117,7 +117,7 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
     imageManifestJson(
       { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
       layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: l.digest, size: l.size })),
-      { ...standardLabels(spec), [Annotation.created]: created, [Annotation.lockDigest]: digestOfLock, [Annotation.variant]: variant, ...spec.annotations },
+      { ...standardLabels(spec), ...spec.annotations, [Annotation.created]: created, [Annotation.lockDigest]: digestOfLock, [Annotation.variant]: variant },
     ),
   );
   const built: BuiltImage = {

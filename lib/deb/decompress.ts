@@ -4,11 +4,10 @@
  * zstd are Node's own zlib; xz has no maintained streaming binding, so it is
  * Debian's `xz` as a pipe, with an empty environment.
  */
-import { spawn } from 'node:child_process';
 import { PassThrough, Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { DebFormatError } from './ar';
-import { MINIMAL_ENV } from '../process/exec';
+import { spawnChild } from '../process/exec';
 
 export type Compression = 'gz' | 'xz' | 'zst' | 'none';
 
@@ -32,7 +31,7 @@ export function decompress(data: Buffer, compression: Compression, where: string
 }
 
 function xzStream(data: Buffer, where: string): Readable {
-  const child = spawn('xz', ['--decompress', '--stdout', '--quiet', '--single-stream'], { env: MINIMAL_ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnChild('xz', ['--decompress', '--stdout', '--quiet', '--single-stream'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const out = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).slice(-2000));

@@ -35,8 +35,12 @@ export interface RegistryOptions {
   host: string;
   scheme: 'http' | 'https';
   credentials?: RegistryCredentials;
+  /** Hosts (`host[:port]`) besides the registry's own that may issue it Bearer tokens (a separate token service). */
+  tokenHosts?: readonly string[];
   timeoutMs?: number;
 }
+
+const isLoopback = (hostname: string) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(hostname);
 
 export interface FetchedManifest {
   digest: string;
@@ -174,16 +178,37 @@ export class RegistryClient {
     const token = this.bearer.get(scope);
     if (token) return `Bearer ${token}`;
     const c = this.options.credentials;
-    return c ? 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64') : undefined;
+    if (!c) return undefined;
+    if (this.options.scheme === 'http' && !isLoopback(this.options.host.replace(/:\d+$/, ''))) {
+      throw new RegistryError('REGISTRY_UNAUTHORIZED', `tempered never sends credentials over plain http to ${this.options.host}, which is not loopback: use https (TEMPERED_REGISTRY_SCHEME)`);
+    }
+    return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
   }
 
-  /** Bearer token flow (distribution token spec); Basic needs nothing beyond the header already sent. */
+  /**
+   * Bearer token flow (distribution token spec); Basic needs nothing beyond
+   * the header already sent. The realm is whatever URL the 401 names, so it
+   * is trusted only on the registry's own host or a configured token host,
+   * and never gets credentials over plain http off loopback.
+   */
   private async authenticate(challenge: Response, scope: string): Promise<void> {
     const header = challenge.headers.get('www-authenticate') ?? '';
     if (!/^Bearer /i.test(header)) return;
     const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!params.realm) return;
-    const url = new URL(params.realm);
+    let url: URL;
+    try {
+      url = new URL(params.realm);
+    } catch {
+      throw new RegistryError('REGISTRY_UNAUTHORIZED', `${this.options.host} names a token realm that is not a URL: ${params.realm.slice(0, 100)}`);
+    }
+    const allowed = [this.options.host, ...(this.options.tokenHosts ?? [])];
+    if (!allowed.includes(url.host) || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new RegistryError('REGISTRY_UNAUTHORIZED', `refusing the token realm ${url.origin}: it is not the registry ${this.options.host} (a separate token service must be configured: TEMPERED_REGISTRY_TOKEN_HOSTS)`);
+    }
+    if (url.protocol === 'http:' && this.options.credentials && !isLoopback(url.hostname)) {
+      throw new RegistryError('REGISTRY_UNAUTHORIZED', `refusing the token realm ${url.origin}: tempered never sends credentials over plain http to ${url.hostname}, which is not loopback`);
+    }
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? scope);
     const c = this.options.credentials;

@@ -1,5 +1,5 @@
 /** Runs a program without a shell and returns its output; a failure carries the command and stderr tail. */
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, type SpawnOptions } from 'node:child_process';
 
 /**
  * The whole environment a child process gets unless a caller names more:
@@ -24,12 +24,22 @@ export class ExecError extends Error {
 
 export interface ExecOptions {
   cwd?: string;
-  /** The child's whole environment (MINIMAL_ENV when absent); never the worker's own. */
+  /** Added to MINIMAL_ENV: the child's whole environment; never the worker's own. */
   env?: Readonly<Record<string, string>>;
   input?: string | Buffer;
   /** Called with each stderr/stdout line, e.g. to heartbeat build progress. */
   onLine?: (line: string) => void;
   encoding?: 'utf8' | 'buffer';
+}
+
+/**
+ * Every child process of tempered starts here: `env` is its whole
+ * environment on top of MINIMAL_ENV, never the worker's (lint keeps
+ * node:child_process out of every other file of lib/).
+ */
+export function spawnChild(command: string, args: readonly string[], options: Omit<SpawnOptions, 'env'> & { env?: Readonly<Record<string, string>> } = {}): ChildProcessWithoutNullStreams {
+  // Typed as all-pipes: a caller that sets one stream to 'ignore' does not touch it.
+  return spawn(command, args, { ...options, env: { ...MINIMAL_ENV, ...options.env } }) as ChildProcessWithoutNullStreams;
 }
 
 export function exec(command: string, args: readonly string[], options: ExecOptions = {}): Promise<string> {
@@ -38,7 +48,7 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
 
 export function execBuffer(command: string, args: readonly string[], options: ExecOptions = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...(options.env ?? MINIMAL_ENV) }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnChild(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     let partial = '';

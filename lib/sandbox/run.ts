@@ -15,9 +15,8 @@
  * no network, and gets none of the worker's environment. Its output is a
  * stream the builder parses with its own rules.
  */
-import { spawn } from 'node:child_process';
+import { spawnChild } from '../process/exec';
 import { PassThrough, type Readable } from 'node:stream';
-import { MINIMAL_ENV } from '../process/exec';
 import type { SandboxAccount } from './account';
 
 export interface SandboxRun {
@@ -71,7 +70,7 @@ export function runSandboxed(run: SandboxRun): SandboxProcess {
     'setpriv', `--reuid=${account.uid}`, `--regid=${account.gid}`, '--clear-groups', ...(run.userNamespace === 'own' ? ['--no-new-privs'] : []), '--',
     ...inner,
   ];
-  const child = spawn('unshare', args, { cwd: run.cwd ?? '/', env: { ...MINIMAL_ENV, ...run.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnChild('unshare', args, { cwd: run.cwd ?? '/', env: run.env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout = new PassThrough();
   child.stdout.pipe(stdout);
   let stderr = '';

@@ -100,12 +100,13 @@ export async function buildCustomImage(input: CustomBuildInput, ctx: BuildContex
   const manifest = ctx.store.put(
     imageManifestJson({ mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, layers, {
       ...labels,
+      ...c.annotations,
+      // Last: what the build names (its base, lock and variant) cannot be overridden.
       [Annotation.created]: created,
       [Annotation.lockDigest]: input.lockDigest,
       [Annotation.variant]: c.base.variant,
       [Annotation.baseName]: base.name,
       [Annotation.baseDigest]: base.digest,
-      ...c.annotations,
     }),
   );
   const built: BuiltImage = {
