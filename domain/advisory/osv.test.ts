@@ -173,3 +173,19 @@ describe('CVSS v3', () => {
     expect(cvssV3BaseScore('CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H')).toBeUndefined();
   });
 });
+
+describe('field bounds before any parsing', () => {
+  const record = (fixed: string) => ({
+    id: 'CVE-2099-1000',
+    affected: [{ package: { ecosystem: 'Debian:12', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }] }],
+  });
+  it('skip a record whose version is longer than a version can be, naming the field', () => {
+    const feed = normalizeOsvRecord(record(`1${' '.repeat(60_000)}1`), 'feed.json');
+    expect(feed.records).toEqual([]);
+    expect(feed.problems).toEqual([{ where: 'feed.json#CVE-2099-1000', problem: 'affected[0].ranges[0].events[1].fixed: is 60002 characters long; at most 128 are allowed' }]);
+  });
+  it('bound ids, aliases and package names too', () => {
+    const feed = normalizeOsvRecord({ ...record('3.0.22-1'), aliases: Array.from({ length: 1001 }, (_, i) => `CVE-2099-${i}`), id: 'CVE-2099-1000' }, 'feed.json');
+    expect(feed.problems[0]?.problem).toContain('aliases: at most 1000');
+  });
+});

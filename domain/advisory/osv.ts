@@ -10,11 +10,13 @@
 import { z } from 'zod';
 import { compareVersions } from '../debian/version';
 import {
+  ADVISORY_LIMITS,
   type Advisory,
   type FeedSkip,
   type NormalizedFeed,
   type Parsed,
   type Severity,
+  boundedString,
   debianVersionProblem,
   isoDateOrDateTimeSchema,
   mergeFeeds,
@@ -33,11 +35,14 @@ export interface OsvOptions {
 
 const osvSeveritySchema = z.looseObject({ type: z.string(), score: z.string() });
 
+// Every field is bounded here, before anything reads it: a 60,000-character version would be
+// parsed, compared and quoted in messages otherwise (ADVISORY_LIMITS are the record's own bounds).
+const version = boundedString(ADVISORY_LIMITS.version);
 const osvEventSchema = z.looseObject({
-  introduced: z.string().optional(),
-  fixed: z.string().optional(),
-  last_affected: z.string().optional(),
-  limit: z.string().optional(),
+  introduced: version.optional(),
+  fixed: version.optional(),
+  last_affected: version.optional(),
+  limit: version.optional(),
 });
 
 const osvRangeSchema = z.looseObject({ type: z.string(), events: z.array(osvEventSchema).min(1) });
@@ -45,7 +50,7 @@ const osvRangeSchema = z.looseObject({ type: z.string(), events: z.array(osvEven
 const labelBagSchema = z.looseObject({ urgency: z.string().optional(), severity: z.string().optional() });
 
 const osvAffectedSchema = z.looseObject({
-  package: z.looseObject({ ecosystem: z.string(), name: z.string() }).optional(),
+  package: z.looseObject({ ecosystem: boundedString(64), name: boundedString(ADVISORY_LIMITS.source) }).optional(),
   ranges: z.array(osvRangeSchema).optional(),
   severity: z.array(osvSeveritySchema).optional(),
   ecosystem_specific: labelBagSchema.optional(),
@@ -53,11 +58,11 @@ const osvAffectedSchema = z.looseObject({
 });
 
 const osvRecordSchema = z.looseObject({
-  id: z.string().min(1),
-  published: z.string().optional(),
-  withdrawn: z.string().optional(),
-  aliases: z.array(z.string()).optional(),
-  upstream: z.array(z.string()).optional(),
+  id: boundedString(ADVISORY_LIMITS.id).min(1),
+  published: boundedString(64).optional(),
+  withdrawn: boundedString(64).optional(),
+  aliases: z.array(boundedString(ADVISORY_LIMITS.alias)).max(ADVISORY_LIMITS.aliases, { error: `at most ${ADVISORY_LIMITS.aliases} aliases are allowed` }).optional(),
+  upstream: z.array(boundedString(ADVISORY_LIMITS.alias)).max(ADVISORY_LIMITS.aliases, { error: `at most ${ADVISORY_LIMITS.aliases} upstream ids are allowed` }).optional(),
   severity: z.array(osvSeveritySchema).optional(),
   database_specific: labelBagSchema.optional(),
   affected: z.array(osvAffectedSchema).optional(),

@@ -65,8 +65,9 @@ export function debianVersionProblem(text: string): string | undefined {
 export const ADVISORY_LIMITS = { id: 64, alias: 128, aliases: 1000, source: 100, version: 128, reason: 4096 } as const;
 
 /** A string of at most `max` characters; longer ones are refused before any other check reads (or quotes) them. */
-const bounded = (max: number) =>
+export const boundedString = (max: number) =>
   z.string().max(max, { error: (issue) => `is ${String((issue.input as string).length)} characters long; at most ${max} are allowed`, abort: true });
+const bounded = boundedString;
 
 const advisoryIdSchema = bounded(ADVISORY_LIMITS.id).refine(isAdvisoryId, {
   error: (issue) => `${excerpt(String(issue.input))} is not a CVE-, DSA-, DLA-, GHSA- or TEMP- id`,

@@ -88,3 +88,11 @@ describe('looksLikeTracker', () => {
     expect(looksLikeOsv(readFixture('tracker-bookworm.json'))).toBe(false);
   });
 });
+
+describe('normalizeTracker field bounds', () => {
+  it('skips an issue whose fixed version is longer than a version can be, naming the field', () => {
+    const feed = normalizeTracker({ openssl: { 'CVE-2099-2000': { releases: { bookworm: { status: 'resolved', fixed_version: `1${' '.repeat(60_000)}1` } } } } }, 'tracker.json');
+    expect(feed.records).toEqual([]);
+    expect(feed.problems).toEqual([{ where: 'tracker.json#openssl/CVE-2099-2000', problem: 'releases.bookworm.fixed_version: is 60002 characters long; at most 128 are allowed' }]);
+  });
+});

@@ -11,11 +11,13 @@
  */
 import { z } from 'zod';
 import {
+  ADVISORY_LIMITS,
   type Advisory,
   type AdvisoryStatus,
   type FeedSkip,
   type NormalizedFeed,
   type Parsed,
+  boundedString,
   parseAdvisory,
   parseWith,
   severityFromLabel,
@@ -23,13 +25,14 @@ import {
 
 export const TRACKER_RELEASE = 'bookworm';
 
+// Bounded before anything reads them (ADVISORY_LIMITS, the record's own bounds).
 const trackerReleaseSchema = z.looseObject({
   status: z.enum(['resolved', 'open', 'undetermined']),
-  fixed_version: z.string().optional(),
-  urgency: z.string().optional(),
-  nodsa: z.string().optional(),
-  nodsa_reason: z.string().optional(),
-  repositories: z.record(z.string(), z.string()).optional(),
+  fixed_version: boundedString(ADVISORY_LIMITS.version).optional(),
+  urgency: boundedString(64).optional(),
+  nodsa: boundedString(ADVISORY_LIMITS.reason).optional(),
+  nodsa_reason: boundedString(ADVISORY_LIMITS.reason).optional(),
+  repositories: z.record(boundedString(ADVISORY_LIMITS.source), boundedString(ADVISORY_LIMITS.version)).optional(),
 });
 
 const trackerIssueSchema = z.looseObject({ releases: z.record(z.string(), z.unknown()) });

@@ -50,3 +50,13 @@ describe('assertValidVersion and isValidVersion', () => {
     expect(() => assertValidVersion('1.0-')).toThrow(new InvalidVersionError('1.0-', 'revision number is empty'));
   });
 });
+
+describe('inputs far longer than any real version', () => {
+  // A regex trim of blanks at the end was quadratic in a run of blanks: 500,000 of them took minutes.
+  it('are parsed in linear time (within jest\'s 5 s default; quadratic took minutes)', () => {
+    const blanks = `1${' '.repeat(500_000)}1`;
+    expect(() => parseVersion(blanks)).toThrow('contains whitespace');
+    expect(() => parseVersion(`${'\t'.repeat(500_000)}1.0${'\t'.repeat(500_000)}x`)).toThrow('contains whitespace');
+    expect(parseVersion(`\t 1.0-1 \t`)).toEqual({ epoch: 0, upstream: '1.0', revision: '1' });
+  });
+});

@@ -32,8 +32,9 @@ export class InvalidVersionError extends Error {
  * unsigned integer, so we accept digits only.
  */
 export function parseVersion(text: string): DebianVersion {
-  // dpkg trims blanks (space, tab) only: a newline is an invalid character.
-  const version = text.replace(/^[ \t]+|[ \t]+$/g, '');
+  // dpkg trims blanks (space, tab) only: a newline is an invalid character. By hand: the regex
+  // /[ \t]+$/ is quadratic in a run of blanks that does not end the text (60,000 took 3 s).
+  const version = trimBlanks(text);
   if (version.length === 0) throw new InvalidVersionError(text, 'is empty');
   if (/[ \t]/.test(version)) throw new InvalidVersionError(text, 'contains whitespace');
 
@@ -56,6 +57,16 @@ export function parseVersion(text: string): DebianVersion {
   if (!/^[A-Za-z0-9.+~:-]*$/.test(upstream)) throw new InvalidVersionError(text, 'invalid character in version number');
   if (!/^[A-Za-z0-9.+~]*$/.test(revision)) throw new InvalidVersionError(text, 'invalid character in revision number');
   return { epoch, upstream, revision };
+}
+
+const isBlank = (code: number) => code === 0x20 || code === 0x09;
+
+function trimBlanks(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isBlank(text.charCodeAt(start))) start++;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
 }
 
 /** dpkg keeps the epoch in an int, hence the INT_MAX bound. */

@@ -3,7 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { FeedLoadError, assertFetchableUrl, loadFeed } from './load';
 
 const fixtures = join(__dirname, '../../test/fixtures/advisories');
@@ -14,24 +14,25 @@ const osvDirectory = join(fixtures, 'osv');
  * local headers, a central directory and its end record. Enough to stand in
  * for OSV's all.zip without committing a binary fixture.
  */
-function zipOf(files: Record<string, string>): Buffer {
+function zipOf(files: Record<string, string>, options: { deflate?: boolean } = {}): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const [name, content] of Object.entries(files)) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const data = Buffer.from(content, 'utf8');
-    const crc = crc32(data);
+    const plain = Buffer.from(content, 'utf8');
+    const data = options.deflate ? deflateRawSync(plain, { level: 9 }) : plain;
+    const crc = crc32(plain);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
     local.writeUInt16LE(0x0800, 6); // UTF-8 names
-    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt16LE(options.deflate ? 8 : 0, 8); // deflated or stored
     local.writeUInt16LE(0, 10); // time
     local.writeUInt16LE(0x21, 12); // date: 1980-01-01
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(plain.length, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
@@ -182,5 +183,47 @@ describe('assertFetchableUrl', () => {
     ['https://', /not a valid URL/],
   ])('refuses %s before sending anything', (url, why) => {
     expect(() => assertFetchableUrl(url)).toThrow(why);
+  });
+});
+
+describe('a feed cannot outgrow the worker', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'tempered-feed-'));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('stops a zip whose entries together decompress past the budget, naming the feed', async () => {
+    // 40 entries of 20 MiB each (every one under the per-entry limit): 800 MiB from a zip of under 1 MiB.
+    const filler = ' '.repeat(20 * 1024 * 1024);
+    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`CVE-2099-${i}.json`, `{"id":"CVE-2099-${i}","x":"${filler}"}`]));
+    const zip = join(scratch, 'all.zip');
+    writeFileSync(zip, zipOf(files, { deflate: true }));
+    const failure = await loadFeed(zip).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(FeedLoadError);
+    expect((failure as FeedLoadError).code).toBe('feed-too-large');
+    expect((failure as FeedLoadError).message).toMatch(new RegExp(`^cannot load advisory feed all.zip: decompresses past its budget of 268435456 bytes \\(at all.zip!CVE-2099-\\d+.json\\)`));
+  });
+
+  it('stops reading a URL body at the budget, however long the server sends', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      const send = () => {
+        while (res.write(chunk)) if (res.writableLength > 64 * 1024 * 1024) break;
+      };
+      res.on('drain', send);
+      send();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/all.json`;
+      const failure = await loadFeed(url, { maxBytes: 8 * 1024 * 1024 }).catch((err: unknown) => err);
+      expect((failure as FeedLoadError).code).toBe('feed-too-large');
+      expect((failure as FeedLoadError).message).toBe(`cannot load advisory feed ${url}: decompresses past its budget of 8388608 bytes (at ${url})`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -9,9 +9,9 @@
  * in the result: it is skipped and the good entries still count, because one
  * malformed record must not hide every other advisory.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { text as readStreamText } from 'node:stream/consumers';
 import * as yauzl from 'yauzl';
 import { looksLikeOsv, normalizeOsvDocument } from '../../domain/advisory/osv';
 import {
@@ -33,6 +33,8 @@ export interface LoadFeedOptions {
   ecosystems?: readonly string[];
   /** Whole-request budget for URL feeds; the tracker's JSON is tens of MB. */
   timeoutMs?: number;
+  /** Bytes the whole feed may decompress to, every document together (MAX_FEED_BYTES). */
+  maxBytes?: number;
 }
 
 export interface LoadedFeed {
@@ -42,7 +44,7 @@ export interface LoadedFeed {
   skipped: Record<SkipReason, number>;
 }
 
-export type FeedLoadErrorCode = 'feed-unreadable' | 'feed-url-refused' | 'feed-http-status' | 'feed-bad-zip';
+export type FeedLoadErrorCode = 'feed-unreadable' | 'feed-url-refused' | 'feed-http-status' | 'feed-bad-zip' | 'feed-too-large';
 
 export class FeedLoadError extends Error {
   override readonly name = 'FeedLoadError';
@@ -65,6 +67,37 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** An OSV record is a few KB; an entry far larger than this is a zip bomb, not an advisory. */
 const MAX_ZIP_ENTRY_BYTES = 32 * 1024 * 1024;
+/**
+ * What one feed may decompress to, all documents together: the Debian
+ * tracker's JSON is about 60 MB and OSV's Debian all.zip about 150 MB
+ * unpacked. A few MB of zip can expand to gigabytes; the feed is refused
+ * at this point instead of taking the worker's memory.
+ */
+export const MAX_FEED_BYTES = 256 * 1024 * 1024;
+
+/** Counts the bytes a feed has produced so far, across all its documents. */
+class FeedBudget {
+  private used = 0;
+  constructor(
+    readonly location: string,
+    readonly limit: number,
+  ) {}
+
+  take(bytes: number, where: string): void {
+    this.used += bytes;
+    if (this.used > this.limit) throw new FeedLoadError('feed-too-large', this.location, `decompresses past its budget of ${this.limit} bytes (at ${where})`);
+  }
+}
+
+/** A stream's bytes, each chunk counted against the budget as it arrives. */
+async function readCounted(stream: AsyncIterable<Uint8Array>, budget: FeedBudget, where: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    budget.take(chunk.length, where);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
 
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
 const EMPTY_ZIP_MAGIC = Buffer.from('PK\x05\x06', 'latin1');
@@ -77,15 +110,20 @@ export async function loadFeed(location: string, options: LoadFeedOptions = {}):
 }
 
 async function readDocuments(location: string, options: LoadFeedOptions): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return fromBytes(await fetchFeed(location, options), location);
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+  const budget = new FeedBudget(isUrl ? location : basename(location), options.maxBytes ?? MAX_FEED_BYTES);
+  if (isUrl) return fromBytes(await fetchFeed(location, options, budget), location, budget);
   const kind = await statKind(location);
-  if (kind === 'directory') return { documents: await readJsonDirectory(location), problems: [] };
-  return fromBytes(await readLocal(location), basename(location));
+  if (kind === 'directory') return { documents: await readJsonDirectory(location, budget), problems: [] };
+  return fromBytes(await readLocal(location, budget), basename(location), budget);
 }
 
-/** Zips are recognized by content, not name: a URL such as `.../download?format=zip` says nothing. */
-async function fromBytes(bytes: Buffer, where: string): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
-  if (isZip(bytes)) return readZip(bytes, where);
+/**
+ * Zips are recognized by content, not name: a URL such as `.../download?format=zip` says nothing.
+ * A zip's bytes were counted as they arrived; what it decompresses to is counted again, entry by entry.
+ */
+async function fromBytes(bytes: Buffer, where: string, budget: FeedBudget): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
+  if (isZip(bytes)) return readZip(bytes, where, budget);
   return { documents: [{ where, text: bytes.toString('utf8') }], problems: [] };
 }
 
@@ -102,26 +140,29 @@ async function statKind(path: string): Promise<'directory' | 'file'> {
   }
 }
 
-async function readLocal(path: string): Promise<Buffer> {
+async function readLocal(path: string, budget: FeedBudget): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readCounted(createReadStream(path), budget, basename(path));
   } catch (error) {
+    if (error instanceof FeedLoadError) throw error;
     throw new FeedLoadError('feed-unreadable', path, errorMessage(error));
   }
 }
 
 /** Every `*.json` directly in the directory, in name order so results do not depend on the file system. */
-async function readJsonDirectory(directory: string): Promise<FeedDocument[]> {
+async function readJsonDirectory(directory: string, budget: FeedBudget): Promise<FeedDocument[]> {
   const names = (await readdir(directory, { withFileTypes: true }))
     .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
     .map((entry) => entry.name)
     .sort();
   const label = basename(directory);
-  return Promise.all(names.map(async (name) => ({ where: `${label}/${name}`, text: (await readLocal(join(directory, name))).toString('utf8') })));
+  const documents: FeedDocument[] = [];
+  for (const name of names) documents.push({ where: `${label}/${name}`, text: (await readLocal(join(directory, name), budget)).toString('utf8') });
+  return documents;
 }
 
 /** OSV's all.zip: one record per `*.json` entry. Entries are sorted by name for a stable result. */
-async function readZip(bytes: Buffer, label: string): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
+async function readZip(bytes: Buffer, label: string, budget: FeedBudget): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
   const documents: FeedDocument[] = [];
   const problems: FeedProblem[] = [];
   try {
@@ -133,9 +174,11 @@ async function readZip(bytes: Buffer, label: string): Promise<{ documents: FeedD
         problems.push({ where, problem: `(document): ${entry.uncompressedSize} bytes is larger than the ${MAX_ZIP_ENTRY_BYTES}-byte limit for one record` });
         continue;
       }
-      documents.push({ where, text: await readStreamText(await zip.openReadStreamPromise(entry)) });
+      // Counted as it inflates: the size an entry declares is the zip's word, not a fact.
+      documents.push({ where, text: (await readCounted(await zip.openReadStreamPromise(entry), budget, where)).toString('utf8') });
     }
   } catch (error) {
+    if (error instanceof FeedLoadError) throw error;
     throw new FeedLoadError('feed-bad-zip', label, errorMessage(error));
   }
   documents.sort((a, b) => (a.where < b.where ? -1 : a.where > b.where ? 1 : 0));
@@ -163,7 +206,7 @@ function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-async function fetchFeed(location: string, options: LoadFeedOptions): Promise<Buffer> {
+async function fetchFeed(location: string, options: LoadFeedOptions, budget: FeedBudget): Promise<Buffer> {
   const url = assertFetchableUrl(location);
   let response: Response;
   try {
@@ -174,9 +217,14 @@ async function fetchFeed(location: string, options: LoadFeedOptions): Promise<Bu
   if (!response.ok) throw new FeedLoadError('feed-http-status', location, `HTTP ${response.status} ${response.statusText}`.trim());
   // Refuse what arrived over a redirect the policy would not have allowed as a first hop (https -> remote http).
   if (response.url && response.url !== url.href) assertFetchableUrl(response.url);
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > budget.limit) throw new FeedLoadError('feed-too-large', location, `declares ${declared} bytes, past its budget of ${budget.limit} bytes`);
   try {
-    return Buffer.from(await response.arrayBuffer());
+    return response.body ? await readCounted(response.body as unknown as AsyncIterable<Uint8Array>, budget, location) : Buffer.alloc(0);
   } catch (error) {
+    // Stop the transfer: the rest of an oversized body is not read.
+    await response.body?.cancel().catch(() => undefined);
+    if (error instanceof FeedLoadError) throw error;
     throw new FeedLoadError('feed-unreadable', location, errorMessage(error));
   }
 }

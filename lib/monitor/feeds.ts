@@ -89,7 +89,9 @@ export async function loadFeeds(locations: readonly string[], load: FeedLoader =
 export function isTransient(error: FeedLoadError): boolean {
   const remote = URL_LIKE.test(error.location);
   switch (error.code) {
+    // The same feed will be too large on the next poll: that needs a person (a bigger budget, or another feed).
     case 'feed-url-refused':
+    case 'feed-too-large':
       return false;
     case 'feed-http-status': {
       const status = Number(/HTTP (\d{3})/.exec(error.message)?.[1] ?? 0);
