@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ownRecord } from '../schema/ownRecord';
 import { ImageNameSchema } from '../image';
 import { RESERVED_ANNOTATIONS } from '../oci/image';
+import { patternProblem } from './testPattern';
 
 /** Annotations a definition or customization may set: anything but the ones the builder owns. */
 export const AnnotationsSchema = ownRecord(z.string().min(1).max(256), z.string()).superRefine((annotations, ctx) => {
@@ -76,6 +77,12 @@ const SymlinkPath = z.strictObject({
 export const PathSchema = z.discriminatedUnion('type', [DirectoryPath, FilePath, SymlinkPath]);
 export type PathEntry = z.infer<typeof PathSchema>;
 
+/** A test's expected-output pattern: RE2 semantics, linear-time matching (testPattern.ts), checked here. */
+const TestPatternSchema = z.string().max(1000).superRefine((source, ctx) => {
+  const problem = patternProblem(source);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const CommandTest = z.strictObject({
   name: z.string().min(1),
   command: z.array(z.string()).min(1),
@@ -84,8 +91,8 @@ const CommandTest = z.strictObject({
   env: ownRecord(z.string(), z.string()).default({}),
   exitCode: z.number().int().min(0).max(255).default(0),
   stdout: z.string().optional(),
-  stdoutMatches: z.string().optional(),
-  stderrMatches: z.string().optional(),
+  stdoutMatches: TestPatternSchema.optional(),
+  stderrMatches: TestPatternSchema.optional(),
   timeoutSeconds: z.number().int().min(1).max(600).default(30),
 });
 const FileTest = z.strictObject({

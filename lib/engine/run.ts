@@ -30,6 +30,25 @@ export interface RunResult {
   durationMs: number;
 }
 
+/**
+ * What is kept of each stream: an image prints what it likes, and a test
+ * reads a version line or a file; megabytes beyond this are counted, not kept.
+ */
+export const MAX_CAPTURED_BYTES = 8 * 1024 * 1024;
+
+/** Collects a stream's first MAX_CAPTURED_BYTES. */
+function capped(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  stream.on('data', (d: Buffer) => {
+    if (kept >= MAX_CAPTURED_BYTES) return;
+    const part = d.subarray(0, MAX_CAPTURED_BYTES - kept);
+    chunks.push(part);
+    kept += part.length;
+  });
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
 /** 128 + SIGKILL, 128 + SIGTERM: how a container's exit code reads when it was killed. */
 const KILLED_EXIT_CODES = new Set([137, 143]);
 
@@ -49,10 +68,8 @@ export async function runInContainer(request: RunRequest): Promise<RunResult> {
   try {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    stdout.on('data', (d: Buffer) => out.push(d));
-    stderr.on('data', (d: Buffer) => err.push(d));
+    const out = capped(stdout);
+    const err = capped(stderr);
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     container.modem.demuxStream(stream, stdout, stderr);
     const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()));
@@ -76,8 +93,8 @@ export async function runInContainer(request: RunRequest): Promise<RunResult> {
     await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
     return {
       exitCode: StatusCode,
-      stdout: Buffer.concat(out).toString('utf8'),
-      stderr: Buffer.concat(err).toString('utf8'),
+      stdout: out(),
+      stderr: err(),
       timedOut,
       killed: !timedOut && KILLED_EXIT_CODES.has(StatusCode),
       durationMs: Date.now() - started,

@@ -1,6 +1,7 @@
 /** Command tests: each runs in its own container, with network none and a timeout. */
 import type { ImageTest } from '../../domain/catalog/definition';
 import type { RunResult } from '../engine/run';
+import { patternFinds } from '../../domain/catalog/testPattern';
 
 export type CommandTest = Extract<ImageTest, { command: string[] }>;
 
@@ -24,7 +25,7 @@ export function evaluateCommand(test: CommandTest, result: RunResult): string | 
   if (test === NO_SHELL_ENTRYPOINT) return result.exitCode !== 0 && !result.stdout.includes('shell') ? undefined : 'a shell ran';
   if (result.exitCode !== test.exitCode) return `exit code ${result.exitCode}, expected ${test.exitCode}: ${result.stderr.trim().slice(0, 300)}`;
   if (test.stdout !== undefined && result.stdout !== test.stdout) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))}, expected ${JSON.stringify(test.stdout)}`;
-  if (test.stdoutMatches !== undefined && !new RegExp(test.stdoutMatches, 'm').test(result.stdout)) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))} does not match /${test.stdoutMatches}/`;
-  if (test.stderrMatches !== undefined && !new RegExp(test.stderrMatches, 'm').test(result.stderr)) return `stderr does not match /${test.stderrMatches}/`;
+  if (test.stdoutMatches !== undefined && !patternFinds(test.stdoutMatches, result.stdout)) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))} does not match /${test.stdoutMatches}/`;
+  if (test.stderrMatches !== undefined && !patternFinds(test.stderrMatches, result.stderr)) return `stderr does not match /${test.stderrMatches}/`;
   return undefined;
 }
