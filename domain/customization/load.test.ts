@@ -74,12 +74,22 @@ describe('readCustomization', () => {
     const { dir, file } = dirWith(`${HEADER}files:\n  - { path: /etc/x, source: app/innocent }\n`);
     fs.mkdirSync(path.join(dir, 'app'));
     fs.symlinkSync('/etc/hostname', path.join(dir, 'app', 'innocent'));
-    expect(() => readCustomization(file)).toThrow(/files\[0\]\.source: "app\/innocent" resolves through a symlink to \/etc\/hostname, outside the customization directory/);
+    expect(() => readCustomization(file)).toThrow(/files\[0\]\.source: "app\/innocent" resolves through a symlink to \/etc\/hostname, outside the customization's own directory/);
+  });
+
+  it('refuses a source in another customization\'s directory: each reads only its own', () => {
+    expect(problems(`${HEADER}files:\n  - { path: /etc/x, source: ../other-team/secret }\n`, { 'app/keep': 'x', 'other-team/secret': 'theirs' })).toEqual([
+      'files[0].source: must stay inside the customization directory (no "..")',
+    ]);
+    // The older form, relative to the shared directory, reaches the same place: only the own directory.
+    expect(problems(`${HEADER}files:\n  - { path: /etc/x, source: other-team/secret }\n`, { 'app/keep': 'x', 'other-team/secret': 'theirs' })).toEqual([
+      expect.stringMatching(/^files\[0\]\.source: "other-team\/secret" .*\/app\/other-team\/secret does not exist/),
+    ]);
   });
 
   it('refuses a missing source and a directory as source', () => {
     expect(problems(`${HEADER}files:\n  - { path: /etc/x, source: nope }\n`)).toEqual([expect.stringMatching(/^files\[0\]\.source: "nope" .*does not exist/)]);
-    expect(problems(`${HEADER}files:\n  - { path: /etc/x, source: app }\n`, { 'app/f': 'x' })).toEqual([expect.stringMatching(/^files\[0\]\.source: "app" .*is not a regular file/)]);
+    expect(problems(`${HEADER}files:\n  - { path: /etc/x, source: sub }\n`, { 'app/sub/f': 'x' })).toEqual([expect.stringMatching(/^files\[0\]\.source: "sub" .*is not a regular file/)]);
   });
 
   it('refuses files at paths tempered writes itself', () => {
@@ -106,7 +116,7 @@ describe('readCustomization', () => {
       'certificates[0].content: holds no PEM certificate (-----BEGIN CERTIFICATE-----)',
     ]);
     const broken = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
-    expect(problems(`${HEADER}certificates:\n  - { name: corp, source: corp.pem }\n`, { 'corp.pem': broken })).toEqual([
+    expect(problems(`${HEADER}certificates:\n  - { name: corp, source: corp.pem }\n`, { 'app/corp.pem': broken })).toEqual([
       expect.stringMatching(/^certificates\[0\]\.source: "corp.pem" certificate 1 is not valid X\.509/),
     ]);
   });

@@ -13,12 +13,15 @@ import { CA_BUNDLE_PATH } from '../catalog/policy';
 import { ImageNameSchema, VariantSchema } from '../image';
 import { InputError, parseOrThrow } from '../schema/errors';
 import { type Customization, CustomizationSchema } from './schema';
-import { caCertificates, readSource, resolveSource, SourceProblem } from './sources';
+import { caCertificates, checkSource, readSource, SourceProblem } from './sources';
 
 export interface LoadedCustomization {
   customization: Customization;
   file: string;
+  /** The customizations directory the file is in. */
   dir: string;
+  /** The customization's own directory, `<dir>/<name>/`: its sources come from here and nowhere else. */
+  sourceDir: string;
 }
 
 /** Files the builder writes itself from accounts, certificates and packages: a customization file there would be overwritten or would corrupt them. */
@@ -37,9 +40,10 @@ export function readCustomization(file: string): LoadedCustomization {
   const problems: { field: string; problem: string }[] = [];
   if (customization.name !== expected) problems.push({ field: 'name', problem: `"${customization.name}" must match the file name "${expected}"` });
   const dir = path.dirname(file);
-  problems.push(...fileProblems(customization, dir), ...certificateProblems(customization, dir));
+  const sourceDir = path.join(dir, customization.name);
+  problems.push(...fileProblems(customization, sourceDir), ...certificateProblems(customization, sourceDir));
   if (problems.length > 0) throw new InputError(file, problems);
-  return { customization, file, dir };
+  return { customization, file, dir, sourceDir };
 }
 
 function fileProblems(c: Customization, dir: string): { field: string; problem: string }[] {
@@ -49,7 +53,7 @@ function fileProblems(c: Customization, dir: string): { field: string; problem: 
     if (managed) problems.push({ field: `files[${i}].path`, problem: `${f.path} is written by tempered; use ${managed.use} instead` });
     if (f.source !== undefined) {
       try {
-        resolveSource(dir, f.source);
+        checkSource(dir, f.source);
       } catch (err) {
         if (!(err instanceof SourceProblem)) throw err;
         problems.push({ field: `files[${i}].source`, problem: `"${f.source}" ${err.message}` });

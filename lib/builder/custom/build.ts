@@ -76,7 +76,7 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
 function readCertificates(loaded: LoadedCustomization): { name: string; pems: string[] }[] {
   return loaded.customization.certificates.map((cert, i) => {
     try {
-      return { name: cert.name, pems: caCertificates(cert.content ?? readSource(loaded.dir, cert.source ?? '').toString('utf8')) };
+      return { name: cert.name, pems: caCertificates(cert.content ?? readSource(loaded.sourceDir, cert.source ?? '').toString('utf8')) };
     } catch (err) {
       if (!(err instanceof SourceProblem)) throw err;
       throw new InputError(loaded.file, [{ field: `certificates[${i}]`, problem: err.message }]);
@@ -90,7 +90,7 @@ function stagedFiles(loaded: LoadedCustomization, base: BaseImage, accounts: { u
     if (base.filesystem.directories[f.path]) throw new InputError(loaded.file, [{ field: `files[${i}].path`, problem: `${f.path} is a directory in the base image` }]);
     let content: Buffer;
     try {
-      content = f.content !== undefined ? Buffer.from(f.content) : readSource(loaded.dir, f.source ?? '');
+      content = f.content !== undefined ? Buffer.from(f.content) : readSource(loaded.sourceDir, f.source ?? '');
     } catch (err) {
       if (!(err instanceof SourceProblem)) throw err;
       throw new InputError(loaded.file, [{ field: `files[${i}].source`, problem: err.message }]);
