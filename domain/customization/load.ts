@@ -46,10 +46,15 @@ export function readCustomization(file: string): LoadedCustomization {
   return { customization, file, dir, sourceDir };
 }
 
+/** The path tempered manages that `imagePath` is, or is under (checked here as written, and at build time where it lands on the base). */
+export function managedPath(imagePath: string): { path: string; use: string } | undefined {
+  return MANAGED_PATHS.find((m) => imagePath === m.path || imagePath.startsWith(m.path + '/'));
+}
+
 function fileProblems(c: Customization, dir: string): { field: string; problem: string }[] {
   return c.files.flatMap((f, i) => {
     const problems: { field: string; problem: string }[] = [];
-    const managed = MANAGED_PATHS.find((m) => f.path === m.path || f.path.startsWith(m.path + '/'));
+    const managed = managedPath(f.path);
     if (managed) problems.push({ field: `files[${i}].path`, problem: `${f.path} is written by tempered; use ${managed.use} instead` });
     if (f.source !== undefined) {
       try {

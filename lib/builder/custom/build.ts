@@ -9,7 +9,8 @@
  */
 import { type GroupEntry, imageUser, mergeAccounts, type PasswdEntry, resolveGid, resolveUid } from '../../../domain/catalog/accounts';
 import { customTestSpec } from '../../../domain/customization/effective';
-import type { LoadedCustomization } from '../../../domain/customization/load';
+import { type LoadedCustomization, managedPath } from '../../../domain/customization/load';
+import { landingPath } from '../../../domain/rootfs/placeOnBase';
 import { caCertificates, readSource, SourceProblem } from '../../../domain/customization/sources';
 import { InputError } from '../../../domain/schema/errors';
 import { baseAccounts, type BaseImage, openBaseImage, publishedBaseDigest } from './baseImage';
@@ -84,10 +85,18 @@ function readCertificates(loaded: LoadedCustomization): { name: string; pems: st
   });
 }
 
-/** Each file's bytes and numeric owner; a file where the base has a directory would erase that directory. */
-function stagedFiles(loaded: LoadedCustomization, base: BaseImage, accounts: { users: PasswdEntry[]; groups: GroupEntry[] }): StagedFile[] {
+/**
+ * Each file's bytes and numeric owner. Where a file lands is decided by the
+ * base's symlinks (`/usr/lib/ssl/certs -> /etc/ssl/certs` on a dev base), so
+ * the paths tempered manages are checked there, not only as written; and a
+ * file where the base has a directory would erase that directory.
+ */
+export function stagedFiles(loaded: LoadedCustomization, base: Pick<BaseImage, 'filesystem'>, accounts: { users: PasswdEntry[]; groups: GroupEntry[] }): StagedFile[] {
   return loaded.customization.files.map((f, i) => {
-    if (base.filesystem.directories[f.path]) throw new InputError(loaded.file, [{ field: `files[${i}].path`, problem: `${f.path} is a directory in the base image` }]);
+    const lands = landingPath({ path: f.path, type: 'file' }, base.filesystem);
+    const managed = managedPath(lands);
+    if (managed) throw new InputError(loaded.file, [{ field: `files[${i}].path`, problem: `${f.path} lands on ${lands} in the base image, which tempered writes; use ${managed.use} instead` }]);
+    if (base.filesystem.directories[lands]) throw new InputError(loaded.file, [{ field: `files[${i}].path`, problem: `${f.path}${lands !== f.path ? ` (${lands} on the base)` : ''} is a directory in the base image` }]);
     let content: Buffer;
     try {
       content = f.content !== undefined ? Buffer.from(f.content) : readSource(loaded.sourceDir, f.source ?? '');
