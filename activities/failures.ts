@@ -18,6 +18,7 @@ export function asActivityFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.message, ErrorType.invalidDefinition);
   }
   // A package whose contents break the tree rules, or that is not a well-formed .deb, stays so on every retry.
+  if (err instanceof TreeError && err.code === 'RUNTIME_POLICY') return ApplicationFailure.nonRetryable(err.message, ErrorType.runtimePolicyViolation);
   if (err instanceof TreeError || err instanceof DebFormatError) return ApplicationFailure.nonRetryable(err.message, ErrorType.packageRefused);
   if (err instanceof ImageVerificationRefused) return ApplicationFailure.nonRetryable(err.message, err.failureType);
   return err;

@@ -55,11 +55,10 @@ export interface ParsedStatement {
 
 /** The subject of an image: its repository and manifest digest. */
 export function imageSubject(repositoryName: string, digest: string): Subject {
-  const hex = hexOf(digest);
-  if (!digest.startsWith('sha256:') || !HEX64.test(hex)) {
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
     throw new AttestationInputError('INVALID_STATEMENT', `subject digest "${digest}" is not sha256:<64 hex digits>`);
   }
-  return { name: repositoryName, digest: { sha256: hex } };
+  return { name: repositoryName, digest: { sha256: hexOf(digest) } };
 }
 
 export function makeStatement<P extends object>(subject: Subject, predicateType: string, predicate: P): Statement<P> {

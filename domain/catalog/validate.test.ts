@@ -186,7 +186,7 @@ describe('a definition is refused, naming file, field and problem', () => {
       'tests[1].name: "os-release" is already the name of tests[0]: test reports are keyed by name',
     ]);
     expect(broken((d) => d.tests.push({ name: 'v', command: ['/app', '--version'], stdoutMatches: '^v(1' } as unknown as Doc['tests'][number]))).toEqual([
-      expect.stringMatching(/^tests\[1\]\.stdoutMatches: is not a valid regular expression/),
+      expect.stringMatching(/^tests\[1\]\.stdoutMatches: is not a linear-time \(RE2\) regular expression/),
     ]);
   });
 

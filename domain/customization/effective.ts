@@ -103,6 +103,7 @@ export function customTestSpec(baseSpec: VariantSpec, c: Customization, tag: str
     labels: { ...baseSpec.labels, ...c.labels },
     annotations: { ...baseSpec.annotations, ...c.annotations },
     tests: [...derived, ...c.tests],
+    allowSetid: [...new Set([...baseSpec.allowSetid, ...(c.allowSetid ?? [])])].sort(),
   };
 }
 

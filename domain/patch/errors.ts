@@ -12,6 +12,12 @@ export const ErrorType = {
    * names the package and the path. Nothing was built: drop or pin the package, then retry.
    */
   packageRefused: 'PackageRefused',
+  /**
+   * A runtime image (or a customization on one) would hold a shell or package manager (by name or by
+   * what the ELF file is), a setuid/setgid file the definition does not allow, or a world-writable file
+   * outside /tmp; the message names the package (or the definition) and the path. Nothing was published.
+   */
+  runtimePolicyViolation: 'RuntimePolicyViolation',
   /** A policy or definition test failed in a container: the last good image stays published. */
   imageTestFailed: 'ImageTestFailed',
   /** A base image's signature or provenance did not verify: nothing is built on it. */

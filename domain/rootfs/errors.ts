@@ -13,7 +13,9 @@ export type TreeErrorCode =
   /** Two packages ship the same non-directory path and neither Replaces the other (dpkg refuses this too). */
   | 'PATH_CONFLICT'
   /** The definition asks for a path that a package ships as another type. */
-  | 'PATH_TYPE';
+  | 'PATH_TYPE'
+  /** A runtime image would hold a shell or package manager, an unallowed setid file, or a world-writable file (runtimePolicy.ts). */
+  | 'RUNTIME_POLICY';
 
 export class TreeError extends Error {
   override readonly name = 'TreeError';

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
 import { groupByOrigin } from '../../domain/rootfs/layering';
+import { checkRuntimeContent, RUNTIME_POLICY_VERSION } from '../../domain/rootfs/runtimePolicy';
 import { type LayerContent, partition } from '../../domain/rootfs/partition';
 import type { Layering } from '../../domain/catalog/definition';
 import type { Progress } from '../progress';
@@ -58,6 +59,7 @@ export async function buildRuntimeLayers(rt: RuntimeTree, packages: readonly Bui
   const keys = plans.map((plan) =>
     sha256Digest(canonicalJson({
       format: LAYER_FORMAT,
+      policy: RUNTIME_POLICY_VERSION,
       entries: plan.entries.map((n) => [n.path, n.type, n.mode, n.uid, n.gid, n.mtime, n.content?.kind === 'derived' ? 0 : n.size, n.linkname ?? '', rt.content.identity(n)]),
       bytecode: needsBytecode(plan) ? interpreter : null,
     })),
@@ -79,7 +81,10 @@ export async function buildRuntimeLayers(rt: RuntimeTree, packages: readonly Bui
       continue;
     }
     ctx.progress(`writing layer ${i + 1}/${plans.length} (${plan.packages.length ? plan.packages.join(', ').slice(0, 120) : 'what the definition adds'})`);
-    await rt.content.load(plan.entries.filter((n) => n.type === 'file'));
+    const files = plan.entries.filter((n) => n.type === 'file');
+    await rt.content.load(files);
+    // What every ELF file of the layer is: a reused layer passed this when it was written (the key names the policy version).
+    for (const n of files) checkRuntimeContent(n, rt.content.bytes(n));
     const layer = await writeLayer(plan.entries, (n) => rt.content.bytes(n), ctx.store);
     writeFileAtomicSync(recordFile(ctx, keys[i] as string), JSON.stringify(layer));
     layers.push({ ...layer, packages: plan.packages, reused: false });

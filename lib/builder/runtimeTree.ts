@@ -13,6 +13,7 @@ import { CA_BUNDLE_PATH } from '../../domain/catalog/policy';
 import { infoName, STATUS_D, statusStanza } from '../../domain/rootfs/dpkgStatus';
 import { type Accounts, addHomes, applyPaths } from '../../domain/rootfs/paths';
 import { pruneTree } from '../../domain/rootfs/prune';
+import { checkRuntimeNames } from '../../domain/rootfs/runtimePolicy';
 import { GENERATED_MTIME, IMAGE_OWNER, ImageTree, type TreeNode } from '../../domain/rootfs/tree';
 import { ContentSource } from './content';
 import type { BuildPackage } from './packages';
@@ -39,6 +40,8 @@ export async function assembleRuntimeTree(spec: VariantSpec, packages: readonly 
   const accounts = await writeAccounts(tree, content, spec, GENERATED_MTIME);
   writeCaBundle(tree, content);
   applyPaths(tree, spec.paths, accounts, GENERATED_MTIME);
+  // Names and modes of the whole tree; what each ELF file is, as its layer is written (layers.ts).
+  checkRuntimeNames(tree, new Set(spec.allowSetid));
   return { tree, content, accounts, interpreters: pythonInterpreters(tree) };
 }
 

@@ -193,6 +193,9 @@ describe('a feed cannot outgrow the worker', () => {
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
+  // Inflating up to the budget takes a few seconds on two cores.
+  jest.setTimeout(60_000);
+
   it('stops a zip whose entries together decompress past the budget, naming the feed', async () => {
     // 40 entries of 20 MiB each (every one under the per-entry limit): 800 MiB from a zip of under 1 MiB.
     const filler = ' '.repeat(20 * 1024 * 1024);

@@ -110,6 +110,23 @@ const noShell: Check = {
   },
 };
 
+/** The build refuses both (domain/rootfs/runtimePolicy.ts); the running image is asked again. */
+const noSetid: Check = {
+  name: 'no setuid or setgid file but those the definition allows',
+  suite: 'policy',
+  run: ({ snapshot, spec }) => {
+    // A record written before allowSetid existed lists none.
+    const extra = snapshot.setid.filter((p) => !(spec.allowSetid ?? []).includes(p));
+    return extra.length ? `setuid/setgid: ${extra.slice(0, 10).join(', ')}` : undefined;
+  },
+};
+
+const noWorldWritable: Check = {
+  name: 'nothing world-writable outside /tmp (sticky directories aside)',
+  suite: 'policy',
+  run: ({ snapshot }) => (snapshot.worldWritable.length ? `world-writable: ${snapshot.worldWritable.slice(0, 10).join(', ')}` : undefined),
+};
+
 export const RUNTIME_POLICY: Check[] = [
   {
     name: `image config runs as ${NONROOT_UID}:${NONROOT_GID}`,
@@ -122,6 +139,8 @@ export const RUNTIME_POLICY: Check[] = [
     run: ({ snapshot }) => expectEqual('uid', snapshot.uid, String(NONROOT_UID)) ?? expectEqual('gid', snapshot.gid, String(NONROOT_GID)),
   },
   noShell,
+  noSetid,
+  noWorldWritable,
   tmpSticky,
   caBundleValid,
   packagesListed,
@@ -146,6 +165,8 @@ export const SERVICE_USER_RUNTIME_POLICY: Check[] = [
     run: ({ snapshot }) => (snapshot.uid === '0' || snapshot.uid === '' ? `uid is "${snapshot.uid}"` : undefined),
   },
   noShell,
+  noSetid,
+  noWorldWritable,
   tmpSticky,
   caBundleValid,
   packagesListed,

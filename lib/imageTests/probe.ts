@@ -18,6 +18,10 @@ export interface Snapshot {
   modes: Record<string, string>;
   /** Contents of the files asked for (a `dir/*` request adds each of its files by path). */
   files: Record<string, string>;
+  /** Regular files with a setuid or setgid bit, on the image's own filesystem. */
+  setid: string[];
+  /** World-writable regular files, and world-writable directories without the sticky bit, outside /tmp. */
+  worldWritable: string[];
 }
 
 export function probeAvailable(): boolean {
@@ -32,6 +36,9 @@ export async function snapshot(image: string, user: string | undefined, stat: re
   const script = [
     `printf '\\n${MARK.trim()} uid\\n'; ${b} id -u`,
     `printf '\\n${MARK.trim()} gid\\n'; ${b} id -g`,
+    // -xdev: the image's own filesystem, not the /proc, /sys and /dev the engine mounts.
+    `printf '\\n${MARK.trim()} setid\\n'; ${b} find / -xdev -type f \\( -perm -4000 -o -perm -2000 \\) 2>/dev/null`,
+    `printf '\\n${MARK.trim()} writable\\n'; ${b} find / -xdev \\( -path /tmp -o -path '/tmp/*' -o -path '/.tempered-probe*' \\) -prune -o \\( -type f -perm -0002 -print \\) -o \\( -type d -perm -0002 ! -perm -1000 -print \\) 2>/dev/null`,
     ...stat.map((p) => `if ${b} test -e ${quote(p)} -o -L ${quote(p)}; then printf '\\n${MARK.trim()} mode %s\\n' ${quote(p)}; ${b} stat -c %a ${quote(p)}; fi`),
     // A path ending in "/*" reads every regular file of that directory (dpkg's status.d).
     ...read.map((p) =>
@@ -50,13 +57,16 @@ export function probe(image: string, user: string | undefined, command: string[]
 }
 
 export function parseSnapshot(stdout: string): Snapshot {
-  const out: Snapshot = { uid: '', gid: '', modes: {}, files: {} };
+  const out: Snapshot = { uid: '', gid: '', modes: {}, files: {}, setid: [], worldWritable: [] };
+  const lines = (body: string) => body.split('\n').map((l) => l.trim()).filter(Boolean).sort();
   for (const section of ('\n' + stdout).split(MARK).slice(1)) {
     const newline = section.indexOf('\n');
     const header = section.slice(0, newline);
     const body = section.slice(newline + 1);
     if (header === 'uid') out.uid = body.trim();
     else if (header === 'gid') out.gid = body.trim();
+    else if (header === 'setid') out.setid = lines(body);
+    else if (header === 'writable') out.worldWritable = lines(body);
     else if (header.startsWith('mode ')) out.modes[header.slice(5)] = body.trim();
     else if (header.startsWith('file ')) out.files[header.slice(5)] = body;
   }

@@ -47,6 +47,15 @@ const INVALID: Record<string, { yaml: string; problem: RegExp }> = {
     problem: /bad-owner\.yaml: files\[0\]\.uid: unknown user "www-data"/,
   },
 };
+/** Customizations that resolve but break the runtime policy: refused at build, naming what, where and who brought it. */
+const POLICY: Record<string, { yaml: string; problem: string }> = {
+  // busybox is a shell with applet links; mount is setuid root. Published before the policy judged content.
+  'with-busybox': { yaml: 'packages: [busybox, mount]\n', problem: 'package busybox puts /bin/busybox in a runtime image: busybox is a shell or a package manager by name' },
+  'with-shell-file': {
+    yaml: 'files:\n  - { path: /opt/tools/helper, source: helper, mode: "0755" }\n',
+    problem: 'the definition puts /opt/tools/helper in a runtime image: an ELF file that is BusyBox (a shell and its applets) by content',
+  },
+};
 const invalidCustomization = (name: string, body: string) =>
   `name: ${name}\ndescription: invalid on purpose\nbase: { image: other, variant: runtime }\ntagSuffix: ${name}\n${body}`;
 const custom = (name: string) => `custom:${name}`;
@@ -86,7 +95,10 @@ beforeAll(async () => {
   writeCustomization(catalogDir, 'app-two', APP_TWO);
   writeCustomization(catalogDir, 'app-three', simpleCustomization('app-three'));
   writeCustomization(catalogDir, ON_OTHER, simpleCustomization(ON_OTHER, 'other'));
-  for (const [name, { yaml }] of Object.entries(INVALID)) writeCustomization(catalogDir, name, invalidCustomization(name, yaml));
+  for (const [name, { yaml }] of Object.entries({ ...INVALID, ...POLICY })) writeCustomization(catalogDir, name, invalidCustomization(name, yaml));
+  // A shell binary renamed: only its content says what it is.
+  fs.mkdirSync(path.join(catalogDir, 'customizations', 'with-shell-file'));
+  fs.copyFileSync('/bin/busybox', path.join(catalogDir, 'customizations', 'with-shell-file', 'helper'));
   stack = await startStack({ env: { TEMPERED_CATALOG_DIR: catalogDir, TEMPERED_ARCHIVE: upstream.archive } });
   // Only the catalog images are started: their first publish cascades to the customizations, which starts their workflows.
   await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, { debounceSeconds: 1 });
@@ -211,7 +223,7 @@ test('a customization failing its test waits for on-call while the others publis
   await expectBuiltOn(fixed, newBase);
 });
 
-test('a path traversal, a bad mode, an unknown package or an unknown owner is refused before any build, naming file, field and problem', async () => {
+test('a path traversal, a bad mode, an unknown package or an unknown owner is refused before any build, naming file, field and problem; a shell, by name or content, before anything is published', async () => {
   for (const [name, { problem }] of Object.entries(INVALID)) {
     const s = await waitForState(stack.client, custom(name), (st) => st.phase === 'failed');
     expect(s.failure).toEqual(expect.objectContaining({ stage: 'resolving', activity: 'resolveLock', type: 'InvalidDefinition' }));
@@ -219,6 +231,11 @@ test('a path traversal, a bad mode, an unknown package or an unknown owner is re
     expect(s.published).toBeUndefined();
   }
   expect(await buildCounts(stack.client, Object.keys(INVALID).map(custom))).toEqual(Object.fromEntries(Object.keys(INVALID).map((n) => [custom(n), 0])));
+  for (const [name, { problem }] of Object.entries(POLICY)) {
+    const s = await waitForState(stack.client, custom(name), (st) => st.phase === 'failed');
+    expect(s.failure).toEqual(expect.objectContaining({ stage: 'building', activity: 'buildImage', type: 'RuntimePolicyViolation', message: problem }));
+    expect(s.published).toBeUndefined();
+  }
   // The other customization on the same base was published all the same.
   expect((await state(custom(ON_OTHER))).published).toBeDefined();
 });

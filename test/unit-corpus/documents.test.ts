@@ -350,11 +350,12 @@ describe('customization corpus', () => {
   const dir = () => path.join(tmp, 'customizations');
   const file = () => path.join(dir(), 'app.yaml');
   beforeAll(() => {
-    fs.mkdirSync(path.join(tmp, 'customizations', 'files'), { recursive: true });
-    fs.writeFileSync(path.join(tmp, 'customizations', 'files', 'data.txt'), 'data\n');
+    // Sources come from the customization's own directory, customizations/app/.
+    fs.mkdirSync(path.join(tmp, 'customizations', 'app', 'files'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'customizations', 'app', 'files', 'data.txt'), 'data\n');
     fs.writeFileSync(path.join(tmp, 'outside.txt'), 'a host file the customization must not read\n');
     // A symlink inside the directory that points out of it: the source check must follow it and refuse.
-    fs.symlinkSync(path.join(tmp, 'outside.txt'), path.join(tmp, 'customizations', 'escape.txt'));
+    fs.symlinkSync(path.join(tmp, 'outside.txt'), path.join(tmp, 'customizations', 'app', 'escape.txt'));
   });
 
   mutationCorpus('customization', validCustomization, customizationMutation, readCustomization, (f) => readCustomization(f).customization.name, 'app', file);

@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { customConfig, laterOf } from '../../../domain/customization/effective';
 import { partition } from '../../../domain/rootfs/partition';
+import { checkRuntimeContent } from '../../../domain/rootfs/runtimePolicy';
 import type { CustomLock } from '../../../domain/customization/lock';
 import { canonicalJson, sha256Digest } from '../../../domain/digest';
 import { Annotation, type Descriptor, imageConfigJson, imageManifestJson } from '../../../domain/oci/image';
@@ -37,8 +38,8 @@ export interface CustomBuildInput extends Omit<LayerPlan, 'packages'> {
 export function customBuildKey(input: CustomBuildInput): string {
   return sha256Digest(
     canonicalJson({
-      // 2: the layer is assembled in memory; runtime bases get status.d files.
-      builder: 'customization/2',
+      // 2: the layer is assembled in memory; runtime bases get status.d files. 3: the runtime policy judges content.
+      builder: 'customization/3',
       customization: input.customization,
       files: input.files.map((f) => ({ path: f.path, sha256: sha256Digest(f.content), mode: f.mode, uid: f.uid, gid: f.gid })),
       certificates: input.certificates,
@@ -75,7 +76,9 @@ export async function buildCustomImage(input: CustomBuildInput, ctx: BuildContex
   const { tree, content } = customLayerTree({ ...input, packages });
   const [plan] = partition(tree, [packages.map((p) => p.locked.name)], { single: true });
   const entries = plan?.entries ?? [];
-  await content.load(entries.filter((n) => n.type === 'file'));
+  const files = entries.filter((n) => n.type === 'file');
+  await content.load(files);
+  if (input.runtime) for (const n of files) checkRuntimeContent(n, content.bytes(n));
   ctx.progress('writing the layer');
   const layer = await writeLayer(entries, (n) => content.bytes(n), ctx.store);
 

@@ -19,6 +19,7 @@ import type { Customization } from '../../../domain/customization/schema';
 import { infoName, STATUS_D, STATUS_FILE, statusStanza } from '../../../domain/rootfs/dpkgStatus';
 import { placeOnBase } from '../../../domain/rootfs/placeOnBase';
 import { pruneTree } from '../../../domain/rootfs/prune';
+import { checkRuntimeNames } from '../../../domain/rootfs/runtimePolicy';
 import { GENERATED_MTIME, ImageTree, type TreeNode } from '../../../domain/rootfs/tree';
 import { ContentSource } from '../content';
 import type { BuildPackage } from '../packages';
@@ -82,7 +83,10 @@ export function customLayerTree(plan: LayerPlan): { tree: ImageTree; content: Co
     if (tree.get(f.path)) tree.remove(f.path);
     tree.put(bytesNode(f.path, f.content, { mode: parseInt(f.mode, 8), uid: f.uid, gid: f.gid }));
   }
-  return { tree: placeOnBase(tree, plan.base.filesystem), content };
+  const placed = placeOnBase(tree, plan.base.filesystem);
+  // On a runtime base the runtime policy holds for what the layer adds, whoever brings it (custom/image.ts checks the bytes).
+  if (plan.runtime) checkRuntimeNames(placed, new Set(plan.customization.allowSetid ?? []));
+  return { tree: placed, content };
 }
 
 function writeDpkgMetadata(tree: ImageTree, plan: LayerPlan): void {
