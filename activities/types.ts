@@ -107,8 +107,11 @@ export interface PublishResult {
 }
 
 export interface VerifyBaseInput {
+  /** The customization. */
   image: ImageRef;
   baseDigest: string;
+  /** The base digest it is built on now: the candidate must not be older. */
+  currentBaseDigest?: string;
 }
 
 export interface Activities {
@@ -119,7 +122,7 @@ export interface Activities {
   signImage(input: SignInput): Promise<SignResult>;
   publishImage(input: PublishInput): Promise<PublishResult>;
   listDependents(input: { image: ImageRef }): Promise<string[]>;
-  verifyBase(input: VerifyBaseInput): Promise<{ digest: string; builder: string }>;
+  verifyBase(input: VerifyBaseInput): Promise<{ digest: string; builder: string; cycle?: number }>;
   /** Verifies the signature and provenance of a digest this image published (before a rollback). */
   verifyPublished(input: { image: ImageRef; digest: string }): Promise<{ digest: string; builder: string }>;
   /** Signals (with start) a customization's workflow that its base changed. */

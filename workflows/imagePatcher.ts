@@ -18,6 +18,7 @@ import {
   ImageNameKey, ImageVariantKey, PatchPhaseKey, PendingAdvisoriesKey, pendingAdvisoriesValue, PublishedDigestKey,
 } from '../domain/patch/searchAttributes';
 import type { ResolveResult } from '../activities/types';
+import { ErrorType } from '../domain/patch/errors';
 import { type Queues, stageActivities } from './activityOptions';
 import { runCascade } from './cascade';
 import {
@@ -293,6 +294,8 @@ export class ImagePatcher {
   private async patch(cycle: CycleRecord & { advisories: Advisory[] }): Promise<CycleRecord['outcome']> {
     const rollback = cycle.reasons.find((r) => r.kind === 'rollback');
     if (rollback?.kind === 'rollback') return this.rollback(cycle, rollback.digest);
+    // Histories recorded before this check replay without it.
+    if (wf.patched('verify-base-change') && !(await this.acceptBaseChange(cycle))) return 'base-refused';
     const published = this.state.published;
 
     // 1. resolve: the exact package set this cycle would build, and what the advisories need.
@@ -369,6 +372,36 @@ export class ImagePatcher {
       });
     }
     return 'published';
+  }
+
+  /**
+   * A customization's new base digest (from a cascade, or anyone's raw
+   * `baseChanged` signal) must name its base image and variant in signed
+   * provenance and must not be older than the base it is on: a signed
+   * digest of the base's repository could be an unpatched earlier base, the
+   * dev variant or another customization. A refused one is recorded, the
+   * image stays on its base, and the cycle goes on with whatever else it
+   * was for. Returns false when nothing else is left to do.
+   */
+  private async acceptBaseChange(cycle: CycleRecord): Promise<boolean> {
+    const current = this.state.published?.baseDigest;
+    const candidate = this.state.baseDigest;
+    if (this.image.kind !== 'custom' || !candidate || !current || candidate === current) return true;
+    try {
+      await this.stage('resolving', 'verifyBase', () =>
+        this.acts.verifyBase.executeWithOptions(this.summary(this.acts.options.network, 'verify new base'), [{ image: this.image, baseDigest: candidate, currentBaseDigest: current }]),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      const failure = this.failureOf(err);
+      if (failure.type !== ErrorType.baseRefused && failure.type !== ErrorType.baseVerificationFailed) throw err;
+      this.reject(`baseChanged: ${failure.message}`);
+      this.state.baseDigest = current;
+      cycle.reasons = cycle.reasons.filter((r) => r.kind !== 'base-changed');
+      await this.reply({ outcome: 'refused', detail: failure.message });
+      return cycle.reasons.length > 0;
+    }
   }
 
   /**

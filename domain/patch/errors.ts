@@ -22,6 +22,12 @@ export const ErrorType = {
   imageTestFailed: 'ImageTestFailed',
   /** A base image's signature or provenance did not verify: nothing is built on it. */
   baseVerificationFailed: 'BaseVerificationFailed',
+  /**
+   * A base digest (from a cascade or a raw baseChanged signal) is signed, but its provenance names
+   * another image or variant, or it is older than the base the customization is on: refused and recorded,
+   * the customization stays on its base.
+   */
+  baseRefused: 'BaseRefused',
   /** A rollback target's signature or provenance did not verify: the tag was not moved. */
   rollbackRefused: 'RollbackRefused',
   /** No signing key where the worker looks: run `tempered keys init` (or mount the key), then retry. */

@@ -51,7 +51,7 @@ export interface PublishedImage {
   baseDigest?: string;
 }
 
-export type CycleOutcome = 'published' | 'up-to-date' | 'unchanged' | 'failed' | 'waiting-for-fix' | 'superseded' | 'rolled-back';
+export type CycleOutcome = 'published' | 'up-to-date' | 'unchanged' | 'failed' | 'waiting-for-fix' | 'superseded' | 'rolled-back' | 'base-refused';
 
 export interface CycleRecord {
   number: number;

@@ -22,6 +22,16 @@ export class ImageVerificationRefused extends Error {
   }
 }
 
+/** What a verified image's signed provenance says it is. */
+export interface VerifiedImage {
+  digest: string;
+  builder: string;
+  image?: string;
+  variant?: string;
+  cycle?: number;
+  finishedOn?: string;
+}
+
 /**
  * Successful verifications by `registry/repository@digest` and key: that a
  * digest was signed, with provenance, by our key stays true (the content a
@@ -31,7 +41,7 @@ export class ImageVerificationRefused extends Error {
  * a rotated key or a deleted signature is seen within minutes.
  */
 const VERIFIED_FOR_MS = 5 * 60_000;
-const verified = new Map<string, { at: number; result: { digest: string; builder: string } }>();
+const verified = new Map<string, { at: number; result: VerifiedImage }>();
 
 /**
  * Verifies `repository@digest` or throws: transient registry trouble retries,
@@ -43,7 +53,7 @@ export async function verifyBaseImage(
   repository: string,
   digest: string,
   failure: string = ErrorType.baseVerificationFailed,
-): Promise<{ digest: string; builder: string }> {
+): Promise<VerifiedImage> {
   const publicKeyPem = fs.readFileSync(ctx.config.publicKeyPath);
   const key = `${ctx.registry.host}/${repository}@${digest} ${sha256Digest(publicKeyPem)}`;
   const known = verified.get(key);
@@ -54,7 +64,36 @@ export async function verifyBaseImage(
   return result;
 }
 
-async function verifyOnce(ctx: ActivityContext, repository: string, digest: string, publicKeyPem: Buffer, failure: string): Promise<{ digest: string; builder: string }> {
+/**
+ * A digest a customization may be built on: signed with provenance by our
+ * key (verifyBaseImage), naming in that provenance exactly the image and
+ * variant the customization sits on (the repository also holds the dev
+ * variant and every customization of the base, all signed), and never
+ * older than the base it is on now (by the base workflow's cycle, or its
+ * finish time). Anything else is refused (BaseRefused): a signed digest is
+ * not the right digest.
+ */
+export async function verifyBaseCandidate(
+  ctx: ActivityContext,
+  request: { repository: string; digest: string; expected: { image: string; variant: string }; current?: string },
+): Promise<VerifiedImage> {
+  const candidate = await verifyBaseImage(ctx, request.repository, request.digest);
+  const where = `${ctx.config.registry.host}/${request.repository}@${request.digest}`;
+  const refuse = (why: string) => new ImageVerificationRefused(`refusing ${where} as the base: ${why}`, ErrorType.baseRefused);
+  if (candidate.image !== request.expected.image || candidate.variant !== request.expected.variant) {
+    throw refuse(`its provenance names ${candidate.image ?? 'no image'}${candidate.variant ? `:${candidate.variant}` : ''}, not ${request.expected.image}:${request.expected.variant}`);
+  }
+  if (!request.current || request.current === request.digest) return candidate;
+  const current = await verifyBaseImage(ctx, request.repository, request.current);
+  if (candidate.cycle !== undefined && current.cycle !== undefined) {
+    if (candidate.cycle < current.cycle) throw refuse(`it was published by cycle ${candidate.cycle}, older than cycle ${current.cycle} of the base it is on (${request.current.slice(0, 19)})`);
+  } else if (candidate.finishedOn && current.finishedOn && Date.parse(candidate.finishedOn) < Date.parse(current.finishedOn)) {
+    throw refuse(`it was built at ${candidate.finishedOn}, before the base it is on (${current.finishedOn})`);
+  }
+  return candidate;
+}
+
+async function verifyOnce(ctx: ActivityContext, repository: string, digest: string, publicKeyPem: Buffer, failure: string): Promise<VerifiedImage> {
   try {
     const report = await verifyImage({
       registry: ctx.registry,
@@ -64,7 +103,8 @@ async function verifyOnce(ctx: ActivityContext, repository: string, digest: stri
       require: [PredicateType.slsaProvenance1],
     });
     if (report.digest !== digest) throw new Error(`verified ${report.digest}, expected ${digest}`);
-    return { digest: report.digest, builder: report.provenance?.builderId ?? 'unknown' };
+    const p = report.provenance;
+    return { digest: report.digest, builder: p?.builderId ?? 'unknown', image: p?.image, variant: p?.variant, cycle: p?.cycle, finishedOn: p?.finishedOn };
   } catch (err) {
     if (err instanceof RegistryError && err.transient) throw err;
     throw new ImageVerificationRefused(`${ctx.config.registry.host}/${repository}@${digest} failed verification: ${(err as Error).message}`, failure);

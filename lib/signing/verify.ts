@@ -52,7 +52,18 @@ export interface VerificationReport {
   signature: { legacy: boolean; bundle: boolean };
   attestations: AttestationFinding[];
   predicateTypes: string[];
-  provenance?: { builderId?: string; buildType?: string; invocationId?: string; lockDigest?: string; dependencies: number };
+  provenance?: {
+    builderId?: string;
+    buildType?: string;
+    invocationId?: string;
+    lockDigest?: string;
+    dependencies: number;
+    /** What the build says it built: the image's name and variant, the cycle of its workflow, and when it finished. */
+    image?: string;
+    variant?: string;
+    cycle?: number;
+    finishedOn?: string;
+  };
   sbom?: { specVersion?: string; components: number };
   vex?: { statements: number; byStatus: Record<VexStatus, number> };
   tests?: TestSummary;
@@ -267,7 +278,10 @@ function report(checked: readonly Checked[], reference: string, image: string, d
     predicateTypes: types,
   };
   const slsa = predicate(PredicateType.slsaProvenance1) as
-    | { buildDefinition?: { buildType?: string; externalParameters?: { lockDigest?: string }; resolvedDependencies?: unknown[] }; runDetails?: { builder?: { id?: string }; metadata?: { invocationId?: string } } }
+    | {
+        buildDefinition?: { buildType?: string; externalParameters?: { lockDigest?: string }; internalParameters?: { image?: unknown; variant?: unknown; cycle?: unknown }; resolvedDependencies?: unknown[] };
+        runDetails?: { builder?: { id?: string }; metadata?: { invocationId?: string; finishedOn?: string } };
+      }
     | undefined;
   if (slsa) {
     out.provenance = {
@@ -276,6 +290,10 @@ function report(checked: readonly Checked[], reference: string, image: string, d
       invocationId: str(slsa.runDetails?.metadata?.invocationId),
       lockDigest: str(slsa.buildDefinition?.externalParameters?.lockDigest),
       dependencies: Array.isArray(slsa.buildDefinition?.resolvedDependencies) ? slsa.buildDefinition.resolvedDependencies.length : 0,
+      image: str(slsa.buildDefinition?.internalParameters?.image),
+      variant: str(slsa.buildDefinition?.internalParameters?.variant),
+      cycle: typeof slsa.buildDefinition?.internalParameters?.cycle === 'number' ? slsa.buildDefinition.internalParameters.cycle : undefined,
+      finishedOn: str(slsa.runDetails?.metadata?.finishedOn),
     };
   }
   const bom = predicate(PredicateType.cyclonedx);

@@ -16,7 +16,7 @@ import { verifyImage } from '../../lib/signing/verify';
 import { createContext } from '../../lib/context';
 import { Annotation, type ImageManifest } from '../../domain/oci/image';
 import type { PatchState } from '../../domain/patch/state';
-import { advisorySignal, retryUpdate, stateQuery } from '../../workflows/messages';
+import { advisorySignal, baseChangedSignal, retryUpdate, stateQuery } from '../../workflows/messages';
 import {
   BASE_DEFINITION, buildCounts, extraPackage, OTHER_DEFINITION, provenanceOf, simpleCustomization, throwawayCa, writeCustomization,
 } from '../support/customizations';
@@ -134,6 +134,7 @@ async function expectBuiltOn(s: PatchState, baseDigest: string): Promise<void> {
 const advisory = (id: string, fixedVersion: string) => ({ id, source: 'tempered-canary', fixedVersion, severity: 'high' });
 
 let firstBase: string;
+let olderBase = '';
 const firstDigests: Record<string, string> = {};
 
 test('the first publish of each base cascades to its customizations, each built on it and verifiable', async () => {
@@ -196,7 +197,30 @@ test('an advisory on base publishes a new base, then every customization on it; 
     [custom(ON_OTHER)]: before[custom(ON_OTHER)],
   });
   for (const name of ON_BASE) firstDigests[name] = (await state(custom(name))).published!.digest;
+  olderBase = firstBase;
   firstBase = newBase;
+});
+
+test('a baseChanged signal naming an older base, or a signed digest of something else in the repository, is refused and recorded', async () => {
+  const id = custom('app-one');
+  const before = await published(id);
+  expect(before.published?.baseDigest).toBe(firstBase);
+  const attempts = [
+    { digest: olderBase, why: `older than cycle` },
+    // Signed by our key, in the base's repository, with provenance: but it is app-two, not base.
+    { digest: firstDigests['app-two'] as string, why: 'its provenance names app-two:runtime, not base:runtime' },
+  ];
+  for (const { digest, why } of attempts) {
+    const rejectedBefore = (await state(id)).rejectedCount ?? 0;
+    await stack.client.workflow.getHandle(id).signal(baseChangedSignal, { baseDigest: digest });
+    const s = await waitForState(stack.client, id, (st) => (st.rejectedCount ?? 0) > rejectedBefore && !st.current);
+    expect(s.rejected.at(-1)?.reason).toContain(`baseChanged: refusing ${stack.registry.host}/tempered/base@${digest} as the base: `);
+    expect(s.rejected.at(-1)?.reason).toContain(why);
+    expect(s.cycles.at(-1)?.outcome).toBe('base-refused');
+    expect(s.published?.digest).toBe(before.published?.digest);
+    expect(s.published?.baseDigest).toBe(firstBase);
+    expect(s.baseDigest).toBe(firstBase);
+  }
 });
 
 test('a customization failing its test waits for on-call while the others publish; retry publishes it once fixed', async () => {

@@ -24,7 +24,7 @@ import type { Progress } from '../../progress';
 import { CustomLockStore } from '../../locks/customLockStore';
 import { pushByDigest } from '../../oci/push';
 import type { BuildInput, BuildResult } from '../../../activities/types';
-import { verifyBaseImage } from '../../signing/baseVerification';
+import { verifyBaseCandidate } from '../../signing/baseVerification';
 
 export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInput, progress: Progress): Promise<BuildResult> {
   const subject = customSubject(ctx.config, input.image);
@@ -33,7 +33,7 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
   const baseDigest = input.baseDigest ?? (await publishedBaseDigest(ctx, subject));
 
   progress(`verifying the base ${subject.repository}@${baseDigest.slice(0, 19)}: signature and provenance`);
-  await verifyBaseImage(ctx, subject.repository, baseDigest);
+  await verifyBaseCandidate(ctx, { repository: subject.repository, digest: baseDigest, expected: c.base });
   const base = await openBaseImage(ctx, subject, baseDigest);
   const lock = new CustomLockStore(ctx.paths.locks).load(input.lockDigest);
 
