@@ -9,6 +9,7 @@ import { AccountError } from '../domain/catalog/accounts';
 import { InputError } from '../domain/schema/errors';
 import { TreeError } from '../domain/rootfs/errors';
 import { DebFormatError } from '../lib/deb/ar';
+import { DowngradeRefusedError } from '../lib/resolve/downgrades';
 import { ImageVerificationRefused } from '../lib/signing/baseVerification';
 import { ErrorType } from './types';
 
@@ -20,6 +21,7 @@ export function asActivityFailure(err: unknown): unknown {
   // A package whose contents break the tree rules, or that is not a well-formed .deb, stays so on every retry.
   if (err instanceof TreeError && err.code === 'RUNTIME_POLICY') return ApplicationFailure.nonRetryable(err.message, ErrorType.runtimePolicyViolation);
   if (err instanceof TreeError || err instanceof DebFormatError) return ApplicationFailure.nonRetryable(err.message, ErrorType.packageRefused);
+  if (err instanceof DowngradeRefusedError) return ApplicationFailure.nonRetryable(err.message, ErrorType.downgradeRefused);
   if (err instanceof ImageVerificationRefused) return ApplicationFailure.nonRetryable(err.message, err.failureType);
   return err;
 }

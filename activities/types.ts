@@ -18,6 +18,10 @@ export interface ResolveInput {
   sources: string[];
   /** Customizations: the base image digest to resolve on; the base's published tag when absent. */
   baseDigest?: string;
+  /** The newest archive state this image has trusted, per suite (`<archive> <suite>` -> Release Date): an older one is refused. */
+  trustedReleases?: Record<string, string>;
+  /** An on-call request allowed this cycle to resolve a package older than the published lock has (who and why are in the cycle's reasons). */
+  allowDowngrade?: boolean;
 }
 
 export interface ResolveResult {
@@ -31,6 +35,8 @@ export interface ResolveResult {
   packageCount: number;
   /** Customizations: the base image digest the lock was resolved on (the one given, or the tag's). */
   baseDigest?: string;
+  /** When the archive was read: the trusted states after this resolve (what was given, newer dates merged in). */
+  trustedReleases?: Record<string, string>;
 }
 
 export interface BuildInput {

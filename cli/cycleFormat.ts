@@ -20,6 +20,8 @@ export function describeReason(reason: AnyReason): string {
       return `base changed to ${shortDigest(r.baseDigest as string)}`;
     case 'retry':
       return 'retried by on-call';
+    case 'downgrade-allowed':
+      return `downgrade allowed by ${r.by}: ${r.reason}`;
     case 'rollback':
       return `rollback to ${shortDigest(r.digest as string)} by ${r.by}${r.reason ? `: ${r.reason}` : ''}`;
     default: {

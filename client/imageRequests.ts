@@ -15,7 +15,7 @@ export function requestRebuild(client: Client, image: ImageRef, request: { by: s
   return handleOf(client, image).executeUpdate(rebuildUpdate, { args: [request] });
 }
 
-export function requestRetry(client: Client, image: ImageRef, request: { by: string }) {
+export function requestRetry(client: Client, image: ImageRef, request: { by: string; allowDowngrade?: string }) {
   return handleOf(client, image).executeUpdate(retryUpdate, { args: [request] });
 }
 

@@ -8,6 +8,7 @@
 import type { LockRequest } from './catalog/lockRequest';
 import type { BinaryPackage, PackageIndex } from './debian/packages';
 import { resolve } from './debian/resolve';
+import { compareVersions } from './debian/version';
 import { type Lock, type LockedPackage, variantPackages } from './lock';
 import { VARIANTS, type Variant } from './image';
 
@@ -109,4 +110,13 @@ export function packageChanges(before: readonly { name: string; version: string 
   }
   for (const [name, version] of old) if (!next.has(name)) changes.push(`- ${name} ${version}`);
   return changes.sort();
+}
+
+/** "name old -> new" for every package `after` holds at an older version than `before`, sorted. */
+export function packageDowngrades(before: readonly { name: string; version: string }[], after: readonly { name: string; version: string }[]): string[] {
+  const old = new Map(before.map((p) => [p.name, p.version]));
+  return after.flatMap((p) => {
+    const was = old.get(p.name);
+    return was !== undefined && compareVersions(p.version, was) < 0 ? [`${p.name} ${was} -> ${p.version}`] : [];
+  }).sort();
 }

@@ -185,15 +185,16 @@ export class ImagePatcher {
   }
 
   validateRetry(request: unknown): void {
-    checkRequester(request);
+    checkRequester(request, ['allowDowngrade']);
     if (this.state.phase !== 'failed' || !this.state.current) throw new Error(`${displayName(this.image)} has no failed cycle to retry (phase ${this.state.phase})`);
   }
 
   /** Update `retry`: re-runs the failed cycle from the start (its build is cached when nothing changed). */
-  requestRetry(request: { by: string }): { cycle: number; failedStage: string } {
+  requestRetry(request: { by: string; allowDowngrade?: string }): { cycle: number; failedStage: string } {
     this.retryRequested = true;
     const current = this.state.current as CycleRecord;
     current.reasons.push({ kind: 'retry', of: current.number });
+    if (request.allowDowngrade) current.reasons.push({ kind: 'downgrade-allowed', by: request.by, reason: request.allowDowngrade });
     wf.log.info('retry requested', { by: request.by, cycle: current.number });
     return { cycle: current.number, failedStage: this.state.failure?.stage ?? 'unknown' };
   }
@@ -304,8 +305,11 @@ export class ImagePatcher {
       this.acts.resolveLock.executeWithOptions(this.summary(this.acts.options.network, 'resolve'), [{
         image: this.image, mode: latest ? 'latest' : 'locked', previousLockDigest: published?.lockDigest, sources: unique(cycle.advisories.map((a) => a.source)),
         ...(this.state.baseDigest ? { baseDigest: this.state.baseDigest } : {}),
+        ...(this.state.trustedReleases ? { trustedReleases: this.state.trustedReleases } : {}),
+        ...(cycle.reasons.some((r) => r.kind === 'downgrade-allowed') ? { allowDowngrade: true } : {}),
       }]),
     );
+    if (resolved.trustedReleases) this.state.trustedReleases = resolved.trustedReleases;
     // Customizations: a first cycle before any cascade resolves on the digest the base's tag names now; hold on to it, so
     // build, provenance and `published.baseDigest` all name the same base, and the next cascade compares against it.
     if (resolved.baseDigest && this.state.baseDigest === undefined) this.state.baseDigest = resolved.baseDigest;

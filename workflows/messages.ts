@@ -37,7 +37,8 @@ export interface Requester {
   by: string;
 }
 export const rebuildUpdate = defineUpdate<{ cycle: number; queuedBehind?: number }, [Requester & { note?: string }]>('rebuild');
-export const retryUpdate = defineUpdate<{ cycle: number; failedStage: string }, [Requester]>('retry');
+/** `allowDowngrade`: why on-call lets this cycle resolve packages older than the published image (recorded as a reason). */
+export const retryUpdate = defineUpdate<{ cycle: number; failedStage: string }, [Requester & { allowDowngrade?: string }]>('retry');
 export const pauseUpdate = defineUpdate<{ pausedAt: string; cycleInFlight?: number }, [Requester & { reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<{ resumedAt: string; queued: number }, [Requester]>('resume');
 /**

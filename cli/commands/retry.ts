@@ -16,6 +16,7 @@ import { withClient } from '../runtime';
 
 interface RetryOptions {
   by?: string;
+  allowDowngrade?: string;
   wait?: boolean;
   timeout: string;
   json?: boolean;
@@ -27,6 +28,7 @@ export function registerRetry(program: Command): void {
     .description('re-run the failed patch cycle of an image from its start (after fixing the cause)')
     .argument('<image>', IMAGE_HELP)
     .option('--by <name>', 'who asks (default: your login name)')
+    .option('--allow-downgrade <reason>', 'let this cycle resolve packages older than the published image (a withdrawn update), recorded with who and why')
     .option('--wait', 'follow the cycle until it ends; exit 1 if it fails again')
     .option('--timeout <minutes>', 'with --wait: how long to wait', '60')
     .option('--json', 'print JSON for scripts')
@@ -39,7 +41,7 @@ export function registerRetry(program: Command): void {
       await withClient(async (client) => {
         // The failure being retried, so --wait does not mistake it for this attempt's end.
         const before = opts.wait ? (await client.workflow.getHandle(workflowId).query(stateQuery)).failure : undefined;
-        const answer = await requestRetry(client, image, { by });
+        const answer = await requestRetry(client, image, { by, ...(opts.allowDowngrade ? { allowDowngrade: opts.allowDowngrade } : {}) });
         const request = { image: label, workflowId, cycle: answer.cycle, failedStage: answer.failedStage, by };
         if (!opts.wait) {
           if (opts.json) return printJson(request);

@@ -28,6 +28,12 @@ export const ErrorType = {
    * the customization stays on its base.
    */
   baseRefused: 'BaseRefused',
+  /**
+   * The newest archive state resolves a package to an older version than the published image has (a
+   * security update withdrawn, or a downgrade attack): nothing is built. On-call decides: `tempered
+   * retry IMAGE --allow-downgrade REASON` builds it anyway, recorded with who and why.
+   */
+  downgradeRefused: 'DowngradeRefused',
   /** A rollback target's signature or provenance did not verify: the tag was not moved. */
   rollbackRefused: 'RollbackRefused',
   /** No signing key where the worker looks: run `tempered keys init` (or mount the key), then retry. */

@@ -19,6 +19,8 @@ export type CycleReason =
   /** `replyTo`: the cascade children waiting for the cycle that builds on this base. */
   | { kind: 'base-changed'; baseDigest: string; replyTo?: string[] }
   | { kind: 'retry'; of: number }
+  /** On-call allowed this cycle to resolve packages older than the published image has (a withdrawn update). */
+  | { kind: 'downgrade-allowed'; by: string; reason: string }
   | { kind: 'rollback'; digest: string; by: string; reason: string };
 
 /** How an advisory ended up for this image (the VEX statements come from here). */
@@ -111,6 +113,11 @@ export interface PatchState {
   nextCycle: number;
   /** The base digest a customization is built on (custom images only). */
   baseDigest?: string;
+  /**
+   * The newest archive state trusted, per suite (`<archive> <suite>` -> Release Date): a resolve from
+   * an older one is refused (a replayed archive). Durable here, so every worker knows it.
+   */
+  trustedReleases?: Record<string, string>;
 }
 
 /** Bounded so continue-as-new payloads stay small however long the image lives. */

@@ -17,6 +17,12 @@ export const ARCHIVE_ERROR_CODES = [
   'ARCHIVE_MISSING_INDEX',
   /** A validly signed Release describes another suite than the one asked for (substitution). */
   'ARCHIVE_SUITE_MISMATCH',
+  /**
+   * A validly signed Release older than one already trusted for the suite: an older archive state
+   * replayed (Debian's main suites have no Valid-Until), or a mirror that went back in time. Retried:
+   * a lagging mirror catches up; a replay never gets published from.
+   */
+  'ARCHIVE_OLDER_THAN_TRUSTED',
 ] as const;
 
 export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number];

@@ -26,6 +26,7 @@ import { InputError } from '../../domain/schema/errors';
 import { fetchDeb, unobtainableDebs } from '../archive/fetch';
 import { readDebControl, readDebFile } from '../deb/archive';
 import { sharedArchive } from '../archive/shared';
+import { checkedReleases, refuseDowngrades } from './downgrades';
 import { baseAccounts, baseInstalled, openBaseImage, publishedBaseDigest } from '../builder/custom/baseImage';
 import { type CustomSubject, customSubject } from '../catalog/customSubject';
 import type { ActivityContext } from '../context';
@@ -57,6 +58,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
   let lock: CustomLock | undefined;
   let unavailable: string[] = [];
   let misfits: string[] = [];
+  let trustedReleases: Record<string, string> | undefined;
   if (input.mode === 'locked' && usable) {
     progress('checking that the locked extra packages can still be fetched and fit the base');
     unavailable = await unobtainableDebs(usable.packages, ctx.config.debCache);
@@ -72,6 +74,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
   if (!lock) {
     progress('loading and verifying the archive indexes');
     const archive = await sharedArchive(ctx.config);
+    trustedReleases = checkedReleases(archive.releases, input.trustedReleases);
     const { index } = archive;
     const unknown = c.packages.flatMap((name, i) =>
       index.versions(name).length > 0 || index.providers(name).length > 0 || installed.some((p) => p.name === name)
@@ -89,6 +92,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
       const problem = err instanceof UnknownPackageError ? err.message : `cannot be installed on ${base.name}@${baseDigest.slice(0, 19)}: ${err.message}`;
       throw new InputError(file, [{ field: 'packages', problem }]);
     }
+    if (previous) refuseDowngrades(`custom:${c.name}`, previous.packages, lock.packages, input.allowDowngrade);
   }
   const lockDigest = store.save(lock);
   if (!fs.existsSync(subject.lockFile)) writeCustomLockFile(subject.lockFile, lock);
@@ -103,6 +107,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
     sourceVersions: Object.fromEntries(input.sources.filter((s) => versions[s] !== undefined).map((s) => [s, versions[s] as string])),
     packageCount: lock.packages.length,
     baseDigest,
+    ...(trustedReleases ? { trustedReleases } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { sharedArchive } from '../archive/shared';
 import { catalogSubject } from '../catalog/subjects';
 import type { ActivityContext } from '../context';
 import { resolveCustomLock } from './customLock';
+import { checkedReleases, refuseDowngrades } from './downgrades';
 import { readLockFile, writeLockFile } from '../locks/lockStore';
 import type { ResolveInput, ResolveResult } from '../../activities/types';
 import type { Progress } from '../progress';
@@ -36,6 +37,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
 
   let lock: Lock | undefined;
   let unavailable: string[] = [];
+  let trustedReleases: Record<string, string> | undefined;
   if (input.mode === 'locked' && usable) {
     progress('checking that every locked package can still be fetched');
     unavailable = await unobtainableDebs(variantPackages(usable, variant), ctx.config.debCache);
@@ -43,7 +45,8 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
   }
   if (!lock) {
     progress('loading and verifying the archive indexes');
-    const { index, archives } = await loadIndex(ctx);
+    const { index, archives, releases } = await loadIndex(ctx);
+    trustedReleases = checkedReleases(releases, input.trustedReleases);
     // Unknown names and unresolvable sets are the definition's problem: non-retryable InvalidDefinition.
     const problems = packageNameProblems(subject.definition, index, archives.flatMap((a) => a.suites));
     if (problems.length > 0) throw new InputError(subject.definitionFile, problems);
@@ -56,6 +59,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
     } catch (err) {
       throw err instanceof ResolveError ? new InputError(subject.definitionFile, resolveErrorProblems(err)) : err;
     }
+    if (previous) refuseDowngrades(`${subject.image.name}:${variant}`, variantPackages(previous, variant), variantPackages(lock, variant), input.allowDowngrade);
   }
   const lockDigest = ctx.locks.save(lock);
   if (!fs.existsSync(subject.lockFile)) writeLockFile(subject.lockFile, lock);
@@ -66,6 +70,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
     unavailable,
     sourceVersions: Object.fromEntries(input.sources.filter((s) => versions[s] !== undefined).map((s) => [s, versions[s] as string])),
     packageCount: lock.variants[variant].packages.length,
+    ...(trustedReleases ? { trustedReleases } : {}),
   };
 }
 
@@ -78,5 +83,5 @@ async function loadIndex(ctx: ActivityContext) {
   const archive = await sharedArchive(ctx.config);
   const suites = new Map<string, string[]>();
   for (const r of archive.releases) suites.set(r.archive, [...(suites.get(r.archive) ?? []), r.suite]);
-  return { index: archive.index, archives: [...suites].map(([uri, list]) => ({ uri, suites: list })) };
+  return { index: archive.index, archives: [...suites].map(([uri, list]) => ({ uri, suites: list })), releases: archive.releases };
 }

@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile, chmod } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,12 @@ export interface AptRepo {
   corruptIndex(): Promise<void>;
   /** Re-signs with a Valid-Until one hour in the past. */
   expire(): Promise<void>;
+  /**
+   * Keeps a copy of the signed indexes as they are now; the function it returns serves them again
+   * (a replay of this older, still validly signed, archive state). The pool only grows, so the
+   * .debs those indexes name are still there.
+   */
+  saveIndexes(): Promise<() => Promise<void>>;
   /** Stops the server and the gpg-agent and deletes the signing key. Keeps `dir`. */
   close(): Promise<void>;
 }
@@ -378,6 +384,14 @@ export async function createAptRepo(options: AptRepoOptions): Promise<AptRepo> {
 
     async expire() {
       await sign(-3600, -2 * 24 * 3600);
+    },
+    async saveIndexes() {
+      const saved = await mkdtemp(join(options.dir, 'saved-'));
+      await cp(suiteDir, saved, { recursive: true });
+      return async () => {
+        await rm(suiteDir, { recursive: true, force: true });
+        await cp(saved, suiteDir, { recursive: true });
+      };
     },
 
     async close() {
