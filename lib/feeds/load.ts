@@ -120,10 +120,10 @@ async function readDocuments(location: string, options: LoadFeedOptions): Promis
 
 /**
  * Zips are recognized by content, not name: a URL such as `.../download?format=zip` says nothing.
- * A zip's bytes were counted as they arrived; what it decompresses to is counted again, entry by entry.
+ * The bytes read were counted as they arrived; what a zip inflates to has a budget of its own.
  */
 async function fromBytes(bytes: Buffer, where: string, budget: FeedBudget): Promise<{ documents: FeedDocument[]; problems: FeedProblem[] }> {
-  if (isZip(bytes)) return readZip(bytes, where, budget);
+  if (isZip(bytes)) return readZip(bytes, where, new FeedBudget(budget.location, budget.limit));
   return { documents: [{ where, text: bytes.toString('utf8') }], problems: [] };
 }
 

@@ -42,6 +42,27 @@ export interface RegistryOptions {
 
 const isLoopback = (hostname: string) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(hostname);
 
+/**
+ * Why a Bearer challenge's token realm may not be asked (it would get the
+ * credentials), or undefined: only the registry's own host or a configured
+ * token host, over http(s), and never plain http off loopback with credentials.
+ */
+export function realmRefusal(registryHost: string, tokenHosts: readonly string[], realm: string, withCredentials: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    return `${registryHost} names a token realm that is not a URL: ${realm.slice(0, 100)}`;
+  }
+  if (![registryHost, ...tokenHosts].includes(url.host) || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    return `refusing the token realm ${url.origin}: it is not the registry ${registryHost} (a separate token service must be configured: TEMPERED_REGISTRY_TOKEN_HOSTS)`;
+  }
+  if (url.protocol === 'http:' && withCredentials && !isLoopback(url.hostname)) {
+    return `refusing the token realm ${url.origin}: tempered never sends credentials over plain http to ${url.hostname}, which is not loopback`;
+  }
+  return undefined;
+}
+
 export interface FetchedManifest {
   digest: string;
   mediaType: string;
@@ -196,19 +217,9 @@ export class RegistryClient {
     if (!/^Bearer /i.test(header)) return;
     const params = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!params.realm) return;
-    let url: URL;
-    try {
-      url = new URL(params.realm);
-    } catch {
-      throw new RegistryError('REGISTRY_UNAUTHORIZED', `${this.options.host} names a token realm that is not a URL: ${params.realm.slice(0, 100)}`);
-    }
-    const allowed = [this.options.host, ...(this.options.tokenHosts ?? [])];
-    if (!allowed.includes(url.host) || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new RegistryError('REGISTRY_UNAUTHORIZED', `refusing the token realm ${url.origin}: it is not the registry ${this.options.host} (a separate token service must be configured: TEMPERED_REGISTRY_TOKEN_HOSTS)`);
-    }
-    if (url.protocol === 'http:' && this.options.credentials && !isLoopback(url.hostname)) {
-      throw new RegistryError('REGISTRY_UNAUTHORIZED', `refusing the token realm ${url.origin}: tempered never sends credentials over plain http to ${url.hostname}, which is not loopback`);
-    }
+    const refused = realmRefusal(this.options.host, this.options.tokenHosts ?? [], params.realm, !!this.options.credentials);
+    if (refused) throw new RegistryError('REGISTRY_UNAUTHORIZED', refused);
+    const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? scope);
     const c = this.options.credentials;

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { PredicateType } from '../../domain/attest/predicateTypes';
+import { baseCandidateProblem } from '../../domain/customization/baseCandidate';
 import { sha256Digest } from '../../domain/digest';
 import { ErrorType } from '../../domain/patch/errors';
 import type { ActivityContext } from '../context';
@@ -78,18 +79,9 @@ export async function verifyBaseCandidate(
   request: { repository: string; digest: string; expected: { image: string; variant: string }; current?: string },
 ): Promise<VerifiedImage> {
   const candidate = await verifyBaseImage(ctx, request.repository, request.digest);
-  const where = `${ctx.config.registry.host}/${request.repository}@${request.digest}`;
-  const refuse = (why: string) => new ImageVerificationRefused(`refusing ${where} as the base: ${why}`, ErrorType.baseRefused);
-  if (candidate.image !== request.expected.image || candidate.variant !== request.expected.variant) {
-    throw refuse(`its provenance names ${candidate.image ?? 'no image'}${candidate.variant ? `:${candidate.variant}` : ''}, not ${request.expected.image}:${request.expected.variant}`);
-  }
-  if (!request.current || request.current === request.digest) return candidate;
-  const current = await verifyBaseImage(ctx, request.repository, request.current);
-  if (candidate.cycle !== undefined && current.cycle !== undefined) {
-    if (candidate.cycle < current.cycle) throw refuse(`it was published by cycle ${candidate.cycle}, older than cycle ${current.cycle} of the base it is on (${request.current.slice(0, 19)})`);
-  } else if (candidate.finishedOn && current.finishedOn && Date.parse(candidate.finishedOn) < Date.parse(current.finishedOn)) {
-    throw refuse(`it was built at ${candidate.finishedOn}, before the base it is on (${current.finishedOn})`);
-  }
+  const current = request.current && request.current !== request.digest ? { ...(await verifyBaseImage(ctx, request.repository, request.current)), digest: request.current } : undefined;
+  const problem = baseCandidateProblem(candidate, request.expected, current);
+  if (problem) throw new ImageVerificationRefused(`refusing ${ctx.config.registry.host}/${request.repository}@${request.digest} as the base: ${problem}`, ErrorType.baseRefused);
   return candidate;
 }
 
