@@ -45,8 +45,10 @@ export function tarOf(entries: readonly TreeNode[], bytesOf: BytesOf): Readable 
       const bytes = node.type === 'file' ? bytesOf(node) : undefined;
       await new Promise<void>((resolve, reject) => {
         const done = (err?: Error | null) => (err ? reject(err) : resolve());
-        if (bytes) archive.entry({ ...header, size: bytes.length }, bytes, done);
-        else archive.entry({ ...header, size: 0 }, done);
+        const sink = bytes ? archive.entry({ ...header, size: bytes.length }, bytes, done) : archive.entry({ ...header, size: 0 }, done);
+        // When the pipeline fails downstream (a full disk), the pack destroys the entry being written and the entry
+        // emits 'error': `done` already carries it, and without a listener it would kill the worker process.
+        sink.on('error', () => undefined);
       });
     }
     archive.finalize();

@@ -40,8 +40,9 @@ export async function loadImage(store: BlobStore, manifestDigest: string, tag: s
   const layerNames = manifest.layers.map((l) => `${hexOf(l.digest)}/layer.tar`);
   const dockerManifest = [{ Config: `${hexOf(imageId)}.json`, RepoTags: [tag], Layers: layerNames }];
   const feeding = (async () => {
-    archive.entry({ name: 'manifest.json' }, JSON.stringify(dockerManifest));
-    archive.entry({ name: `${hexOf(imageId)}.json` }, store.read(imageId));
+    // An entry the pack destroys (the engine went away mid-load) emits 'error'; the load's own error says why.
+    archive.entry({ name: 'manifest.json' }, JSON.stringify(dockerManifest)).on('error', () => undefined);
+    archive.entry({ name: `${hexOf(imageId)}.json` }, store.read(imageId)).on('error', () => undefined);
     for (const [i, layer] of manifest.layers.entries()) {
       if (i < shared) continue;
       const entry = archive.entry({ name: layerNames[i] as string, size: layer.size });
@@ -49,7 +50,15 @@ export async function loadImage(store: BlobStore, manifestDigest: string, tag: s
     }
     archive.finalize();
   })();
-  const response = await dockerClient().loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
+  let response: NodeJS.ReadableStream;
+  try {
+    response = await dockerClient().loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
+  } catch (err) {
+    // No engine to feed: stop feeding, and let the feeding's own failure go with this one (never unhandled).
+    archive.destroy();
+    await feeding.catch(() => undefined);
+    throw err;
+  }
   await Promise.all([feeding, drain(response)]);
   if (!(await isLoaded(imageId))) throw new Error(`docker load did not produce image ${imageId}`);
   return imageId;

@@ -43,7 +43,8 @@ let dockerd: TestDockerd;
 let lane: Lane;
 
 beforeAll(async () => {
-  const sleeper = { name: 'tempered-sleeper', version: '1.0-1', architecture: 'amd64' as const, executables: { [SLEEP]: '/bin/busybox' } };
+  // coreutils' sleep (linked against the image's libc6): a runtime image may not hold BusyBox, under any name.
+  const sleeper = { name: 'tempered-sleeper', version: '1.0-1', architecture: 'amd64' as const, executables: { [SLEEP]: '/usr/bin/sleep' } };
   [upstream, dockerd] = await Promise.all([startUpstream([canaryPackage('1.0-1'), sleeper]), startDockerd()]);
   stack = await startStack({ workers: false, env: { TEMPERED_CATALOG_DIR: writeCatalog({ sleeper: SLEEPER_DEFINITION }), TEMPERED_ARCHIVE: upstream.archive } });
   lane = new Lane(stack.config, 'fdocker', { TEMPERED_DOCKER_SOCKET: dockerd.socket });
