@@ -9,7 +9,7 @@ import { connectClient } from '../client/connect';
 import { startOptions } from '../client/imageWorkflows';
 import { customizationBases } from '../domain/customization/load';
 import type { ImageRef } from '../domain/image';
-import type { imagePatchWorkflow } from '../workflows/imagePatch';
+import type { imagePatchWorkflow } from '../workflows/imageWorkflow';
 import { baseChangedSignal } from '../workflows/messages';
 import type { ActivityContext } from '../lib/context';
 

@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
+import { vexRecords } from '../domain/attest/vex';
 import type { CtrfReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
 import { ImageRecords } from '../lib/catalog/imageRecords';
@@ -52,7 +53,7 @@ export function signActivity(ctx: ActivityContext) {
           startedOn: invocation.startedOn,
           finishedOn: invocation.finishedOn,
         },
-        vex: { handled: input.handled, waiting: input.waiting, packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
+        vex: { records: input.vex ?? vexRecords(input.handled ?? [], input.waiting ?? []), packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
         progress,
       });
       return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };

@@ -7,6 +7,7 @@
 import type { Advisory } from '../domain/advisory/record';
 import type { ImageRef } from '../domain/image';
 import type { ScanVerdict } from '../domain/impact';
+import type { VexRecord } from '../domain/attest/vex';
 import type { HandledAdvisory, WaitingAdvisory } from '../domain/patch/state';
 
 export interface ResolveInput {
@@ -89,8 +90,11 @@ export interface SignInput {
   digest: string;
   sbomDigest: string;
   reportDigest: string;
-  handled: HandledAdvisory[];
-  waiting: WaitingAdvisory[];
+  /** The image's advisory verdicts as small bounded records (domain/attest/vex.ts), never the advisories themselves. */
+  vex?: VexRecord[];
+  /** Inputs scheduled by workers before VEX records (an upgrade mid-cycle): the activity derives the records. */
+  handled?: HandledAdvisory[];
+  waiting?: WaitingAdvisory[];
   /** Times come from the workflow, never the worker's clock: a retried signing must produce the same statements. */
   invocation: { workflowId: string; runId: string; cycle: number; startedOn: string; finishedOn: string };
 }

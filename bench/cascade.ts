@@ -23,7 +23,7 @@ import { createContext } from '../lib/context';
 import { writeLockFile } from '../lib/locks/lockStore';
 import { ensureImageWorkflow } from '../client/imageWorkflows';
 import { findDefinition } from '../domain/catalog/load';
-import { DEFAULT_SETTINGS } from '../workflows/imagePatcher';
+import { DEFAULT_SETTINGS } from '../workflows/imageEntity';
 import { advisorySignal, stateQuery } from '../workflows/messages';
 import { writeCustomization } from '../test/support/customizations';
 import { startStack, type Stack } from '../test/support/stack';
@@ -147,10 +147,10 @@ async function round(stack: Stack, concurrency: number, version: number): Promis
   const cpuBefore = cpuSample();
   if (publishedState.phase === 'failed') throw new Error(`base failed: ${publishedState.failure?.message}`);
   const digest = publishedState.published!.digest;
-  const done = await waitForState(client, BASE, (s) => (s.phase === 'idle' && s.published?.digest === digest) || s.phase === 'failed', 3_600_000);
+  const done = await waitForState(client, BASE, (s) => (s.cascade?.baseDigest === digest && !!s.cascade.finished) || s.phase === 'failed', 3_600_000);
   const finishedAt = Date.now();
   const cpuAfter = cpuSample();
-  const cascade = done.cycles.at(-1)?.cascade;
+  const cascade = done.cascade;
   if (!cascade || cascade.done !== CUSTOMIZATIONS || cascade.failed.length > 0) throw new Error(`cascade incomplete: ${JSON.stringify(cascade)}`);
   return {
     concurrency,

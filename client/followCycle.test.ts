@@ -11,7 +11,7 @@ test('a cycle ends when it is in the finished list', () => {
 });
 
 test('a failure of the followed cycle ends it, unless it is the failure being retried', () => {
-  const state = { ...base, phase: 'failed', failure, current: { number: 4, reasons: [], startedAt: 'x' } } as PatchState;
+  const state = { ...base, phase: 'failed', failure, current: { number: 4, reasons: [], startedAt: 'x', advisories: [] } } as PatchState;
   expect(cycleEnd(state, 4)).toMatchObject({ kind: 'failed', failure });
   expect(cycleEnd(state, 4, failure.at)).toBeUndefined();
   expect(cycleEnd({ ...state, failure: { ...failure, at: '2026-01-01T00:09:00.000Z' } }, 4, failure.at)).toMatchObject({ kind: 'failed' });
@@ -19,7 +19,7 @@ test('a failure of the followed cycle ends it, unless it is the failure being re
 });
 
 test('progress names the phase, the activity, its step and its retries', () => {
-  const state = { ...base, phase: 'publishing', current: { number: 4, reasons: [], startedAt: 'x' } } as PatchState;
+  const state = { ...base, phase: 'publishing', current: { number: 4, reasons: [], startedAt: 'x', advisories: [] } } as PatchState;
   expect(progressText(4, { workflowId: 'w', runId: 'r', status: 'RUNNING', state, activity: { type: 'publishImage', attempt: 3, queued: false, lastFailure: 'registry unreachable' } })).toBe(
     'cycle 4: publishing - publishImage (attempt 3, last failure: registry unreachable)',
   );

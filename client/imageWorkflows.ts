@@ -9,13 +9,15 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from '../domain/config';
 import { displayName, type ImageRef, workflowIdFor } from '../domain/image';
 import { ImageNameKey, ImageVariantKey, PatchPhaseKey } from '../domain/patch/searchAttributes';
-import type { ImagePatchInput } from '../workflows/imagePatch';
-import type { imagePatchWorkflow } from '../workflows/imagePatch';
+import type { ImagePatchInput } from '../workflows/imageWorkflow';
+import type { imagePatchWorkflow } from '../workflows/imageWorkflow';
 import { advisorySignal } from '../workflows/messages';
 
 export interface WorkflowSettings {
   debounceSeconds?: number;
   cascadeConcurrency?: number;
+  /** Continue-as-new past this many events (tests use small ones). */
+  historyLimit?: number;
 }
 
 export function imagePatchInput(config: Config, image: ImageRef, settings: WorkflowSettings = {}): ImagePatchInput {

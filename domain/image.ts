@@ -32,6 +32,11 @@ export function cascadeWorkflowId(customName: string, baseDigest: string): strin
   return `cascade:${customName}:${digestShort(baseDigest)}`;
 }
 
+/** Workflow id of the coordinator of one base digest's cascade: `cascade:<name>:<variant>:<digest12>`. */
+export function cascadeCoordinatorId(base: CatalogImageRef, baseDigest: string): string {
+  return `cascade:${base.name}:${base.variant}:${digestShort(baseDigest)}`;
+}
+
 /** Parses `image:base:runtime`, `custom:app`, or the CLI shorthands `base`, `base:dev`, `base:runtime`. */
 export function parseImageArgument(text: string): ImageRef {
   const parts = text.split(':');

@@ -1,13 +1,13 @@
 /**
- * One proxy per retry behaviour, so each activity's policy is explicit and
- * visible in one place. Transient causes (registry, docker daemon, archive
- * mirror) retry with capped exponential backoff; invalid input and failed
- * image tests are thrown as non-retryable ApplicationFailures by the
- * activities and come back to the workflow at once.
+ * Every activity's options, named once, by the retry behaviour it needs.
+ * Transient causes (registry, docker daemon, archive mirror) retry with
+ * capped exponential backoff; invalid input and failed image tests are
+ * thrown as non-retryable ApplicationFailures by the activities and come
+ * back to the workflow at once. A call adds only its summary for the UI.
  *
- * Only the build itself runs on the build queue, with small concurrency: it
- * is CPU- and disk-bound. Everything else is short or waits on I/O and runs
- * on the orchestration queue, so a quick image test never queues behind two
+ * Only the build runs on the build queue, with small concurrency: it is
+ * CPU- and disk-bound. Everything else is short or waits on I/O and runs on
+ * the orchestration queue, so a quick image test never queues behind two
  * minute-long dev builds.
  */
 import { type ActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
@@ -21,7 +21,10 @@ export interface Queues {
   build: string;
 }
 
-export function activityOptions(queues: Queues) {
+/** The activities a workflow schedules (listDependents is a local activity: a catalog lookup). */
+export type ScheduledActivity = Exclude<keyof Activities, 'listDependents'>;
+
+export function activityOptions(queues: Queues): Record<ScheduledActivity, ActivityOptions> {
   /** Mirror and registry outages: keep trying (status shows why), backing off to 2 minutes. */
   const network: ActivityOptions = {
     taskQueue: queues.orchestration,
@@ -49,29 +52,35 @@ export function activityOptions(queues: Queues) {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes },
   };
-  return { network, build, container, light };
+  return {
+    resolveLock: network,
+    buildImage: build,
+    testImage: container,
+    scanImage: container,
+    signImage: network,
+    publishImage: network,
+    verifyBase: network,
+    verifyPublished: network,
+    notifyImage: light,
+  };
 }
 
+export type ActivityInput<K extends ScheduledActivity> = Parameters<Activities[K]>[0];
+export type ActivityOutput<K extends ScheduledActivity> = Awaited<ReturnType<Activities[K]>>;
+
 export function stageActivities(queues: Queues) {
-  const o = activityOptions(queues);
-  const network = proxyActivities<Activities>(o.network);
-  const build = proxyActivities<Activities>(o.build);
-  const container = proxyActivities<Activities>(o.container);
-  const light = proxyActivities<Activities>(o.light);
+  const options = activityOptions(queues);
+  // Options come with every call (below); these only satisfy the proxy.
+  const proxy = proxyActivities<Activities>(options.resolveLock);
   // A catalog lookup: a local activity costs one marker event instead of a scheduled task and its workflow task.
-  const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: o.light.retry });
+  const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: options.notifyImage.retry });
   return {
-    options: o,
-    resolveLock: network.resolveLock,
-    buildImage: build.buildImage,
-    testImage: container.testImage,
-    scanImage: container.scanImage,
-    signImage: network.signImage,
-    publishImage: network.publishImage,
-    verifyBase: network.verifyBase,
-    verifyPublished: network.verifyPublished,
+    /** Activity `name` with its options, and `summary` (what the UI shows for it). */
+    run<K extends ScheduledActivity>(name: K, input: ActivityInput<K>, summary?: string): Promise<ActivityOutput<K>> {
+      const call = proxy[name] as unknown as { executeWithOptions(o: ActivityOptions, args: [ActivityInput<K>]): Promise<ActivityOutput<K>> };
+      return call.executeWithOptions({ ...options[name], ...(summary ? { summary } : {}) }, [input]);
+    },
     listDependents: local.listDependents,
-    notifyImage: light.notifyImage,
   };
 }
 export type StageActivities = ReturnType<typeof stageActivities>;

@@ -1,4 +1,5 @@
 /** Every workflow the orchestration worker runs. */
-export { imagePatchWorkflow } from './imagePatch';
+export { imagePatchWorkflow } from './imageWorkflow';
 export { cascadeWorkflow } from './cascade';
+export { cascadeCoordinatorWorkflow } from './cascadeCoordinator';
 export { monitorWorkflow } from './monitor';

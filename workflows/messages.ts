@@ -13,7 +13,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { ADVISORY_LIMITS, type Advisory, debianVersionProblem, isSourcePackageName, parseAnyAdvisory } from '../domain/advisory/record';
 import { DigestSchema } from '../domain/image';
 import { excerpt } from '../domain/schema/errors';
-import { jsonBytes, type PatchState } from '../domain/patch/state';
+import { z } from 'zod';
+import { type CascadeProgress, jsonBytes, type PatchState } from '../domain/patch/state';
 
 /** An advisory record (domain/advisory/record.ts) or the CLI shape `{id, source, fixedVersion?, severity?}`. */
 export const advisorySignal = defineSignal<[unknown]>('advisory');
@@ -30,6 +31,16 @@ export interface CascadeReply {
 }
 /** Sent by a customization's workflow to the cascade child that asked for a rebuild. */
 export const cascadeResultSignal = defineSignal<[CascadeReply]>('cascadeResult');
+
+/** A cascade coordinator's progress, sent to the base image's workflow; `finished` on its last report. */
+export interface CascadeProgressReport {
+  coordinator: string;
+  progress: CascadeProgress;
+  finished?: boolean;
+}
+export const cascadeProgressSignal = defineSignal<[CascadeProgressReport]>('cascadeProgress');
+/** Sent by the base image's workflow to its running cascade coordinator when it publishes a newer digest. */
+export const supersedeSignal = defineSignal<[{ baseDigest: string }]>('supersede');
 
 export const stateQuery = defineQuery<PatchState>('state');
 
@@ -68,6 +79,9 @@ export const SIGNAL_LIMITS = {
   /** `baseChanged.replyTo`: a cascade child's workflow id, and how many children may wait for one customization's cycle. */
   workflowId: 256,
   waitingChildren: 50,
+  /** `cascadeProgress`: customizations of one cascade, and one `<name>: <why>` line. */
+  cascadeDependents: 1000,
+  cascadeLine: 600,
 } as const;
 
 /** Update fields a person types (`by`, notes, reasons) are bounded too: they ride in the carried state. */
@@ -145,4 +159,27 @@ export function checkRequester(request: unknown, textFields: readonly string[] =
     if (typeof value !== 'string') throw new Error(`${field} must be a string`);
     if (value.length > UPDATE_LIMITS.text) throw new Error(tooLong(field, value.length, UPDATE_LIMITS.text));
   }
+}
+
+const cascadeLines = z.array(z.string().max(SIGNAL_LIMITS.cascadeLine)).max(SIGNAL_LIMITS.cascadeDependents);
+const CascadeProgressReportSchema = z.object({
+  coordinator: z.string().min(1).max(SIGNAL_LIMITS.workflowId),
+  progress: z.object({
+    baseDigest: DigestSchema,
+    total: z.number().int().min(0).max(SIGNAL_LIMITS.cascadeDependents),
+    done: z.number().int().min(0).max(SIGNAL_LIMITS.cascadeDependents),
+    failed: cascadeLines,
+    running: cascadeLines,
+    deferred: cascadeLines.optional(),
+    superseded: cascadeLines.optional(),
+  }),
+  finished: z.boolean().optional(),
+});
+
+/** `cascadeProgress`: the report of a coordinator (anyone can signal, so it is held to its shape and bounds). */
+export function checkCascadeProgressSignal(payload: unknown): Checked<CascadeProgressReport> {
+  const parsed = CascadeProgressReportSchema.safeParse(payload);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reason: `cascadeProgress: ${issue?.path.join('.') || '(record)'}: ${issue?.message ?? 'invalid'}` };
 }

@@ -1,7 +1,7 @@
 /** `tempered status [IMAGE]`: one row per image workflow. */
 import type { Command } from 'commander';
 import { allImageStatuses, imageStatus, type ImageStatus } from '../../client/status';
-import { describeState, openAdvisoryIds } from '../../domain/patch/state';
+import { type CascadeState, describeState, missedBase, openAdvisoryIds } from '../../domain/patch/state';
 import { displayName, workflowIdFor } from '../../domain/image';
 import { IMAGE_HELP, imageArgument } from '../arguments';
 import { ago, printJson, printTable, shortDigest } from '../output';
@@ -19,7 +19,19 @@ export function statusRows(statuses: ImageStatus[]) {
     failure: s.state?.failure ? `${s.state.failure.activity}: ${s.state.failure.message}` : undefined,
     activity: s.activity,
     details: s.state ? describeState(s.state, displayName(s.state.image)) : undefined,
+    cascade: s.state?.cascade ? cascadeSummary(s.state.cascade) : undefined,
   }));
+}
+
+/** The latest cascade of a base: how far it got, and each customization that did not get the base (with why). */
+function cascadeSummary(c: CascadeState) {
+  return { baseDigest: c.baseDigest, done: c.done, total: c.total, finished: !!c.finished, missed: missedBase(c) };
+}
+
+function cascadeText(c: ReturnType<typeof cascadeSummary> | undefined): string {
+  if (!c) return '';
+  const missed = c.missed.length ? `, ${c.missed.length} missed` : '';
+  return `${c.finished ? '' : 'running '}${c.done}/${c.total}${missed}`;
 }
 
 /** "in 12s" for a retry time, "now" once it has passed. */
@@ -29,17 +41,22 @@ export function untilText(iso: string, now = Date.now()): string {
 }
 
 export function printStatusTable(statuses: ImageStatus[]): void {
+  const rows = statusRows(statuses);
   printTable(
-    ['IMAGE', 'WORKFLOW', 'PHASE', 'PUBLISHED', 'PENDING', 'LAST PATCHED'],
-    statusRows(statuses).map((r) => [
+    ['IMAGE', 'WORKFLOW', 'PHASE', 'PUBLISHED', 'PENDING', 'LAST PATCHED', 'CASCADE'],
+    rows.map((r) => [
       r.image,
       r.workflowId,
       r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}${r.activity.retryAt ? `, next ${untilText(r.activity.retryAt)}` : ''}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
       shortDigest(r.publishedDigest),
       r.pending.join(' '),
       ago(r.lastPatched),
+      cascadeText(r.cascade),
     ]),
   );
+  for (const r of rows) {
+    for (const line of r.cascade?.missed ?? []) console.log(`${r.image}: cascade of ${shortDigest(r.cascade?.baseDigest)} missed ${line}`);
+  }
 }
 
 export function registerStatus(program: Command): void {

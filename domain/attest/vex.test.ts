@@ -1,6 +1,6 @@
 import type { Advisory } from '../advisory/record';
 import type { HandledAdvisory, WaitingAdvisory } from '../patch/state';
-import { buildOpenVex, OPENVEX_CONTEXT, vexStatusCounts, type VexInput } from './vex';
+import { buildOpenVex, OPENVEX_CONTEXT, VEX_RECORD_LIMITS, vexRecords, vexStatusCounts, type VexInput } from './vex';
 
 const digest = 'sha256:' + '9'.repeat(64);
 const advisory = (id: string, source: string, over: Partial<Advisory> = {}): Advisory => ({
@@ -20,10 +20,10 @@ const handled: HandledAdvisory[] = [
 ];
 const waiting: WaitingAdvisory[] = [{ advisory: advisory('CVE-2025-0001', 'glibc'), why: 'no fix in bookworm yet', installedVersion: '2.36-9+deb12u14', since: '2026-01-13T10:00:00Z' }];
 
-const input = (over: Partial<VexInput> = {}): VexInput => ({
+type Over = Partial<Omit<VexInput, 'records'>> & { handled?: HandledAdvisory[]; waiting?: WaitingAdvisory[] };
+const input = ({ handled: h = handled, waiting: w = waiting, ...over }: Over = {}): VexInput => ({
   image: { repositoryUrl: '127.0.0.1:5000/tempered/base', digest },
-  handled,
-  waiting,
+  records: vexRecords(h, w),
   packages: [
     { name: 'libssl3', version: '3.0.15-1~deb12u1', architecture: 'amd64', source: 'openssl' },
     { name: 'openssl', version: '3.0.15-1~deb12u1', architecture: 'amd64', source: 'openssl' },
@@ -96,4 +96,16 @@ test('the same verdicts give the same document, @id included; different ones a d
 test('refuses a document without a proper timestamp or author', () => {
   expect(() => buildOpenVex(input({ timestamp: 'yesterday' }))).toThrow(expect.objectContaining({ code: 'INVALID_VEX_INPUT' }));
   expect(() => buildOpenVex(input({ author: ' ' }))).toThrow(expect.objectContaining({ code: 'INVALID_VEX_INPUT' }));
+});
+
+test('records are small whatever the advisory held: ids-sized aliases only, bounded notes', () => {
+  const big = advisory('DSA-5999-1', 'openssl', {
+    aliases: [...Array.from({ length: 200 }, (_, i) => `CVE-2026-${String(10000 + i)}`), 'x'.repeat(128)],
+    reason: 'r'.repeat(4096),
+  });
+  const [record] = vexRecords([], [{ advisory: big, why: `no fix yet (${'r'.repeat(4096)})`, since: '2026-01-13T10:00:00Z' }]);
+  expect(record?.aliases).toHaveLength(VEX_RECORD_LIMITS.aliases);
+  expect(record?.aliases?.every((a) => a.startsWith('CVE-'))).toBe(true);
+  expect(record?.note?.length).toBe(VEX_RECORD_LIMITS.note);
+  expect(JSON.stringify(record).length).toBeLessThan(2000);
 });

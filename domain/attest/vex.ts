@@ -10,10 +10,12 @@
  * the same bytes and a retried sign activity does not attach a second VEX.
  */
 import { z } from 'zod';
-import type { HandledAdvisory, WaitingAdvisory } from '../patch/state';
 import { canonicalJson, sha256Digest, hexOf } from '../digest';
 import { AttestationInputError } from './errors';
 import { debianPurl, ociPurl } from './purl';
+import type { VexRecord } from './vexRecords';
+
+export { VEX_RECORD_LIMITS, type VexRecord, vexRecords } from './vexRecords';
 
 export const OPENVEX_CONTEXT = 'https://openvex.dev/ns/v0.2.0';
 export const VEX_STATUSES = ['not_affected', 'affected', 'fixed', 'under_investigation'] as const;
@@ -68,8 +70,7 @@ export interface VexPackage {
 export interface VexInput {
   /** `registry/repository` and manifest digest of the image the statements are about. */
   image: { repositoryUrl: string; digest: string };
-  handled: readonly HandledAdvisory[];
-  waiting: readonly WaitingAdvisory[];
+  records: readonly VexRecord[];
   /** The image's binary packages, to list the affected ones as subcomponents; omitted when unknown. */
   packages?: readonly VexPackage[];
   author: string;
@@ -100,9 +101,9 @@ export function buildOpenVex(input: VexInput): OpenVexDocument {
     };
   };
 
-  const statements = currentVerdicts(input.handled, input.waiting)
-    .sort((a, b) => cmp(a.advisory.id, b.advisory.id) || cmp(a.advisory.source, b.advisory.source))
-    .map((v) => toStatement(v, product(v.advisory.source)));
+  const statements = [...input.records]
+    .sort((a, b) => cmp(a.id, b.id) || cmp(a.source, b.source))
+    .map((r) => toStatement(r, product(r.source)));
 
   const body = { author: input.author, timestamp: input.timestamp, version: 1, tooling: 'tempered', statements };
   return {
@@ -113,46 +114,18 @@ export function buildOpenVex(input: VexInput): OpenVexDocument {
   };
 }
 
-type Verdict =
-  | { kind: 'handled'; advisory: HandledAdvisory['advisory']; entry: HandledAdvisory }
-  | { kind: 'waiting'; advisory: WaitingAdvisory['advisory']; entry: WaitingAdvisory };
-
-/**
- * One verdict per (advisory, source package): an advisory still waiting is
- * under investigation whatever an older cycle said; otherwise the most
- * recent handled verdict wins (handled history can hold an advisory twice).
- */
-function currentVerdicts(handled: readonly HandledAdvisory[], waiting: readonly WaitingAdvisory[]): Verdict[] {
-  const byKey = new Map<string, Verdict>();
-  for (const entry of [...handled].sort((a, b) => cmp(a.at, b.at))) {
-    byKey.set(keyOf(entry.advisory), { kind: 'handled', advisory: entry.advisory, entry });
-  }
-  for (const entry of waiting) byKey.set(keyOf(entry.advisory), { kind: 'waiting', advisory: entry.advisory, entry });
-  return [...byKey.values()];
-}
-
-const keyOf = (a: { id: string; source: string }) => `${a.id}\u0000${a.source}`;
-
-function toStatement(v: Verdict, product: VexProduct): VexStatement {
-  const vulnerability = { name: v.advisory.id, ...(v.advisory.aliases.length > 0 ? { aliases: [...v.advisory.aliases].sort() } : {}) };
-  const base = { vulnerability, products: [product] };
-  if (v.kind === 'waiting') {
-    const installed = v.entry.installedVersion ? ` (installed ${v.advisory.source} ${v.entry.installedVersion})` : '';
-    return { ...base, timestamp: v.entry.since, status: 'under_investigation', status_notes: `${v.entry.why}${installed}` };
-  }
-  const verdict = v.entry.verdict;
-  switch (verdict.status) {
+function toStatement(r: VexRecord, product: VexProduct): VexStatement {
+  const vulnerability = { name: r.id, ...(r.aliases?.length ? { aliases: [...r.aliases].sort() } : {}) };
+  const base = { vulnerability, products: [product], timestamp: r.at };
+  switch (r.status) {
     case 'fixed':
-      return {
-        ...base,
-        timestamp: v.entry.at,
-        status: 'fixed',
-        status_notes: `Fixed in ${v.advisory.source} ${verdict.version}; the image was rebuilt with it in patch cycle ${verdict.inCycle}.`,
-      };
+      return { ...base, status: 'fixed', status_notes: `Fixed in ${r.source} ${r.version ?? ''}; the image was rebuilt with it in patch cycle ${r.cycle ?? '?'}.` };
     case 'not_affected':
-      return { ...base, timestamp: v.entry.at, status: 'not_affected', justification: verdict.justification, impact_statement: verdict.detail };
-    case 'under_investigation':
-      return { ...base, timestamp: v.entry.at, status: 'under_investigation', status_notes: verdict.detail };
+      return { ...base, status: 'not_affected', ...(r.justification ? { justification: r.justification } : {}), ...(r.note ? { impact_statement: r.note } : {}) };
+    case 'under_investigation': {
+      const installed = r.version ? ` (installed ${r.source} ${r.version})` : '';
+      return { ...base, status: 'under_investigation', status_notes: `${r.note ?? ''}${installed}` };
+    }
   }
 }
 

@@ -82,8 +82,39 @@ export interface CascadeProgress {
   baseDigest: string;
   total: number;
   done: number;
+  /** `<customization>: <why>` for each one that did not get the new base and will not by itself (failed, refused, timed out): a rebuild of the base runs them again. */
   failed: string[];
   running: string[];
+  /** `<customization>: <why>` for each paused or failed one: it builds on the newest base when resumed or retried. */
+  deferred?: string[];
+  /** Customizations not started because a newer base digest superseded this cascade (its own cascade rebuilds them). */
+  superseded?: string[];
+}
+
+/** The cascade of the image's latest publish, run by its own coordinator workflow while the image patches on. */
+export interface CascadeState extends CascadeProgress {
+  /** The cycle that published `baseDigest`. */
+  cycle: number;
+  /** The coordinator's workflow id (`cascade:<name>:<variant>:<digest12>`). */
+  coordinator: string;
+  /** The coordinator ended (every customization answered, or a newer base superseded it). */
+  finished?: boolean;
+}
+
+/** Customizations that did not get the cascade's base: the failed, the deferred and the superseded. */
+export function missedBase(progress: CascadeProgress): string[] {
+  return [...progress.failed, ...(progress.deferred ?? []), ...(progress.superseded ?? []).map((name) => `${name}: superseded by a newer base`)];
+}
+
+/** A cascade reply the workflow still has to send (sent by its main loop, so no handler fires and forgets). */
+export interface OutgoingReply {
+  to: string;
+  reply: { outcome: string; digest?: string; detail?: string };
+}
+
+/** The cycle being run: its record, and the advisories it was started for (carried while it waits for a retry). */
+export interface RunningCycle extends CycleRecord {
+  advisories: Advisory[];
 }
 
 export interface Rejection {
@@ -106,8 +137,16 @@ export interface PatchState {
   /** How many signals were refused over the image's life (rejected keeps only the last few). */
   rejectedCount?: number;
   cycles: CycleRecord[];
-  current?: CycleRecord;
+  current?: RunningCycle;
   failure?: FailureRecord;
+  /** On-call asked to run the failed cycle again (carried: the failed run may continue as new before it runs). */
+  retryRequested?: boolean;
+  /** Cascade children waiting for the running (or failed) cycle's result. */
+  replyTo?: string[];
+  /** Replies to send, oldest first. */
+  outbox?: OutgoingReply[];
+  /** The cascade of the latest publish (catalog images). */
+  cascade?: CascadeState;
   /** Reasons queued for the next cycle besides advisories. */
   requests: CycleReason[];
   nextCycle: number;
@@ -215,7 +254,9 @@ export function describeState(state: PatchState, imageLabel: string): string {
   const advisoryIds = cycleAdvisoryIds(cycle);
   const why = advisoryIds.length ? ` for ${advisoryIds.slice(0, 3).join(', ')}${advisoryIds.length > 3 ? ` +${advisoryIds.length - 3}` : ''}` : '';
   const pending = queuedIds(state).length;
-  const cascade = cycle?.cascade ? ` ${cycle.cascade.done}/${cycle.cascade.total}` : '';
+  // The old inline cascade (histories before the coordinator) ran inside the cycle; the coordinator runs beside it.
+  const inline = cycle?.cascade ? ` ${cycle.cascade.done}/${cycle.cascade.total}` : '';
   const failure = state.phase === 'failed' && state.failure ? `: ${state.failure.activity} ${state.failure.type}` : '';
-  return `${imageLabel} - ${state.phase}${cascade}${why}${failure}${pending ? ` (${pending} pending)` : ''}`;
+  const running = state.cascade && !state.cascade.finished ? `, cascading ${state.cascade.done}/${state.cascade.total}` : '';
+  return `${imageLabel} - ${state.phase}${inline}${why}${failure}${pending ? ` (${pending} pending)` : ''}${running}`;
 }

@@ -9,7 +9,7 @@ import { signalAdvisory, startOptions } from '../../client/imageWorkflows';
 import type { Advisory } from '../../domain/advisory/record';
 import type { Config } from '../../domain/config';
 import type { ImageRef } from '../../domain/image';
-import type { imagePatchWorkflow } from '../../workflows/imagePatch';
+import type { imagePatchWorkflow } from '../../workflows/imageWorkflow';
 import { upstreamSignal } from '../../workflows/messages';
 
 /** The patch workflow keeps at most this many lines of an upstream request; more would only be cut there. */

@@ -111,6 +111,10 @@ afterAll(async () => {
 });
 
 const state = (id: string) => stack.client.workflow.getHandle(id).query(stateQuery);
+
+/** The base published a digest other than `previous` and its cascade coordinator reported every customization's answer. */
+const cascadeFinished = (previous: string) =>
+  waitForState(stack.client, BASE, (s) => s.phase === 'failed' || (s.phase === 'idle' && s.published?.digest !== previous && s.cascade?.baseDigest === s.published?.digest && !!s.cascade?.finished));
 const published = (id: string, unlike?: string) =>
   waitForState(stack.client, id, (s) => (!!s.published && s.published.digest !== unlike && s.phase !== 'publishing' && !s.current) || s.phase === 'failed');
 
@@ -166,10 +170,10 @@ test('an advisory on base publishes a new base, then every customization on it; 
   await upstream.repo.publish([canaryPackage('1.0-2')]);
   await stack.client.workflow.getHandle(BASE).signal(advisorySignal, advisory('CVE-2099-1001', '1.0-2'));
   // Restart the workers while the cascade runs.
-  await waitForState(stack.client, BASE, (s) => s.phase === 'cascading' && (s.current?.cascade?.running.length ?? 0) > 0);
+  await waitForState(stack.client, BASE, (s) => s.published?.digest !== firstBase && (s.cascade?.running.length ?? 0) > 0);
   await stack.restartWorkers();
 
-  const base = await waitForState(stack.client, BASE, (s) => (s.phase === 'idle' && s.published?.digest !== firstBase) || s.phase === 'failed');
+  const base = await cascadeFinished(firstBase);
   expect(base.failure).toBeUndefined();
   const newBase = base.published!.digest;
   const cycle = base.cycles.at(-1);
@@ -230,7 +234,7 @@ test('a customization failing its test waits for on-call while the others publis
 
   await upstream.repo.publish([canaryPackage('1.0-3')]);
   await stack.client.workflow.getHandle(BASE).signal(advisorySignal, advisory('CVE-2099-1002', '1.0-3'));
-  const base = await waitForState(stack.client, BASE, (s) => (s.phase === 'idle' && s.published?.digest !== firstBase) || s.phase === 'failed');
+  const base = await cascadeFinished(firstBase);
   expect(base.failure).toBeUndefined();
   const newBase = base.published!.digest;
   expect(base.cycles.at(-1)?.cascade).toEqual(expect.objectContaining({ total: 3, done: 3, failed: [expect.stringMatching(/^app-three: failed/)] }));

@@ -141,8 +141,9 @@ async function laneC(): Promise<LaneResult> {
   await lane.crash(worker);
   kills.push({ at: 'cascade child waiting, customization building', second: secondsSince(t0) });
 
-  const base = await waitForState(stack.client, 'image:stages-c:runtime', cycleEnded);
   const custom = await waitForState(stack.client, 'custom:stages-app', cycleEnded);
+  // The base's cycle ends when it publishes; its cascade coordinator reports once the customization answered.
+  const base = await waitForState(stack.client, 'image:stages-c:runtime', (s) => cycleEnded(s) && !!s.cascade?.finished);
   const childId = cascadeWorkflowId('stages-app', base.published?.digest ?? '');
   return {
     seconds: secondsSince(t0),

@@ -3,13 +3,16 @@
  * against the current workflow code. A change that would make a running
  * image's workflow nondeterministic fails here, before it ships; such a
  * change must be guarded with `patched()`. Record new histories with
- * `RECORD_HISTORIES=1 npx jest test/workflow --selectProjects workflow`.
+ * `RECORD_HISTORIES=1 npx jest --selectProjects workflow` (into
+ * <scenario>/<RECORDING>/, beside the recordings of earlier code).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/bundle';
+import { RECORDING } from '../support/testWorker';
 
 jest.setTimeout(300_000);
 
@@ -19,22 +22,25 @@ function historyFiles(dir = ROOT): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
-    return e.isDirectory() ? historyFiles(full) : e.name.endsWith('.json') ? [full] : [];
+    return e.isDirectory() ? historyFiles(full) : e.name.endsWith('.json') || e.name.endsWith('.json.gz') ? [full] : [];
   }).sort();
 }
 
 beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] }));
 
-test('committed histories cover the representative cycles', () => {
-  const scenarios = new Set(historyFiles().map((f) => path.relative(ROOT, f).split(path.sep)[0]));
-  for (const scenario of ['initial-publish', 'batch', 'waiting-for-fix', 'failure-and-retry', 'pause-resume', 'invalid-input', 'continue-as-new', 'cascade']) {
-    expect([scenario, scenarios.has(scenario)]).toEqual([scenario, true]);
+test('committed histories cover the representative cycles, as recorded by this code and by the code before it', () => {
+  const recorded = new Set(historyFiles().map((f) => path.relative(ROOT, path.dirname(f))));
+  const representative = ['initial-publish', 'batch', 'waiting-for-fix', 'failure-and-retry', 'pause-resume', 'invalid-input', 'continue-as-new', 'cascade'];
+  for (const version of ['v1-inline-cascade', RECORDING]) {
+    for (const scenario of representative) expect([scenario, version, recorded.has(path.join(scenario, version))]).toEqual([scenario, version, true]);
   }
+  for (const scenario of ['cascade-coordinator', 'failed-continue-as-new']) expect([scenario, recorded.has(path.join(scenario, RECORDING))]).toEqual([scenario, true]);
 });
 
 test('every committed history replays without nondeterminism', async () => {
   const files = historyFiles();
-  const histories = files.map((file) => ({ workflowId: path.relative(ROOT, file), history: historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))) }));
+  const read = (file: string) => (file.endsWith('.gz') ? zlib.gunzipSync(fs.readFileSync(file)) : fs.readFileSync(file)).toString('utf8');
+  const histories = files.map((file) => ({ workflowId: path.relative(ROOT, file), history: historyFromJSON(JSON.parse(read(file))) }));
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

@@ -15,6 +15,7 @@ import { initKeys, loadSigningKey, type SigningKey } from '../../lib/signing/key
 import { RegistryClient } from '../../lib/oci/registry';
 import type { Advisory } from '../../domain/advisory/record';
 import { sha256Digest } from '../../domain/digest';
+import { vexRecords } from '../../domain/attest/vex';
 import { imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import { ctrfReport } from '../../domain/report/ctrf';
@@ -129,19 +130,21 @@ export function buildInputs(options: { vexTimestamp?: string; extraWaiting?: str
       author: 'tempered',
       timestamp: options.vexTimestamp ?? '2026-01-15T10:02:30Z',
       packages,
-      handled: [
-        {
-          advisory: advisory({ id: 'CVE-2024-5535', aliases: ['DSA-5757-1'], source: 'openssl', fixedVersion: '3.0.15-1~deb12u1', status: 'fixed', severity: 'high' }),
-          verdict: { status: 'fixed', version: '3.0.15-1~deb12u1', inCycle: 3 },
-          at: '2026-01-15T10:02:00Z',
-        },
-        {
-          advisory: advisory({ id: 'CVE-2023-4039', source: 'gcc-12' }),
-          verdict: { status: 'not_affected', justification: 'component_not_present', detail: 'gcc-12 is not installed in the runtime variant' },
-          at: '2026-01-15T10:01:00Z',
-        },
-      ],
-      waiting,
+      records: vexRecords(
+        [
+          {
+            advisory: advisory({ id: 'CVE-2024-5535', aliases: ['DSA-5757-1'], source: 'openssl', fixedVersion: '3.0.15-1~deb12u1', status: 'fixed', severity: 'high' }),
+            verdict: { status: 'fixed', version: '3.0.15-1~deb12u1', inCycle: 3 },
+            at: '2026-01-15T10:02:00Z',
+          },
+          {
+            advisory: advisory({ id: 'CVE-2023-4039', source: 'gcc-12' }),
+            verdict: { status: 'not_affected', justification: 'component_not_present', detail: 'gcc-12 is not installed in the runtime variant' },
+            at: '2026-01-15T10:01:00Z',
+          },
+        ],
+        waiting,
+      ),
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -53,15 +54,26 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
 }
 
 /**
+ * The recordings made by this code. Histories recorded by earlier code stay
+ * in their own directories and keep replaying (that is the point): a change
+ * that needs new recordings bumps this name, and both are committed.
+ */
+export const RECORDING = 'v2-coordinator';
+
+/**
  * With RECORD_HISTORIES=1, writes every run of the workflow id as JSON under
- * test/replay/histories/<scenario>/, where the replay suite finds them.
+ * test/replay/histories/<scenario>/<RECORDING>/, where the replay suite finds them.
  */
 export async function recordHistories(client: Client, workflowId: string, scenario: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
-  const dir = path.resolve(__dirname, '../replay/histories', scenario);
+  const dir = path.resolve(__dirname, '../replay/histories', scenario, RECORDING);
   fs.mkdirSync(dir, { recursive: true });
   for (const [i, { runId }] of (await listRuns(client, workflowId)).entries()) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    fs.writeFileSync(path.join(dir, `${workflowId.replace(/[^a-z0-9]+/gi, '_')}-run${String(i + 1).padStart(2, '0')}.json`), historyToJSON(history));
+    const file = path.join(dir, `${workflowId.replace(/[^a-z0-9]+/gi, '_')}-run${String(i + 1).padStart(2, '0')}.json`);
+    const json = historyToJSON(history);
+    // Flood scenarios carry megabytes of near-identical payloads: compressed, they stay reviewable in size.
+    if (json.length > 512 * 1024) fs.writeFileSync(`${file}.gz`, zlib.gzipSync(json, { level: 9 }));
+    else fs.writeFileSync(file, json);
   }
 }

@@ -5,6 +5,7 @@
  * "archive" is a map of source versions the test moves forward, and faults
  * are injected on purpose (a failing image test, a flaky registry).
  */
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Activities, ResolveInput } from '../../activities/types';
 import { ErrorType } from '../../activities/types';
@@ -17,6 +18,12 @@ export class FakeUpstream {
   /** Source package -> version the "archive" offers now. */
   versions: Record<string, string> = { openssl: '3.0.15-1~deb12u1', glibc: '2.36-9+deb12u9', zlib: '1:1.2.13.dfsg-1' };
   failTests = false;
+  /** Image names whose image tests fail (as `failTests`, for one image). */
+  readonly failTestsFor = new Set<string>();
+  /** Image name -> a gate its builds wait on (see `holdBuilds`). */
+  private readonly buildGates = new Map<string, Promise<void>>();
+  /** JSON size of every signImage input, in order. */
+  readonly signInputBytes: number[] = [];
   /** Makes the rollback target fail verification (as an unsigned digest would). */
   refuseRollback = false;
   /** Transient publish failures to inject before the publish succeeds. */
@@ -33,6 +40,16 @@ export class FakeUpstream {
     return this.calls.filter((c) => c.activity === activity && (!workflowId || c.workflowId === workflowId)).length;
   }
 
+  /** Holds every build of `name` until the returned function is called. */
+  holdBuilds(name: string): () => void {
+    let release = () => undefined as void;
+    this.buildGates.set(name, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.buildGates.delete(name);
+      release();
+    };
+  }
+
   activities(): Activities {
     const record = (activity: string, image: ImageRef) => this.calls.push({ activity, workflowId: workflowIdFor(image) });
     return {
@@ -44,11 +61,13 @@ export class FakeUpstream {
       },
       buildImage: async (input) => {
         record('buildImage', input.image);
+        const gate = this.buildGates.get(input.image.name);
+        if (gate) await heartbeatUntil(gate);
         return { digest: sha256Digest(`${input.image.name}:${input.lockDigest}:${input.baseDigest ?? ''}`), lockDigest: input.lockDigest, repository: `tempered/${input.image.name}`, size: 1, compressedSize: 1, packageCount: 3 };
       },
       testImage: async (input) => {
         record('testImage', input.image);
-        if (this.failTests) throw ApplicationFailure.nonRetryable('1 of 7 image tests failed: processes run as uid 65532', ErrorType.imageTestFailed);
+        if (this.failTests || this.failTestsFor.has(input.image.name)) throw ApplicationFailure.nonRetryable('1 of 7 image tests failed: processes run as uid 65532', ErrorType.imageTestFailed);
         return { reportDigest: sha256Digest('report'), passed: 7, failed: 0, failures: [] };
       },
       scanImage: async (input) => {
@@ -66,6 +85,7 @@ export class FakeUpstream {
       },
       signImage: async (input) => {
         record('signImage', input.image);
+        this.signInputBytes.push(Buffer.byteLength(JSON.stringify(input)));
         return { signature: 'created', attestations: [] };
       },
       publishImage: async (input) => {
@@ -85,5 +105,15 @@ export class FakeUpstream {
       },
       notifyImage: async (input) => this.notify(input),
     };
+  }
+}
+
+/** Waits for `gate`, heartbeating like a real build so the activity does not time out while held. */
+async function heartbeatUntil(gate: Promise<void>): Promise<void> {
+  let open = false;
+  void gate.then(() => (open = true));
+  while (!open) {
+    Context.current().heartbeat('held by the test');
+    await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { listRuns } from '../../client/imageHistory';
 import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
-import { cascadeWorkflowId } from '../../domain/image';
+import { cascadeCoordinatorId, cascadeWorkflowId, type CatalogImageRef } from '../../domain/image';
 import type { ImageRef } from '../../domain/image';
 import { PendingAdvisoriesKey } from '../../domain/patch/searchAttributes';
 import type { PatchState } from '../../domain/patch/state';
@@ -249,4 +249,5 @@ test('a base patch cascades to every customization on it, each rebuilt by its ow
   await recordHistories(client, idOf('cbase'), 'cascade');
   await recordHistories(client, 'custom:app-one', 'cascade');
   await recordHistories(client, cascadeWorkflowId('app-one', digest), 'cascade');
+  await recordHistories(client, cascadeCoordinatorId(image('cbase') as CatalogImageRef, digest), 'cascade');
 });
