@@ -6,13 +6,13 @@
  * yet (a mirror mid-sync), is thrown as is and retried with backoff.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ArchiveConfigError, type ArchiveErrorCode, isArchiveError } from '../lib/archive/errors';
+import { type ArchiveErrorCode, isArchiveError } from '../lib/archive/errors';
 import { MonitorErrorType, type PollReport } from './types';
 
 const UNTRUSTED: ReadonlySet<ArchiveErrorCode> = new Set(['ARCHIVE_BAD_SIGNATURE', 'ARCHIVE_EXPIRED', 'ARCHIVE_SUITE_MISMATCH']);
 
 export function archiveFailure(error: unknown): unknown {
-  if (error instanceof ArchiveConfigError) {
+  if (isArchiveError(error, 'ARCHIVE_CONFIG_INVALID')) {
     return ApplicationFailure.create({ message: error.message, type: MonitorErrorType.misconfigured, nonRetryable: true, cause: error });
   }
   if (isArchiveError(error) && UNTRUSTED.has(error.code)) {

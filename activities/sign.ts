@@ -16,7 +16,7 @@ import type { ActivityContext } from '../lib/context';
 import { withProgress } from './progress';
 import { signAndAttach } from '../lib/signing/attach';
 import { builtFrom } from '../lib/signing/builtFrom';
-import { KeyError } from '../lib/signing/errors';
+import { isKeyError } from '../lib/signing/errors';
 import { loadSigningKey } from '../lib/signing/keys';
 import { ErrorType, type SignInput, type SignResult } from './types';
 
@@ -31,7 +31,7 @@ export function signActivity(ctx: ActivityContext) {
       try {
         key = loadSigningKey(ctx.config.signingKeyPath);
       } catch (err) {
-        if (err instanceof KeyError) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, ErrorType.signingKeyMissing);
+        if (isKeyError(err)) throw ApplicationFailure.nonRetryable(`${err.message} (create one with: tempered keys init)`, ErrorType.signingKeyMissing);
         throw err;
       }
       const { invocation } = input;

@@ -3,6 +3,7 @@
  * line on stderr for errors, and exit codes scripts can trust.
  */
 import Table from 'cli-table3';
+import { TemperedError } from '../domain/errors';
 
 export const ExitCode = {
   ok: 0,
@@ -11,13 +12,15 @@ export const ExitCode = {
   unreachable: 3,
 } as const;
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
+/** What kind of failure a CliError is, after its exit code. */
+export type CliErrorCode = 'CLI_USAGE' | 'CLI_UNREACHABLE' | 'CLI_FAILED';
+
+export class CliError extends TemperedError<CliErrorCode> {
   constructor(
     message: string,
     readonly exitCode: number = ExitCode.failed,
   ) {
-    super(message);
+    super(exitCode === ExitCode.usage ? 'CLI_USAGE' : exitCode === ExitCode.unreachable ? 'CLI_UNREACHABLE' : 'CLI_FAILED', message);
   }
 }
 

@@ -5,11 +5,11 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../domain/config';
+import { TemperedError } from '../domain/errors';
 
-export class TemporalUnreachableError extends Error {
-  override readonly name = 'TemporalUnreachableError';
+export class TemporalUnreachableError extends TemperedError<'TEMPORAL_UNREACHABLE'> {
   constructor(address: string, cause: string) {
-    super(`Temporal is not reachable at ${address} (${cause}); start it with scripts/up or set TEMPORAL_ADDRESS`);
+    super('TEMPORAL_UNREACHABLE', `Temporal is not reachable at ${address} (${cause}); start it with scripts/up or set TEMPORAL_ADDRESS`);
   }
 }
 

@@ -28,6 +28,7 @@ import { feedLocationSchema } from '../lib/monitor/feeds';
 import type { PollReport } from '../activities/types';
 import { type Config, ConfigError } from '../domain/config';
 import type { MonitorInput, monitorWorkflow } from '../workflows/monitor';
+import { TemperedError } from '../domain/errors';
 
 export const MONITOR_SCHEDULE_ID = 'tempered-monitor';
 /** Runs are named `tempered-monitor-<scheduled time>` by the Schedule. */
@@ -42,20 +43,18 @@ export interface MonitorSettings {
   feeds: string[];
 }
 
-export class MonitorScheduleMissingError extends Error {
-  override readonly name = 'MonitorScheduleMissingError';
+export class MonitorScheduleMissingError extends TemperedError<'MONITOR_SCHEDULE_MISSING'> {
   constructor() {
-    super(`the Schedule ${MONITOR_SCHEDULE_ID} does not exist: scripts/up creates it`);
+    super('MONITOR_SCHEDULE_MISSING', `the Schedule ${MONITOR_SCHEDULE_ID} does not exist: scripts/up creates it`);
   }
 }
 
-export class MonitorRunFailedError extends Error {
-  override readonly name = 'MonitorRunFailedError';
+export class MonitorRunFailedError extends TemperedError<'MONITOR_RUN_FAILED'> {
   constructor(
     readonly workflowId: string,
     reason: string,
   ) {
-    super(`monitor run ${workflowId} failed: ${reason}`);
+    super('MONITOR_RUN_FAILED', `monitor run ${workflowId} failed: ${reason}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { TemperedError } from './errors';
 
 export const ORCHESTRATION_QUEUE = 'tempered-orchestration';
 export const BUILD_QUEUE = 'tempered-build';
@@ -69,8 +70,10 @@ export interface Config {
   sandboxUser: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+export class ConfigError extends TemperedError<'CONFIG_INVALID'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', message, options);
+  }
 }
 
 /** The checkout this code runs from (works from the sources and from dist/). */

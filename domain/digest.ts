@@ -1,5 +1,6 @@
 /** Content digests, as OCI writes them (`sha256:<hex>`), over bytes or canonical JSON. */
 import { createHash } from 'node:crypto';
+import { TemperedError } from './errors';
 
 /** JSON with sorted keys: one byte string per value, whatever the key order in memory. */
 export function canonicalJson(value: unknown): string {
@@ -16,8 +17,10 @@ export function sha256Digest(data: string | Buffer | Uint8Array): string {
 
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-export class DigestFormatError extends Error {
-  override readonly name = 'DigestFormatError';
+export class DigestFormatError extends TemperedError<'DIGEST_MALFORMED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DIGEST_MALFORMED', message, options);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
  * silently redefine root.
  */
 import type { VariantSpec } from './effective';
+import { TemperedError } from '../errors';
 
 export interface PasswdEntry { name: string; uid: number; gid: number; gecos: string; home: string; shell: string }
 export interface GroupEntry { name: string; gid: number; members: string[] }
@@ -43,8 +44,10 @@ export function parseGroup(text: string): GroupEntry[] {
 export const formatPasswd = (users: PasswdEntry[]) => users.map((u) => `${u.name}:x:${u.uid}:${u.gid}:${u.gecos}:${u.home}:${u.shell}\n`).join('');
 export const formatGroup = (groups: GroupEntry[]) => groups.map((g) => `${g.name}:x:${g.gid}:${g.members.join(',')}\n`).join('');
 
-export class AccountError extends Error {
-  override readonly name = 'AccountError';
+export class AccountError extends TemperedError<'ACCOUNT_INVALID'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ACCOUNT_INVALID', message, options);
+  }
 }
 
 export function mergeAccounts(existing: { users: PasswdEntry[]; groups: GroupEntry[] }, accounts: VariantSpec['accounts']) {

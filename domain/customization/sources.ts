@@ -8,12 +8,15 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TemperedError } from '../errors';
 
 /** Sources are configuration, not payloads: a bigger file is almost certainly a mistake. */
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 
-export class SourceProblem extends Error {
-  override readonly name = 'SourceProblem';
+export class SourceProblem extends TemperedError<'SOURCE_REFUSED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SOURCE_REFUSED', message, options);
+  }
 }
 
 /**

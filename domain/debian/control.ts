@@ -12,13 +12,13 @@
  * (only debian/control and apt's .sources do).
  */
 
+import { TemperedError } from '../errors';
+
 export type Stanza = Readonly<Record<string, string>>;
 
-export class ControlSyntaxError extends Error {
-  override readonly name = 'ControlSyntaxError';
-  readonly code = 'CONTROL_SYNTAX';
+export class ControlSyntaxError extends TemperedError<'CONTROL_SYNTAX'> {
   constructor(readonly problem: string) {
-    super(`malformed control data: ${problem}`);
+    super('CONTROL_SYNTAX', `malformed control data: ${problem}`);
   }
 }
 
@@ -290,11 +290,9 @@ const SIGNED_MESSAGE = '-----BEGIN PGP SIGNED MESSAGE-----';
 const SIGNATURE_START = '-----BEGIN PGP SIGNATURE-----';
 const SIGNATURE_END = '-----END PGP SIGNATURE-----';
 
-export class PgpArmorError extends Error {
-  override readonly name = 'PgpArmorError';
-  readonly code = 'PGP_ARMOR';
+export class PgpArmorError extends TemperedError<'PGP_ARMOR'> {
   constructor(readonly problem: string) {
-    super(`not a well-formed PGP clearsigned message: ${problem}`);
+    super('PGP_ARMOR', `not a well-formed PGP clearsigned message: ${problem}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import { scanStanzas, type ScannedField } from './control';
 import { RelationSyntaxError, isPackageName, parseRelations, type Relation } from './relations';
 import { InvalidVersionError, assertValidVersion, compareVersions } from './version';
+import { TemperedError } from '../errors';
 
 /** Where an index came from: `deb <archive> <suite> <component>`. */
 export interface ArchiveOrigin {
@@ -60,7 +61,11 @@ export interface ParsedIndex {
 }
 
 /** Thrown by the field readers below for one stanza; parsePackagesIndex turns it into an IndexProblem. */
-class StanzaProblem extends Error {}
+class StanzaProblem extends TemperedError<'STANZA_INVALID'> {
+  constructor(message: string) {
+    super('STANZA_INVALID', message);
+  }
+}
 
 /**
  * Reads a `Packages` index. A stanza that cannot be installed safely (bad

@@ -9,6 +9,7 @@
  * have them) and evaluated for amd64 with no build profile active.
  */
 import { InvalidVersionError, assertValidVersion, type VersionRelation } from './version';
+import { TemperedError } from '../errors';
 
 export interface Relation {
   name: string;
@@ -18,11 +19,9 @@ export interface Relation {
   version?: string;
 }
 
-export class RelationSyntaxError extends Error {
-  override readonly name = 'RelationSyntaxError';
-  readonly code = 'RELATION_SYNTAX';
+export class RelationSyntaxError extends TemperedError<'RELATION_SYNTAX'> {
   constructor(readonly text: string, readonly problem: string) {
-    super(`malformed relationship field "${text}": ${problem}`);
+    super('RELATION_SYNTAX', `malformed relationship field "${text}": ${problem}`);
   }
 }
 

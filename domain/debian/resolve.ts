@@ -29,6 +29,7 @@
 import type { BinaryPackage, PackageIndex } from './packages';
 import { formatRelation, isPackageName, type Relation } from './relations';
 import { isValidVersion, satisfies } from './version';
+import { TemperedError } from '../errors';
 
 export interface ResolveRequest {
   /** `name`, or `name=version` to pin that version (Debian equality: `1.0` pins `1.0-0` too). */
@@ -47,38 +48,42 @@ export interface Resolution {
 
 export type ResolveErrorCode = 'INVALID_REQUEST' | 'UNKNOWN_PACKAGE' | 'VERSION_NOT_FOUND' | 'UNSATISFIABLE' | 'CONFLICT';
 
-export abstract class ResolveError extends Error {
-  abstract readonly code: ResolveErrorCode;
-}
+/** Why resolution failed; each code has its own subclass, so callers may test either. */
+export abstract class ResolveError<Code extends ResolveErrorCode = ResolveErrorCode> extends TemperedError<Code> {}
 
 /** The request itself is malformed: bad name or version, a name both included and excluded. */
-export class InvalidRequestError extends ResolveError {
-  override readonly name = 'InvalidRequestError';
-  readonly code = 'INVALID_REQUEST';
+export class InvalidRequestError extends ResolveError<'INVALID_REQUEST'> {
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+  }
 }
 
 /** No package or provider of that name for the architecture. */
-export class UnknownPackageError extends ResolveError {
-  override readonly name = 'UnknownPackageError';
-  readonly code = 'UNKNOWN_PACKAGE';
+export class UnknownPackageError extends ResolveError<'UNKNOWN_PACKAGE'> {
+  constructor(message: string) {
+    super('UNKNOWN_PACKAGE', message);
+  }
 }
 
 /** A pinned `name=version` is not in the index. */
-export class VersionNotFoundError extends ResolveError {
-  override readonly name = 'VersionNotFoundError';
-  readonly code = 'VERSION_NOT_FOUND';
+export class VersionNotFoundError extends ResolveError<'VERSION_NOT_FOUND'> {
+  constructor(message: string) {
+    super('VERSION_NOT_FOUND', message);
+  }
 }
 
 /** No available version or provider satisfies a dependency. */
-export class UnsatisfiableError extends ResolveError {
-  override readonly name = 'UnsatisfiableError';
-  readonly code = 'UNSATISFIABLE';
+export class UnsatisfiableError extends ResolveError<'UNSATISFIABLE'> {
+  constructor(message: string) {
+    super('UNSATISFIABLE', message);
+  }
 }
 
 /** A dependency excludes a version already chosen, or constraints on a name leave no version. */
-export class ConflictError extends ResolveError {
-  override readonly name = 'ConflictError';
-  readonly code = 'CONFLICT';
+export class ConflictError extends ResolveError<'CONFLICT'> {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
 }
 
 const REQUESTED = 'requested';

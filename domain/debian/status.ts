@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ControlSyntaxError, field, parseStanzas, type Stanza } from './control';
 import { isValidVersion } from './version';
+import { TemperedError } from '../errors';
 
 export interface InstalledPackage {
   /** Binary package name, e.g. `libssl3`. */
@@ -42,14 +43,13 @@ export const installedPackageSchema = z.strictObject({
   installedSize: z.number().int().nonnegative().optional(),
 }) satisfies z.ZodType<InstalledPackage>;
 
-export class DpkgStatusError extends Error {
-  override readonly name = 'DpkgStatusError';
+export class DpkgStatusError extends TemperedError<'DPKG_STATUS_INVALID'> {
   constructor(
     /** 1-based paragraph number in the (concatenated) status text. */
     readonly paragraph: number,
     readonly problem: string,
   ) {
-    super(`dpkg status paragraph ${paragraph}: ${problem}`);
+    super('DPKG_STATUS_INVALID', `dpkg status paragraph ${paragraph}: ${problem}`);
   }
 }
 

@@ -7,16 +7,17 @@
  * `dpkg --compare-versions` as the oracle.
  */
 
+import { TemperedError } from '../errors';
+
 export interface DebianVersion {
   epoch: number;
   upstream: string;
   revision: string;
 }
 
-export class InvalidVersionError extends Error {
-  override readonly name = 'InvalidVersionError';
+export class InvalidVersionError extends TemperedError<'VERSION_INVALID'> {
   constructor(readonly version: string, readonly problem: string) {
-    super(`invalid Debian version "${version}": ${problem}`);
+    super('VERSION_INVALID', `invalid Debian version "${version}": ${problem}`);
   }
 }
 

@@ -1,3 +1,5 @@
+import { TemperedError } from '../errors';
+
 /** Why the builder refused a tree entry. Each message names the package (or the definition) and the path. */
 export type TreeErrorCode =
   /** A name that is absolute, climbs with `..`, has empty or `.` segments, a NUL, or is too long. */
@@ -17,15 +19,14 @@ export type TreeErrorCode =
   /** A runtime image would hold a shell or package manager, an unallowed setid file, or a world-writable file (runtimePolicy.ts). */
   | 'RUNTIME_POLICY';
 
-export class TreeError extends Error {
-  override readonly name = 'TreeError';
+export class TreeError extends TemperedError<TreeErrorCode> {
   constructor(
-    readonly code: TreeErrorCode,
+    code: TreeErrorCode,
     message: string,
     /** The package that shipped the entry, or "the definition". */
     readonly origin: string,
     readonly path: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }

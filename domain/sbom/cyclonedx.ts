@@ -16,6 +16,7 @@ import * as CDX from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { type InstalledPackage, installedPackageSchema } from '../debian/status';
 import { splitReference } from '../image';
+import { TemperedError } from '../errors';
 
 export const DEBIAN_DISTRO_QUALIFIER = 'debian-12';
 
@@ -45,13 +46,12 @@ export interface SbomInput {
   timestamp: Date;
 }
 
-export class SbomInputError extends Error {
-  override readonly name = 'SbomInputError';
+export class SbomInputError extends TemperedError<'SBOM_INPUT_INVALID'> {
   constructor(
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`SBOM input ${field}: ${problem}`);
+    super('SBOM_INPUT_INVALID', `SBOM input ${field}: ${problem}`);
   }
 }
 

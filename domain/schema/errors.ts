@@ -3,14 +3,14 @@
  * `<where>: <field path>: <problem>`, one line per problem.
  */
 import type { z } from 'zod';
+import { TemperedError } from '../errors';
 
-export class InputError extends Error {
-  override readonly name = 'InputError';
+export class InputError extends TemperedError<'INPUT_INVALID'> {
   constructor(
     readonly where: string,
     readonly problems: readonly { field: string; problem: string }[],
   ) {
-    super(problems.map((p) => `${where}: ${p.field ? `${p.field}: ` : ''}${p.problem}`).join('\n'));
+    super('INPUT_INVALID', problems.map((p) => `${where}: ${p.field ? `${p.field}: ` : ''}${p.problem}`).join('\n'));
   }
 }
 

@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ControlSyntaxError, field, parseStanzas, type Stanza } from '../../domain/debian/control';
-import { ArchiveConfigError } from './errors';
+import { ArchiveError } from './errors';
 
 export interface AptSourceEntry {
   /** `deb` and/or `deb-src`. */
@@ -40,7 +40,7 @@ export function parseDeb822Sources(text: string, file: string): AptSourceEntry[]
   try {
     stanzas = parseStanzas(withoutComments);
   } catch (error) {
-    if (error instanceof ControlSyntaxError) throw new ArchiveConfigError(file, [error.message]);
+    if (error instanceof ControlSyntaxError) throw new ArchiveError('ARCHIVE_CONFIG_INVALID', file, [error.message]);
     throw error;
   }
   return stanzas.map((stanza) => {

@@ -3,6 +3,7 @@
  * can branch on (the Temporal activity layer maps codes to retry policies) and
  * the URL or file that caused it, so an on-call engineer can fetch it by hand.
  */
+import { TemperedError } from '../../domain/errors';
 
 export const ARCHIVE_ERROR_CODES = [
   /** No answer, connection refused, timeout, or a 5xx from the mirror. Usually transient. */
@@ -23,39 +24,34 @@ export const ARCHIVE_ERROR_CODES = [
    * a lagging mirror catches up; a replay never gets published from.
    */
   'ARCHIVE_OLDER_THAN_TRUSTED',
+  /** The archive configuration (env var, config file or apt sources) is unusable: `issues` says why. Never retried. */
+  'ARCHIVE_CONFIG_INVALID',
 ] as const;
 
 export type ArchiveErrorCode = (typeof ARCHIVE_ERROR_CODES)[number];
 
-export class ArchiveError extends Error {
-  override readonly name = 'ArchiveError';
+export class ArchiveError extends TemperedError<ArchiveErrorCode> {
+  /**
+   * For ARCHIVE_CONFIG_INVALID, one line per problem, each naming the field, e.g.
+   * `[0].uri: must be an http, https or file URL`; empty for every other code.
+   */
+  readonly issues: readonly string[];
 
+  /** The archive configuration at `where` (`TEMPERED_ARCHIVE`, a file path, `/etc/apt`) is unusable. */
+  constructor(code: 'ARCHIVE_CONFIG_INVALID', where: string, issues: readonly string[]);
+  constructor(code: Exclude<ArchiveErrorCode, 'ARCHIVE_CONFIG_INVALID'>, url: string, message: string, options?: { cause?: unknown });
   constructor(
-    readonly code: ArchiveErrorCode,
-    /** The URL (or file path) the problem is about. */
+    code: ArchiveErrorCode,
+    /** The URL (or file path) the problem is about; for ARCHIVE_CONFIG_INVALID, where the configuration came from. */
     readonly url: string,
-    message: string,
+    detail: string | readonly string[],
     options?: { cause?: unknown },
   ) {
-    super(`${code}: ${message} (${url})`, options);
+    super(code, typeof detail === 'string' ? `${code}: ${detail} (${url})` : `${code}: ${url}: ${detail.join('; ')}`, options);
+    this.issues = typeof detail === 'string' ? [] : detail;
   }
 }
 
 export function isArchiveError(error: unknown, code?: ArchiveErrorCode): error is ArchiveError {
   return error instanceof ArchiveError && (code === undefined || error.code === code);
-}
-
-/** The archive configuration (env var, config file or apt sources) is unusable. */
-export class ArchiveConfigError extends Error {
-  override readonly name = 'ArchiveConfigError';
-  readonly code = 'ARCHIVE_CONFIG_INVALID';
-
-  constructor(
-    /** Where the configuration came from: `TEMPERED_ARCHIVE`, a file path, `/etc/apt`. */
-    readonly where: string,
-    /** One line per problem, each naming the field, e.g. `[0].uri: must be an http, https or file URL`. */
-    readonly issues: readonly string[],
-  ) {
-    super(`ARCHIVE_CONFIG_INVALID: ${where}: ${issues.join('; ')}`);
-  }
 }

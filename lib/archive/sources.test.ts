@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDeb822Sources, parseOneLineSources } from './aptSources';
-import { ArchiveConfigError } from './errors';
+import { ArchiveError } from './errors';
 import {
   DEBIAN_ARCHIVE_KEYRING,
   archiveSourcesFromEnv,
@@ -170,14 +170,15 @@ describe('overrides', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(ArchiveConfigError);
-    const issues = (error as ArchiveConfigError).issues.join('\n');
+    expect(error).toBeInstanceOf(ArchiveError);
+    expect((error as ArchiveError).code).toBe('ARCHIVE_CONFIG_INVALID');
+    const issues = (error as ArchiveError).issues.join('\n');
     expect(issues).toMatch(/^\[0\]\.uri: must be an http, https or file URL$/m);
     expect(issues).toMatch(/^\[1\]\.uri: must not contain credentials$/m);
     expect(issues).toMatch(/^\[1\]\.suites\[0\]: must be a suite name/m);
     expect(issues).toMatch(/^\[1\]\.keyring: must be an absolute path$/m);
     expect(issues).toMatch(/^\[1\]: .*suite/m);
-    expect((error as ArchiveConfigError).message).toMatch(/^ARCHIVE_CONFIG_INVALID: TEMPERED_ARCHIVE: /);
+    expect((error as ArchiveError).message).toMatch(/^ARCHIVE_CONFIG_INVALID: TEMPERED_ARCHIVE: /);
   });
 
   it('reads TEMPERED_ARCHIVE as JSON and ignores it when empty', () => {

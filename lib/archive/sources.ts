@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readAptSourceEntries, type AptSourceEntry } from './aptSources';
-import { ArchiveConfigError } from './errors';
+import { ArchiveError } from './errors';
 
 export const DEBIAN_ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
@@ -50,7 +50,8 @@ export const ArchiveSources = z.array(ArchiveSource).min(1, 'must list at least 
 export function parseArchiveSources(value: unknown, where: string): ArchiveSource[] {
   const result = ArchiveSources.safeParse(value);
   if (result.success) return result.data;
-  throw new ArchiveConfigError(
+  throw new ArchiveError(
+    'ARCHIVE_CONFIG_INVALID',
     where,
     result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
   );
@@ -119,7 +120,7 @@ export async function defaultArchiveSources(
   const codename = options.codename ?? 'bookworm';
   const found = archiveSourcesFromApt(await readAptSourceEntries(aptDir), codename);
   if (found.length === 0) {
-    throw new ArchiveConfigError(aptDir, [
+    throw new ArchiveError('ARCHIVE_CONFIG_INVALID', aptDir, [
       `no enabled Debian ${codename} source found; configure apt or set TEMPERED_ARCHIVE`,
     ]);
   }
@@ -132,7 +133,7 @@ export async function archiveSourcesFromFile(path: string): Promise<ArchiveSourc
   try {
     value = parseYaml(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new ArchiveConfigError(path, [`cannot read: ${(error as Error).message}`]);
+    throw new ArchiveError('ARCHIVE_CONFIG_INVALID', path, [`cannot read: ${(error as Error).message}`]);
   }
   return parseArchiveSources(value, path);
 }
@@ -147,7 +148,7 @@ export function archiveSourcesFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ArchiveConfigError(ARCHIVE_ENV_VAR, [`is not JSON: ${(error as Error).message}`]);
+    throw new ArchiveError('ARCHIVE_CONFIG_INVALID', ARCHIVE_ENV_VAR, [`is not JSON: ${(error as Error).message}`]);
   }
   return parseArchiveSources(value, ARCHIVE_ENV_VAR);
 }

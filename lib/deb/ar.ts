@@ -4,6 +4,8 @@
  * data padded to an even length (deb(5), ar(5)). Written by hand: the format
  * is these few lines, and no well-kept npm package parses it.
  */
+import { TemperedError } from '../../domain/errors';
+
 const MAGIC = '!<arch>\n';
 const HEADER = 60;
 
@@ -12,8 +14,10 @@ export interface ArMember {
   data: Buffer;
 }
 
-export class DebFormatError extends Error {
-  override readonly name = 'DebFormatError';
+export class DebFormatError extends TemperedError<'DEB_MALFORMED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DEB_MALFORMED', message, options);
+  }
 }
 
 /** The members of an ar archive, as slices of `archive` (nothing copied). */

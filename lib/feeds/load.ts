@@ -23,6 +23,7 @@ import {
   mergeFeeds,
 } from '../../domain/advisory/record';
 import { looksLikeTracker, normalizeTracker } from '../../domain/advisory/tracker';
+import { TemperedError } from '../../domain/errors';
 
 export type FeedKind = 'osv' | 'debian-tracker';
 
@@ -46,14 +47,13 @@ export interface LoadedFeed {
 
 export type FeedLoadErrorCode = 'feed-unreadable' | 'feed-url-refused' | 'feed-http-status' | 'feed-bad-zip' | 'feed-too-large';
 
-export class FeedLoadError extends Error {
-  override readonly name = 'FeedLoadError';
+export class FeedLoadError extends TemperedError<FeedLoadErrorCode> {
   constructor(
-    readonly code: FeedLoadErrorCode,
+    code: FeedLoadErrorCode,
     readonly location: string,
     problem: string,
   ) {
-    super(`cannot load advisory feed ${location}: ${problem}`);
+    super(code, `cannot load advisory feed ${location}: ${problem}`);
   }
 }
 

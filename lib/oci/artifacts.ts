@@ -8,6 +8,7 @@ import type { RegistryClient } from './registry';
 import { hexOf, sha256Digest } from '../../domain/digest';
 import type { Descriptor, ImageManifest } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
+import { TemperedError } from '../../domain/errors';
 
 /** cosign's legacy signature tag: `sha256-<hex>.sig`. */
 export const signatureTag = (digest: string) => `sha256-${hexOf(digest)}.sig`;
@@ -59,9 +60,10 @@ export interface FetchedArtifact<T> {
   value: T;
 }
 
-export class ArtifactFormatError extends Error {
-  override readonly name = 'ArtifactFormatError';
-  readonly code = 'ARTIFACT_MALFORMED';
+export class ArtifactFormatError extends TemperedError<'ARTIFACT_MALFORMED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ARTIFACT_MALFORMED', message, options);
+  }
 }
 
 export async function readManifest(registry: RegistryClient, repository: string, reference: string): Promise<FetchedArtifact<ImageManifest> | undefined> {

@@ -13,17 +13,17 @@ import { Readable } from 'node:stream';
 import type { RegistryCredentials } from '../../domain/config';
 import { sha256Digest } from '../../domain/digest';
 import { MANIFEST_ACCEPT } from '../../domain/oci/mediaTypes';
+import { TemperedError } from '../../domain/errors';
 
 export type RegistryErrorCode = 'REGISTRY_UNREACHABLE' | 'REGISTRY_UNAUTHORIZED' | 'REGISTRY_NOT_FOUND' | 'REGISTRY_PROTOCOL' | 'REGISTRY_DIGEST_MISMATCH';
 
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+export class RegistryError extends TemperedError<RegistryErrorCode> {
   constructor(
-    readonly code: RegistryErrorCode,
+    code: RegistryErrorCode,
     message: string,
     readonly status?: number,
   ) {
-    super(message);
+    super(code, message);
   }
   /** Worth retrying: the registry was down, overloaded, or answered 5xx. */
   get transient(): boolean {

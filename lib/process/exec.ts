@@ -1,5 +1,6 @@
 /** Runs a program without a shell and returns its output; a failure carries the command and stderr tail. */
 import { type ChildProcessWithoutNullStreams, spawn, type SpawnOptions } from 'node:child_process';
+import { TemperedError } from '../../domain/errors';
 
 /**
  * The whole environment a child process gets unless a caller names more:
@@ -11,14 +12,14 @@ export const MINIMAL_ENV: Readonly<Record<string, string>> = Object.freeze({
   LC_ALL: 'C.UTF-8',
 });
 
-export class ExecError extends Error {
-  override readonly name = 'ExecError';
+/** A child process could not start (`exitCode` null) or exited non-zero. */
+export class ExecError extends TemperedError<'EXEC_FAILED'> {
   constructor(
     readonly command: string,
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(`${command} exited ${exitCode}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+    super('EXEC_FAILED', `${command} exited ${exitCode}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
   }
 }
 

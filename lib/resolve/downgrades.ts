@@ -7,9 +7,12 @@
 import { packageDowngrades } from '../../domain/lockResolution';
 import { assertNotOlder, type TrustedReleases, trustedAfter } from '../archive/freshness';
 import type { ReleaseInfo } from '../archive/fetch';
+import { TemperedError } from '../../domain/errors';
 
-export class DowngradeRefusedError extends Error {
-  override readonly name = 'DowngradeRefusedError';
+export class DowngradeRefusedError extends TemperedError<'DOWNGRADE_REFUSED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DOWNGRADE_REFUSED', message, options);
+  }
 }
 
 /** The trusted archive states after reading `releases` (refused when one is older than trusted). */

@@ -4,6 +4,7 @@
  * mmdebstrap's user namespace). Root on the host never runs image code.
  */
 import * as fs from 'node:fs';
+import { TemperedError } from '../../domain/errors';
 
 export interface SandboxAccount {
   name: string;
@@ -11,8 +12,10 @@ export interface SandboxAccount {
   gid: number;
 }
 
-export class SandboxUnavailableError extends Error {
-  override readonly name = 'SandboxUnavailableError';
+export class SandboxUnavailableError extends TemperedError<'SANDBOX_UNAVAILABLE'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SANDBOX_UNAVAILABLE', message, options);
+  }
 }
 
 const cache = new Map<string, SandboxAccount>();

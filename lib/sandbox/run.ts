@@ -18,6 +18,7 @@
 import { spawnChild } from '../process/exec';
 import { PassThrough, type Readable } from 'node:stream';
 import type { SandboxAccount } from './account';
+import { TemperedError } from '../../domain/errors';
 
 export interface SandboxRun {
   account: SandboxAccount;
@@ -40,14 +41,14 @@ export interface SandboxRun {
   onStderrLine?: (line: string) => void;
 }
 
-export class SandboxError extends Error {
-  override readonly name = 'SandboxError';
+/** The sandboxed script could not start, exited non-zero, or was killed at its timeout. */
+export class SandboxError extends TemperedError<'SANDBOX_FAILED'> {
   constructor(
     message: string,
     readonly exitCode: number | null,
     readonly stderr: string,
   ) {
-    super(message);
+    super('SANDBOX_FAILED', message);
   }
 }
 

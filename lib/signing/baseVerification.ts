@@ -11,15 +11,15 @@ import { ErrorType } from '../../domain/patch/errors';
 import type { ActivityContext } from '../context';
 import { RegistryError } from '../oci/registry';
 import { verifyImage } from './verify';
+import { TemperedError } from '../../domain/errors';
 
 /** A digest that did not verify: no retry makes it trustworthy. `failureType` names the ErrorType the activity reports. */
-export class ImageVerificationRefused extends Error {
-  override readonly name = 'ImageVerificationRefused';
+export class ImageVerificationRefused extends TemperedError<'IMAGE_VERIFICATION_REFUSED'> {
   constructor(
     message: string,
     readonly failureType: string,
   ) {
-    super(message);
+    super('IMAGE_VERIFICATION_REFUSED', message);
   }
 }
 

@@ -34,6 +34,7 @@ import type { RegistryClient } from '../oci/registry';
 import type { PublicKey } from './keys';
 import { EMPTY_CONFIG_DESCRIPTOR, readBlob, readIndex, readManifest, referrersTag, type FetchedArtifact, type ImageIndex } from '../oci/artifacts';
 import type { ReusingSigner } from './signer';
+import { TemperedError } from '../../domain/errors';
 
 export const BUNDLE_MEDIA_TYPE = BUNDLE_V03_MEDIA_TYPE;
 export const BUNDLE_PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
@@ -49,15 +50,14 @@ export async function buildStatementBundle(statement: Buffer, signer: ReusingSig
   return Buffer.from(JSON.stringify(bundleToJSON(bundle)));
 }
 
-export class BundleVerificationError extends Error {
-  override readonly name = 'BundleVerificationError';
+export class BundleVerificationError extends TemperedError<'BUNDLE_MALFORMED' | 'BUNDLE_SIGNATURE'> {
   constructor(
-    readonly code: 'BUNDLE_MALFORMED' | 'BUNDLE_SIGNATURE',
+    code: 'BUNDLE_MALFORMED' | 'BUNDLE_SIGNATURE',
     message: string,
     /** The key hint the bundle names: lets a caller say "signed by another key". */
     readonly hint?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

@@ -11,6 +11,7 @@
 import { dsse } from '@sigstore/core';
 import { z } from 'zod';
 import type { PublicKey } from './keys';
+import { TemperedError } from '../../domain/errors';
 
 export const DSSE_ENVELOPE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 
@@ -47,9 +48,10 @@ export function serializeEnvelope(envelope: DsseEnvelope): Buffer {
   );
 }
 
-export class EnvelopeFormatError extends Error {
-  override readonly name = 'EnvelopeFormatError';
-  readonly code = 'ENVELOPE_MALFORMED';
+export class EnvelopeFormatError extends TemperedError<'ENVELOPE_MALFORMED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ENVELOPE_MALFORMED', message, options);
+  }
 }
 
 export function parseEnvelope(bytes: Buffer): DsseEnvelope {

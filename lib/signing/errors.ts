@@ -4,29 +4,21 @@
  * ApplicationFailure types; RegistryError stays the transient one). Messages
  * name files, tags and key fingerprints, never key material.
  */
+import { TemperedError } from '../../domain/errors';
 
-export type KeyErrorCode = 'KEY_EXISTS' | 'KEY_NOT_FOUND' | 'KEY_PERMISSIONS' | 'KEY_INVALID';
+export const KEY_ERROR_CODES = ['KEY_EXISTS', 'KEY_NOT_FOUND', 'KEY_PERMISSIONS', 'KEY_INVALID'] as const;
 
-export class KeyError extends Error {
-  override readonly name = 'KeyError';
-  constructor(
-    readonly code: KeyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** The signing key: its file exists already, is missing, is readable by others, or is not an unencrypted ECDSA P-256 key. */
+export type KeyErrorCode = (typeof KEY_ERROR_CODES)[number];
 
-export type SignErrorCode = 'IMAGE_NOT_FOUND' | 'INVALID_INPUT';
+/** A key problem, or a refused signing request (the image is not in the registry, the digest is malformed). */
+export type SignErrorCode = KeyErrorCode | 'IMAGE_NOT_FOUND' | 'INVALID_INPUT';
 
-export class SignError extends Error {
-  override readonly name = 'SignError';
-  constructor(
-    readonly code: SignErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+export class SignError extends TemperedError<SignErrorCode> {}
+
+/** A SignError about the signing key itself (one of KEY_ERROR_CODES). */
+export function isKeyError(err: unknown): err is SignError & { readonly code: KeyErrorCode } {
+  return err instanceof SignError && (KEY_ERROR_CODES as readonly string[]).includes(err.code);
 }
 
 export type VerificationErrorCode =
@@ -45,14 +37,13 @@ export type VerificationErrorCode =
   /** A required signature or attestation is absent. */
   | 'ATTESTATION_MISSING';
 
-export class VerificationError extends Error {
-  override readonly name = 'VerificationError';
+export class VerificationError extends TemperedError<VerificationErrorCode> {
   constructor(
-    readonly code: VerificationErrorCode,
+    code: VerificationErrorCode,
     message: string,
     /** Every problem found, first one is the `code`'s. */
     readonly problems: readonly string[] = [message],
   ) {
-    super(message);
+    super(code, message);
   }
 }

@@ -20,7 +20,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, Key
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
-import { KeyError } from './errors';
+import { isKeyError, SignError } from './errors';
 
 const CURVE = 'prime256v1';
 
@@ -54,7 +54,7 @@ export class PublicKey {
     try {
       key = createPublicKey({ key: pem, format: 'pem' });
     } catch (err) {
-      throw new KeyError('KEY_INVALID', `not a PEM public key (${(err as Error).message})`);
+      throw new SignError('KEY_INVALID', `not a PEM public key (${(err as Error).message})`);
     }
     return PublicKey.fromKeyObject(key);
   }
@@ -80,7 +80,7 @@ export class SigningKey {
 
   /** Only for keys already in memory (tests, a KMS adapter); workers use loadSigningKey. */
   static fromKeyObject(privateKey: KeyObject): SigningKey {
-    if (privateKey.type !== 'private') throw new KeyError('KEY_INVALID', 'not a private key');
+    if (privateKey.type !== 'private') throw new SignError('KEY_INVALID', 'not a private key');
     assertP256(privateKey, 'signing key');
     return new SigningKey(privateKey);
   }
@@ -126,9 +126,9 @@ export function publicKeyPathFor(privateKeyPath: string): string {
 export function initKeys(privateKeyPath: string, options: { force?: boolean; publicKeyPath?: string } = {}): KeyPairFiles {
   const privatePath = path.resolve(privateKeyPath);
   const publicPath = path.resolve(options.publicKeyPath ?? publicKeyPathFor(privatePath));
-  if (publicPath === privatePath) throw new KeyError('KEY_INVALID', `public and private key paths are the same: ${privatePath}`);
+  if (publicPath === privatePath) throw new SignError('KEY_INVALID', `public and private key paths are the same: ${privatePath}`);
   if (!options.force && fs.existsSync(privatePath)) {
-    throw new KeyError('KEY_EXISTS', `a signing key already exists at ${privatePath}; pass --force to replace it (images signed with it will no longer verify with the new public key)`);
+    throw new SignError('KEY_EXISTS', `a signing key already exists at ${privatePath}; pass --force to replace it (images signed with it will no longer verify with the new public key)`);
   }
   ensurePrivateDirectory(path.dirname(privatePath));
   fs.mkdirSync(path.dirname(publicPath), { recursive: true });
@@ -146,7 +146,7 @@ export function initKeys(privateKeyPath: string, options: { force?: boolean; pub
       try {
         fs.linkSync(tmp, privatePath);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyError('KEY_EXISTS', `a signing key already exists at ${privatePath}`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new SignError('KEY_EXISTS', `a signing key already exists at ${privatePath}`);
         throw err;
       }
       fs.unlinkSync(tmp);
@@ -166,14 +166,14 @@ export function loadSigningKey(privateKeyPath: string): SigningKey {
     stat = fs.statSync(privateKeyPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new KeyError('KEY_NOT_FOUND', `no signing key at ${privateKeyPath}: create one with \`npx tempered keys init\``);
+      throw new SignError('KEY_NOT_FOUND', `no signing key at ${privateKeyPath}: create one with \`npx tempered keys init\``);
     }
     throw err;
   }
-  if (!stat.isFile()) throw new KeyError('KEY_INVALID', `${privateKeyPath} is not a regular file`);
+  if (!stat.isFile()) throw new SignError('KEY_INVALID', `${privateKeyPath} is not a regular file`);
   const mode = stat.mode & 0o777;
   if (mode & 0o077) {
-    throw new KeyError(
+    throw new SignError(
       'KEY_PERMISSIONS',
       `signing key ${privateKeyPath} has mode ${mode.toString(8).padStart(4, '0')}: group or others can access it; run \`chmod 600 ${privateKeyPath}\``,
     );
@@ -182,18 +182,18 @@ export function loadSigningKey(privateKeyPath: string): SigningKey {
   try {
     // "ENCRYPTED PRIVATE KEY" (PKCS#8) or "Proc-Type: 4,ENCRYPTED": say so, rather than "invalid".
     if (pem.includes('ENCRYPTED')) {
-      throw new KeyError('KEY_INVALID', `cannot read signing key ${privateKeyPath}: it is encrypted; the worker reads unencrypted PKCS#8 keys`);
+      throw new SignError('KEY_INVALID', `cannot read signing key ${privateKeyPath}: it is encrypted; the worker reads unencrypted PKCS#8 keys`);
     }
     let key: KeyObject;
     try {
       key = createPrivateKey({ key: pem, format: 'pem' });
     } catch {
-      throw new KeyError('KEY_INVALID', `cannot read signing key ${privateKeyPath}: not a PEM private key`);
+      throw new SignError('KEY_INVALID', `cannot read signing key ${privateKeyPath}: not a PEM private key`);
     }
     try {
       return SigningKey.fromKeyObject(key);
     } catch (err) {
-      throw err instanceof KeyError ? new KeyError(err.code, `${privateKeyPath}: ${err.message}`) : err;
+      throw isKeyError(err) ? new SignError(err.code, `${privateKeyPath}: ${err.message}`) : err;
     }
   } finally {
     // Do not leave the key's bytes in a buffer the GC may not reclaim for a while.
@@ -205,8 +205,8 @@ export function loadPublicKey(publicKeyPath: string): PublicKey {
   try {
     return PublicKey.fromPem(fs.readFileSync(publicKeyPath));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeyError('KEY_NOT_FOUND', `no public key at ${publicKeyPath}`);
-    if (err instanceof KeyError) throw new KeyError(err.code, `${publicKeyPath}: ${err.message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SignError('KEY_NOT_FOUND', `no public key at ${publicKeyPath}`);
+    if (isKeyError(err)) throw new SignError(err.code, `${publicKeyPath}: ${err.message}`);
     throw err;
   }
 }
@@ -218,7 +218,7 @@ export function publicKeyFingerprint(publicKeyPem: string | Buffer): string {
 
 function assertP256(key: KeyObject, what: string): void {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== CURVE) {
-    throw new KeyError('KEY_INVALID', `${what} is ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''}, expected ECDSA P-256`);
+    throw new SignError('KEY_INVALID', `${what} is ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''}, expected ECDSA P-256`);
   }
 }
 

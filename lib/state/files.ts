@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { ExecError } from '../process/exec';
+import { TemperedError } from '../../domain/errors';
 
 export function writeFileAtomicSync(file: string, data: string | Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -33,9 +34,10 @@ export function writeFileAtomicSync(file: string, data: string | Buffer): void {
   }
 }
 
-export class DiskFullError extends Error {
-  override readonly name = 'DiskFullError';
-  readonly code = 'ENOSPC';
+export class DiskFullError extends TemperedError<'ENOSPC'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ENOSPC', message, options);
+  }
 }
 
 const NO_SPACE_TEXT = /No space left on device|Disk quota exceeded/i;

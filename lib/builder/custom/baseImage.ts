@@ -15,6 +15,7 @@ import type { ActivityContext } from '../../context';
 import { pullByDigest } from '../../oci/push';
 import { STATUS_D } from '../../../domain/rootfs/dpkgStatus';
 import { type BaseFilesystem, baseFilesystem, DPKG_STATUS } from './baseFilesystem';
+import { TemperedError } from '../../../domain/errors';
 
 export interface BaseImage {
   repository: string;
@@ -27,8 +28,10 @@ export interface BaseImage {
   filesystem: BaseFilesystem;
 }
 
-export class BaseNotPublishedError extends Error {
-  override readonly name = 'BaseNotPublishedError';
+export class BaseNotPublishedError extends TemperedError<'BASE_NOT_PUBLISHED'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BASE_NOT_PUBLISHED', message, options);
+  }
 }
 
 /**
