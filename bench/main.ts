@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { advisoryToPublishBench } from './advisoryToPublish';
 import { cascadeBench } from './cascade';
+import { cliBench } from './cli';
 import { impactBench } from './impact';
 import { layersBench } from './layers';
 import { preflight } from './preflight';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<BenchSection>> = {
   cascade: () => cascadeBench(ROOT),
   scale: () => scaleBench(),
   runtimes: () => runtimesBench(ROOT),
+  cli: () => cliBench(ROOT),
   impact: async () => {
     const r = impactBench();
     return {

@@ -5,12 +5,16 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { DigestSchema, type ImageRef, parseImageArgument } from '../domain/image';
+import type { ImageRef } from '../domain/imageId';
 import { CliError, ExitCode } from './output';
+
+/** As DigestSchema (domain/image.ts) says, without loading zod for it. */
+const FULL_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export const IMAGE_HELP = 'NAME (runtime variant), NAME:VARIANT, image:NAME:VARIANT or custom:NAME';
 
 export function imageArgument(text: string): ImageRef {
+  const { parseImageArgument } = require('../domain/image') as typeof import('../domain/image');
   try {
     return parseImageArgument(text);
   } catch (err) {
@@ -66,7 +70,7 @@ export function fileArgument(file: string): string {
  * published (resolveDigest).
  */
 export function digestArgument(text: string): string {
-  if (DigestSchema.safeParse(text).success) return text;
+  if (FULL_DIGEST.test(text)) return text;
   const hex = text.replace(/^sha256:/, '');
   if (!/^[0-9a-f]{7,63}$/.test(hex)) throw new CliError(`"${text}" is not a digest: use sha256:<64 hex digits> or at least 7 leading hex digits`, ExitCode.usage);
   return `sha256:${hex}`;
@@ -74,7 +78,7 @@ export function digestArgument(text: string): string {
 
 /** The one candidate a short digest names; a full digest as is (whether it was published is the workflow's call). */
 export function resolveDigest(digest: string, candidates: string[]): string {
-  if (DigestSchema.safeParse(digest).success) return digest;
+  if (FULL_DIGEST.test(digest)) return digest;
   const matches = [...new Set(candidates.filter((d) => d.startsWith(digest)))];
   if (matches.length === 1) return matches[0] as string;
   const hex = digest.replace(/^sha256:/, '');

@@ -2,7 +2,12 @@
  * `tempered`: the operator's CLI. Every command has --help, prints a table
  * for people and JSON with --json, and exits 0 (ok), 1 (failed), 2 (bad
  * input) or 3 (Temporal or the registry unreachable).
+ *
+ * It answers fast: a command loads what it needs when it runs (its action
+ * requires its modules), so `tempered --help` loads commander and the
+ * command declarations only (docs/BENCHMARKS.md, "The CLI answers").
  */
+import './compileCache';
 import { Command, CommanderError } from 'commander';
 import { registerAdvisory } from './commands/advisory';
 import { registerBuild } from './commands/build';

@@ -1,17 +1,18 @@
 /** Shared plumbing of CLI commands: configuration, a Temporal client, and error-to-exit-code mapping. */
 import type { Client } from '@temporalio/client';
-import { connectClient, TemporalUnreachableError } from '../client/connect';
-import { type Config, ConfigError, loadConfig } from '../domain/config';
+import type { Config } from '../domain/config';
 import { InputError } from '../domain/schema/errors';
-import { RegistryError } from '../lib/oci/registry';
 import { CliError, ExitCode } from './output';
 
 export function config(): Config {
+  const { loadConfig } = require('../domain/config') as typeof import('../domain/config');
   return loadConfig();
 }
 
 export async function withClient<T>(body: (client: Client, config: Config) => Promise<T>): Promise<T> {
   const cfg = config();
+  // Loaded here, not at start: gRPC and protobuf are most of what `tempered --help` would otherwise load.
+  const { connectClient } = require('../client/connect') as typeof import('../client/connect');
   const client = await connectClient(cfg);
   try {
     return await body(client, cfg);
@@ -22,19 +23,20 @@ export async function withClient<T>(body: (client: Client, config: Config) => Pr
 
 /** One line on stderr, and an exit code that says what kind of failure it was. */
 export function reportError(err: unknown): number {
-  if (err instanceof TemporalUnreachableError || (err instanceof RegistryError && err.code === 'REGISTRY_UNREACHABLE')) {
-    console.error(`error: ${err.message}`);
+  const e = err as { name?: string; code?: string; message?: string; cause?: { message?: string } };
+  // By name: the classes live in modules a failed command may never have loaded.
+  if (e?.name === 'TemporalUnreachableError' || (e?.name === 'RegistryError' && e.code === 'REGISTRY_UNREACHABLE')) {
+    console.error(`error: ${e.message}`);
     return ExitCode.unreachable;
   }
-  if (err instanceof InputError || err instanceof ConfigError) {
-    console.error(err.message.split('\n').map((l) => `error: ${l}`).join('\n'));
+  if (err instanceof InputError || e?.name === 'ConfigError') {
+    console.error((e.message ?? '').split('\n').map((l) => `error: ${l}`).join('\n'));
     return ExitCode.usage;
   }
   if (err instanceof CliError) {
     console.error(`error: ${err.message}`);
     return err.exitCode;
   }
-  const e = err as { name?: string; message?: string; cause?: { message?: string } };
   // Update validators' refusals and workflow-not-found come back as Temporal errors: keep their reason only.
   if (e?.name === 'WorkflowUpdateFailedError' || e?.name === 'WorkflowNotFoundError') {
     console.error(`error: ${e.cause?.message ?? e.message}`);

@@ -27,7 +27,11 @@ export function requestResume(client: Client, image: ImageRef, request: { by: st
   return handleOf(client, image).executeUpdate(resumeUpdate, { args: [request] });
 }
 
-/** Completes once the workflow has verified the digest and moved the tag (an activity): may take a while. */
+/**
+ * Answers at once with the number of the rollback cycle; the verification
+ * and the tag move happen in that cycle (`tempered rollback` follows it with
+ * waitForCycle).
+ */
 export function requestRollback(client: Client, image: ImageRef, request: { by: string; digest: string; reason: string }) {
   return handleOf(client, image).executeUpdate(rollbackUpdate, { args: [request] });
 }

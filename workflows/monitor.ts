@@ -12,6 +12,7 @@
  * tick tries again.
  */
 import * as wf from '@temporalio/workflow';
+import { describePollReport } from '../domain/monitor/pollReport';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { MonitorActivities, MonitorErrorName, PollReport } from '../activities/types';
 
@@ -71,17 +72,4 @@ function incompleteReport(error: unknown): PollReport | undefined {
 
 function isReport(value: unknown): value is PollReport {
   return typeof value === 'object' && value !== null && 'advisories' in value && 'upstream' in value && 'signalled' in value;
-}
-
-/** One line for the UI and the CLI: "3 image(s) signalled: 2 advisories, 1 fix arrived, 4 package updates; 1 problem". */
-export function describePollReport(report: PollReport): string {
-  const { advisories: a, upstream: u } = report;
-  const parts = [
-    `${a.sent} new advisor${a.sent === 1 ? 'y' : 'ies'}`,
-    ...(a.nudged ? [`${a.nudged} fix(es) arrived`] : []),
-    ...(a.retracted ? [`${a.retracted} retracted`] : []),
-    `${u.sent} package update(s)`,
-  ];
-  const problems = report.problems ? `; ${report.problems} problem(s)${report.incomplete ? ', incomplete' : ''}` : '';
-  return `${report.signalled.length} image(s) signalled: ${parts.join(', ')} (${report.images.checked} checked, ${a.remembered} already sent)${problems}`;
 }

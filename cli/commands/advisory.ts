@@ -6,20 +6,15 @@
  * others did not.
  */
 import type { Command } from 'commander';
-import { sharedArchive } from '../../lib/archive/shared';
-import { createContext } from '../../lib/context';
-import { packagesOfImage, repositoryOfReference } from '../../client/imageContents';
-import { signalAdvisory } from '../../client/imageWorkflows';
-import { allImageStatuses } from '../../client/status';
-import { type Advisory, parseAnyAdvisory } from '../../domain/advisory/record';
-import { displayName } from '../../domain/image';
-import { assessImpact } from '../../domain/impact';
+import type { Advisory } from '../../domain/advisory/record';
+import { displayName } from '../../domain/imageId';
 import { InputError } from '../../domain/schema/errors';
 import { fileArgument } from '../arguments';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
 
 export function readAdvisories(text: string, where: string): Advisory[] {
+  const { parseAnyAdvisory } = require('../../domain/advisory/record') as typeof import('../../domain/advisory/record');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -51,6 +46,12 @@ export function registerAdvisory(program: Command): void {
       // Read and validated before connecting: a missing or malformed file is bad input, not a failed submit.
       const where = file === '-' ? 'stdin' : file;
       const advisories = readAdvisories(fileArgument(file), where);
+      const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
+      const { sharedArchive } = require('../../lib/archive/shared') as typeof import('../../lib/archive/shared');
+      const { packagesOfImage, repositoryOfReference } = require('../../client/imageContents') as typeof import('../../client/imageContents');
+      const { signalAdvisory } = require('../../client/imageWorkflows') as typeof import('../../client/imageWorkflows');
+      const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
+      const { assessImpact } = require('../../domain/impact') as typeof import('../../domain/impact');
       await withClient(async (client, config) => {
         const ctx = createContext(config);
         const known = (await sharedArchive(config)).index.sources();

@@ -5,14 +5,6 @@
  * NAME` re-resolves the newest package set into the lock beside the definition.
  */
 import type { Command } from 'commander';
-import { buildContextOf } from '../../lib/builder/context';
-import { buildImage } from '../../lib/builder/image';
-import { catalogSubject } from '../../lib/catalog/subjects';
-import { createContext } from '../../lib/context';
-import { loadImage } from '../../lib/engine/load';
-import { writeLockFile } from '../../lib/locks/lockStore';
-import { resolveLock } from '../../lib/resolve/lock';
-import { VariantSchema } from '../../domain/image';
 import { parseOrThrow } from '../../domain/schema/errors';
 import { endProgress, printJson, printTable, progressLine } from '../output';
 import { config } from '../runtime';
@@ -26,7 +18,14 @@ export function registerBuild(program: Command): void {
     .option('--load', 'also load it into the local Docker engine as tempered/NAME:TAG')
     .option('--json', 'print JSON for scripts')
     .action(async (name: string, opts: { variant: string; load?: boolean; json?: boolean }) => {
+      const { VariantSchema } = require('../../domain/image') as typeof import('../../domain/image');
       const variant = parseOrThrow(VariantSchema, opts.variant, '--variant');
+      const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
+      const { catalogSubject } = require('../../lib/catalog/subjects') as typeof import('../../lib/catalog/subjects');
+      const { resolveLock } = require('../../lib/resolve/lock') as typeof import('../../lib/resolve/lock');
+      const { buildImage } = require('../../lib/builder/image') as typeof import('../../lib/builder/image');
+      const { buildContextOf } = require('../../lib/builder/context') as typeof import('../../lib/builder/context');
+      const { loadImage } = require('../../lib/engine/load') as typeof import('../../lib/engine/load');
       const ctx = createContext(config());
       const image = { kind: 'catalog' as const, name, variant };
       const subject = catalogSubject(ctx.config, image);
@@ -49,6 +48,10 @@ export function registerBuild(program: Command): void {
     .argument('<name>', 'catalog image name')
     .option('--json', 'print JSON for scripts')
     .action(async (name: string, opts: { json?: boolean }) => {
+      const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
+      const { catalogSubject } = require('../../lib/catalog/subjects') as typeof import('../../lib/catalog/subjects');
+      const { resolveLock } = require('../../lib/resolve/lock') as typeof import('../../lib/resolve/lock');
+      const { writeLockFile } = require('../../lib/locks/lockStore') as typeof import('../../lib/locks/lockStore');
       const ctx = createContext(config());
       const image = { kind: 'catalog' as const, name, variant: 'runtime' as const };
       const subject = catalogSubject(ctx.config, image);

@@ -5,7 +5,6 @@
  */
 import * as os from 'node:os';
 import type { Command } from 'commander';
-import { readRuntimes } from '../../client/runtimes';
 import { nodeSupport, type RuntimeSupport } from '../../domain/runtime/nodeReleases';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
@@ -18,6 +17,7 @@ export function registerDoctor(program: Command): void {
     .description('show the runtime of the Temporal server, every worker and this CLI; flag end-of-life runtimes')
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { json?: boolean }) => {
+      const { readRuntimes } = require('../../client/runtimes') as typeof import('../../client/runtimes');
       await withClient(async (client, config) => {
         const runtimes = await readRuntimes(client, config);
         const cli = { process: `${process.pid}@${os.hostname()}`, node: process.version, support: nodeSupport(process.version) };

@@ -9,13 +9,11 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { createContext } from '../../lib/context';
-import { FeedLoadError, type LoadedFeed, loadFeed } from '../../lib/feeds/load';
-import { type ImageSurvey, type SurveyedImage, surveyImages } from '../../lib/monitor/images';
-import { isDeliverable } from '../../lib/monitor/plan';
+import type { LoadedFeed } from '../../lib/feeds/load';
+import type { ImageSurvey, SurveyedImage } from '../../lib/monitor/images';
 import type { Advisory, FeedProblem } from '../../domain/advisory/record';
-import { displayName } from '../../domain/image';
-import { type AdvisoryImpact, assessImpact, assessImpactOnImages, type ImpactVerdict } from '../../domain/impact';
+import { displayName } from '../../domain/imageId';
+import type { AdvisoryImpact, ImpactVerdict } from '../../domain/impact';
 import { CliError, ExitCode, printJson, printTable } from '../output';
 import { withClient } from '../runtime';
 
@@ -66,6 +64,8 @@ const VERDICT_LABEL: Record<ImpactVerdict, string> = {
 
 /** Pure: the feed's advisories against the surveyed images. */
 export function impactReport(location: string, feed: LoadedFeed, survey: ImageSurvey): ImpactReport {
+  const { assessImpactOnImages } = require('../../domain/impact') as typeof import('../../domain/impact');
+  const { isDeliverable } = require('../../lib/monitor/plan') as typeof import('../../lib/monitor/plan');
   const judged = assessImpactOnImages(feed.records, survey.images.map((image) => ({ id: image.workflowId, packages: image.packages })));
   const affected: ImpactRow[] = [];
   const unaffected: ImpactRow[] = [];
@@ -96,6 +96,8 @@ export function impactReport(location: string, feed: LoadedFeed, survey: ImageSu
 }
 
 function rowOf(image: SurveyedImage, { advisory, impact }: AdvisoryImpact): ImpactRow {
+  const { assessImpact } = require('../../domain/impact') as typeof import('../../domain/impact');
+  const { isDeliverable } = require('../../lib/monitor/plan') as typeof import('../../lib/monitor/plan');
   const viaBase = image.image.kind === 'custom' && isDeliverable(impact.verdict) && !isDeliverable(assessImpact(advisory, image.ownPackages).verdict);
   return {
     image: displayName(image.image),
@@ -157,8 +159,11 @@ export function registerImpact(program: Command): void {
     .description('dry run: which images and variants an advisory feed (OSV or Debian tracker JSON) affects, and why the others are not')
     .argument('<feed>', 'a JSON file, a directory of OSV records, an OSV zip, or an https URL')
     .option('--json', 'print JSON for scripts')
-    .action(async (location: string, opts: { json?: boolean }) =>
-      withClient(async (client, config) => {
+    .action(async (location: string, opts: { json?: boolean }) => {
+      const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
+      const { FeedLoadError, loadFeed } = require('../../lib/feeds/load') as typeof import('../../lib/feeds/load');
+      const { surveyImages } = require('../../lib/monitor/images') as typeof import('../../lib/monitor/images');
+      await withClient(async (client, config) => {
         const where = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : path.resolve(location);
         const feed = await loadFeed(where).catch((error: unknown) => {
           if (error instanceof FeedLoadError) throw new CliError(error.message, error.code === 'feed-url-refused' ? ExitCode.usage : ExitCode.failed);
@@ -168,6 +173,6 @@ export function registerImpact(program: Command): void {
         const report = impactReport(location, feed, survey);
         if (opts.json) printJson(report);
         else printImpactReport(report);
-      }),
-    );
+      });
+    });
 }

@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import type { PollReport } from '../../activities/types';
-import { describeMonitor, type MonitorStatus, monitorRunReport, triggerMonitor } from '../../client/monitorSchedule';
-import { describePollReport } from '../../workflows/monitor';
+import type { MonitorStatus } from '../../client/monitorSchedule';
+import { describePollReport } from '../../domain/monitor/pollReport';
 import { minutesOption } from '../arguments';
 import { CliError, endProgress, ExitCode, printJson, printTable, progressLine } from '../output';
 import { withClient } from '../runtime';
@@ -64,6 +64,7 @@ export function registerMonitor(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (opts: { timeout: string; json?: boolean }) => {
       const minutes = minutesOption(opts.timeout);
+      const { monitorRunReport, triggerMonitor } = require('../../client/monitorSchedule') as typeof import('../../client/monitorSchedule');
       await withClient(async (client) => {
         const run = await triggerMonitor(client, { timeoutMs: minutes * 60_000, onQueued: (behind) => progressLine(`a poll is running (${behind}); ours starts when it ends`) });
         progressLine(`polling: ${run.workflowId}`);
@@ -78,11 +79,12 @@ export function registerMonitor(program: Command): void {
     .command('status')
     .description('the Schedule: interval, feeds, next runs, and the reports of the recent runs')
     .option('--json', 'print JSON for scripts')
-    .action(async (opts: { json?: boolean }) =>
-      withClient(async (client) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { describeMonitor } = require('../../client/monitorSchedule') as typeof import('../../client/monitorSchedule');
+      await withClient(async (client) => {
         const status = await describeMonitor(client);
         if (opts.json) printJson(status);
         else printMonitorStatus(status);
-      }),
-    );
+      });
+    });
 }

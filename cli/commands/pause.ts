@@ -6,8 +6,7 @@
  * workflow's reason, when the image is paused already.
  */
 import type { Command } from 'commander';
-import { requestPause } from '../../client/imageRequests';
-import { displayName, workflowIdFor } from '../../domain/image';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument, reasonText, requester } from '../arguments';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
@@ -23,6 +22,7 @@ export function registerPause(program: Command): void {
     .action(async (imageText: string, opts: { reason: string; by?: string; json?: boolean }) => {
       const image = imageArgument(imageText);
       const request = { by: requester(opts.by), reason: reasonText(opts.reason) };
+      const { requestPause } = require('../../client/imageRequests') as typeof import('../../client/imageRequests');
       await withClient(async (client) => {
         const answer = await requestPause(client, image, request);
         const result = { image: displayName(image), workflowId: workflowIdFor(image), ...request, ...answer };

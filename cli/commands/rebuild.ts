@@ -5,10 +5,8 @@
  * follows that cycle to its end.
  */
 import type { Command } from 'commander';
-import { requestRebuild } from '../../client/imageRequests';
-import { displayName, workflowIdFor } from '../../domain/image';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument, minutesOption, requester } from '../arguments';
-import { assertCycleEnded, cycleResultJson, printCycleResult, waitForCycle } from '../cycleWait';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
 
@@ -35,6 +33,8 @@ export function registerRebuild(program: Command): void {
       const by = requester(opts.by);
       const timeout = minutesOption(opts.timeout);
       const label = displayName(image);
+      const { requestRebuild } = require('../../client/imageRequests') as typeof import('../../client/imageRequests');
+      const { assertCycleEnded, cycleResultJson, printCycleResult, waitForCycle } = require('../cycleWait') as typeof import('../cycleWait');
       await withClient(async (client) => {
         const answer = await requestRebuild(client, image, { by, ...(opts.note ? { note: opts.note } : {}) });
         const request = { image: label, workflowId: workflowIdFor(image), cycle: answer.cycle, queuedBehind: answer.queuedBehind, by };

@@ -4,8 +4,7 @@
  * reason, when the image is not paused.
  */
 import type { Command } from 'commander';
-import { requestResume } from '../../client/imageRequests';
-import { displayName, workflowIdFor } from '../../domain/image';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument, requester } from '../arguments';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
@@ -20,6 +19,7 @@ export function registerResume(program: Command): void {
     .action(async (imageText: string, opts: { by?: string; json?: boolean }) => {
       const image = imageArgument(imageText);
       const by = requester(opts.by);
+      const { requestResume } = require('../../client/imageRequests') as typeof import('../../client/imageRequests');
       await withClient(async (client) => {
         const answer = await requestResume(client, image, { by });
         const result = { image: displayName(image), workflowId: workflowIdFor(image), by, ...answer };

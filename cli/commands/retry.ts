@@ -6,11 +6,8 @@
  * workflow's reason, when the image has no failed cycle.
  */
 import type { Command } from 'commander';
-import { requestRetry } from '../../client/imageRequests';
-import { displayName, workflowIdFor } from '../../domain/image';
-import { stateQuery } from '../../workflows/messages';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument, minutesOption, requester } from '../arguments';
-import { assertCycleEnded, cycleResultJson, printCycleResult, waitForCycle } from '../cycleWait';
 import { printJson, printTable } from '../output';
 import { withClient } from '../runtime';
 
@@ -38,6 +35,9 @@ export function registerRetry(program: Command): void {
       const timeout = minutesOption(opts.timeout);
       const label = displayName(image);
       const workflowId = workflowIdFor(image);
+      const { requestRetry } = require('../../client/imageRequests') as typeof import('../../client/imageRequests');
+      const { assertCycleEnded, cycleResultJson, printCycleResult, waitForCycle } = require('../cycleWait') as typeof import('../cycleWait');
+      const { stateQuery } = require('../../workflows/messages') as typeof import('../../workflows/messages');
       await withClient(async (client) => {
         // The failure being retried, so --wait does not mistake it for this attempt's end.
         const before = opts.wait ? (await client.workflow.getHandle(workflowId).query(stateQuery)).failure : undefined;

@@ -10,14 +10,10 @@
  * hold the old digest: the next advisory would otherwise publish a new one.
  */
 import type { Command } from 'commander';
-import { RegistryClient } from '../../lib/oci/registry';
-import { requestRollback } from '../../client/imageRequests';
 import type { Config } from '../../domain/config';
-import { displayName, workflowIdFor } from '../../domain/image';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import type { PatchState } from '../../domain/patch/state';
-import { stateQuery } from '../../workflows/messages';
 import { digestArgument, IMAGE_HELP, imageArgument, minutesOption, reasonText, requester, resolveDigest } from '../arguments';
-import { assertCycleEnded, cycleResultJson, waitForCycle } from '../cycleWait';
 import { printJson, printTable, shortDigest } from '../output';
 import { withClient } from '../runtime';
 
@@ -34,6 +30,7 @@ export function publishedDigests(state: PatchState): string[] {
  */
 async function pingRegistry(config: Config): Promise<void> {
   const { host, scheme, credentials } = config.registry;
+  const { RegistryClient } = require('../../lib/oci/registry') as typeof import('../../lib/oci/registry');
   await new RegistryClient({ host, scheme, credentials }).ping();
 }
 
@@ -54,6 +51,9 @@ export function registerRollback(program: Command): void {
       const timeout = minutesOption(opts.timeout);
       const wanted = digestArgument(digestText);
       const workflowId = workflowIdFor(image);
+      const { stateQuery } = require('../../workflows/messages') as typeof import('../../workflows/messages');
+      const { requestRollback } = require('../../client/imageRequests') as typeof import('../../client/imageRequests');
+      const { assertCycleEnded, cycleResultJson, waitForCycle } = require('../cycleWait') as typeof import('../cycleWait');
       await withClient(async (client, config) => {
         const state = await client.workflow.getHandle(workflowId).query(stateQuery);
         const digest = resolveDigest(wanted, publishedDigests(state));

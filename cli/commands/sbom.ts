@@ -9,20 +9,12 @@
  * prints the CycloneDX document itself.
  */
 import type { Command } from 'commander';
-import { buildContextOf } from '../../lib/builder/context';
-import { buildImage } from '../../lib/builder/image';
-import { catalogSubject } from '../../lib/catalog/subjects';
-import { type ActivityContext, createContext } from '../../lib/context';
-import { pullByDigest } from '../../lib/oci/push';
-import { RegistryClient } from '../../lib/oci/registry';
-import { resolveLock } from '../../lib/resolve/lock';
-import { imageSbom } from '../../lib/sbom/imageSbom';
-import type { Config } from '../../domain/config';
+import type { ActivityContext } from '../../lib/context';
 import { Annotation, type ImageManifest } from '../../domain/oci/image';
 import { imageArgument } from '../arguments';
 import { CliError, endProgress, printTable, progressLine } from '../output';
 import { config } from '../runtime';
-import { parseImageReference } from './verify';
+import { parseImageReference, registryFor } from './verify';
 
 interface SbomSubject {
   digest: string;
@@ -38,6 +30,8 @@ export function registerSbom(program: Command): void {
     .argument('<image>', 'HOST/REPOSITORY:TAG, HOST/REPOSITORY@sha256:DIGEST, or a catalog image NAME[:VARIANT] (built locally)')
     .option('--json', 'print the CycloneDX JSON document')
     .action(async (image: string, opts: { json?: boolean }) => {
+      const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
+      const { imageSbom } = require('../../lib/sbom/imageSbom') as typeof import('../../lib/sbom/imageSbom');
       const ctx = createContext(config());
       const subject = image.includes('/') ? await pulled(ctx, image) : await builtLocally(ctx, image);
       const { sbom, packages } = await imageSbom(ctx.blobs, subject.digest, { name: subject.name, variant: subject.variant, reference: subject.reference });
@@ -55,6 +49,7 @@ export function registerSbom(program: Command): void {
 async function pulled(ctx: ActivityContext, text: string): Promise<SbomSubject> {
   const { host, repository, reference } = parseImageReference(text);
   const registry = registryFor(ctx.config, host);
+  const { pullByDigest } = require('../../lib/oci/push') as typeof import('../../lib/oci/push');
   const digest = reference.startsWith('sha256:') ? reference : await registry.resolve(repository, reference);
   if (!digest) throw new CliError(`${host}/${repository}:${reference} not found`, 1);
   progressLine(`pulling ${host}/${repository}@${digest.slice(0, 19)}`);
@@ -74,21 +69,15 @@ async function pulled(ctx: ActivityContext, text: string): Promise<SbomSubject> 
 async function builtLocally(ctx: ActivityContext, text: string): Promise<SbomSubject> {
   const image = imageArgument(text);
   if (image.kind !== 'catalog') throw new CliError(`"${text}" is not a catalog image: use NAME[:VARIANT] or a registry reference`, 2);
+  const { catalogSubject } = require('../../lib/catalog/subjects') as typeof import('../../lib/catalog/subjects');
+  const { resolveLock } = require('../../lib/resolve/lock') as typeof import('../../lib/resolve/lock');
+  const { buildImage } = require('../../lib/builder/image') as typeof import('../../lib/builder/image');
+  const { buildContextOf } = require('../../lib/builder/context') as typeof import('../../lib/builder/context');
   const subject = catalogSubject(ctx.config, image);
   const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
   const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), buildContextOf(ctx, (step) => progressLine(`${image.name}:${image.variant}: ${step}`)));
   endProgress();
   return { digest: built.digest, name: image.name, variant: image.variant };
-}
-
-/** The configured registry gets its credentials and scheme; any other loopback one is plain http. */
-function registryFor(cfg: Config, host: string): RegistryClient {
-  const configured = host === cfg.registry.host;
-  return new RegistryClient({
-    host,
-    scheme: configured ? cfg.registry.scheme : /^(127\.|localhost[:]|\[::1\])/.test(host) ? 'http' : 'https',
-    credentials: configured ? cfg.registry.credentials : undefined,
-  });
 }
 
 /** Package name -> its licenses as the SBOM states them (Debian copyright files, where declared). */

@@ -1,8 +1,8 @@
 /** `tempered status [IMAGE]`: one row per image workflow. */
 import type { Command } from 'commander';
-import { allImageStatuses, imageStatus, type ImageStatus } from '../../client/status';
+import type { ImageStatus } from '../../client/status';
 import { type CascadeState, describeState, missedBase, openAdvisoryIds } from '../../domain/patch/state';
-import { displayName, workflowIdFor } from '../../domain/image';
+import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument } from '../arguments';
 import { ago, printJson, printTable, shortDigest } from '../output';
 import { withClient } from '../runtime';
@@ -67,6 +67,7 @@ export function registerStatus(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (imageText: string | undefined, opts: { json?: boolean }) => {
       const image = imageText === undefined ? undefined : imageArgument(imageText);
+      const { allImageStatuses, imageStatus } = require('../../client/status') as typeof import('../../client/status');
       await withClient(async (client) => {
         const statuses = image ? [await imageStatus(client, workflowIdFor(image), true)] : await allImageStatuses(client, true);
         if (opts.json) printJson(statusRows(statuses));

@@ -8,19 +8,17 @@ import * as fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { initKeys } from '../../lib/signing/keys';
 import type { Command } from 'commander';
-import { ensureImageWorkflow } from '../../client/imageWorkflows';
-import { ensureMonitorSchedule, monitorSettingsFromEnv } from '../../client/monitorSchedule';
-import { allImageStatuses, type ImageStatus } from '../../client/status';
-import { loadCatalog } from '../../domain/catalog/load';
+import type { ImageStatus } from '../../client/status';
 import type { Config } from '../../domain/config';
-import { loadCustomizations } from '../../domain/customization/load';
-import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../domain/image';
+import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../domain/imageId';
 import { minutesOption } from '../arguments';
 import { CliError, endProgress, printJson, progressLine } from '../output';
 import { withClient } from '../runtime';
 import { printStatusTable, statusRows } from './status';
 
 export function catalogImages(config: Config): ImageRef[] {
+  const { loadCatalog } = require('../../domain/catalog/load') as typeof import('../../domain/catalog/load');
+  const { loadCustomizations } = require('../../domain/customization/load') as typeof import('../../domain/customization/load');
   const images: ImageRef[] = loadCatalog(config.catalogDir).flatMap((d) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name: d.name, variant })));
   for (const { customization } of loadCustomizations(config.customizationsDir)) images.push({ kind: 'custom', name: customization.name });
   return images;
@@ -29,6 +27,7 @@ export function catalogImages(config: Config): ImageRef[] {
 async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
   const expected = new Set(images.map(workflowIdFor));
   const deadline = Date.now() + timeoutMs;
+  const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
   for (;;) {
     const statuses = await allImageStatuses(client, true);
     const mine = statuses.filter((s) => expected.has(s.workflowId));
@@ -55,6 +54,9 @@ export function registerUp(program: Command): void {
     .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) => {
       // Checked even with --no-wait: a typo is better said than ignored (and NaN would wait forever).
       const timeout = minutesOption(opts.timeout);
+      const { ensureImageWorkflow } = require('../../client/imageWorkflows') as typeof import('../../client/imageWorkflows');
+      const { ensureMonitorSchedule, monitorSettingsFromEnv } = require('../../client/monitorSchedule') as typeof import('../../client/monitorSchedule');
+      const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
       await withClient(async (client, config) => {
         if (!fs.existsSync(config.signingKeyPath)) {
           const keys = initKeys(config.signingKeyPath);

@@ -4,9 +4,8 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { RegistryClient } from '../../lib/oci/registry';
-import { VerificationError } from '../../lib/signing/errors';
-import { formatVerification, verifyImage } from '../../lib/signing/verify';
+import type { RegistryClient } from '../../lib/oci/registry';
+import type { Config } from '../../domain/config';
 import { CliError, ExitCode, printJson } from '../output';
 import { config } from '../runtime';
 
@@ -24,6 +23,17 @@ export function parseImageReference(text: string): { host: string; repository: s
   return { host: match[1] as string, repository: match[2] as string, reference: (match[3] ?? match[4]) as string };
 }
 
+/** The configured registry gets its credentials and scheme; any other loopback one is plain http, the rest https. */
+export function registryFor(cfg: Config, host: string): RegistryClient {
+  const { RegistryClient } = require('../../lib/oci/registry') as typeof import('../../lib/oci/registry');
+  const configured = host === cfg.registry.host;
+  return new RegistryClient({
+    host,
+    scheme: configured ? cfg.registry.scheme : /^(127\.|localhost[:]|\[::1\])/.test(host) ? 'http' : 'https',
+    credentials: configured ? cfg.registry.credentials : undefined,
+  });
+}
+
 export function registerVerify(program: Command): void {
   program
     .command('verify')
@@ -37,11 +47,9 @@ export function registerVerify(program: Command): void {
       const cfg = config();
       const keyFile = opts.key ?? cfg.publicKeyPath;
       if (!fs.existsSync(keyFile)) throw new CliError(`public key ${keyFile} not found`, ExitCode.usage);
-      const registry = new RegistryClient({
-        host,
-        scheme: host === cfg.registry.host ? cfg.registry.scheme : /^(127\.|localhost)/.test(host) ? 'http' : 'https',
-        credentials: host === cfg.registry.host ? cfg.registry.credentials : undefined,
-      });
+      const registry = registryFor(cfg, host);
+      const { VerificationError } = require('../../lib/signing/errors') as typeof import('../../lib/signing/errors');
+      const { formatVerification, verifyImage } = require('../../lib/signing/verify') as typeof import('../../lib/signing/verify');
       try {
         const report = await verifyImage({ registry, repository, reference, publicKeyPem: fs.readFileSync(keyFile) });
         if (opts.json) printJson({ verified: true, ...report });

@@ -6,8 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { exportHistories } from '../../../client/historyExport';
-import { workflowIdFor } from '../../../domain/image';
+import { workflowIdFor } from '../../../domain/imageId';
 import { IMAGE_HELP, imageArgument } from '../../arguments';
 import { CliError, endProgress, ExitCode, printJson, printTable, progressLine } from '../../output';
 import { withClient } from '../../runtime';
@@ -21,6 +20,7 @@ export function registerHistoryExport(history: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (imageText: string, opts: { out: string; json?: boolean }) => {
       const workflowId = workflowIdFor(imageArgument(imageText));
+      const { exportHistories } = require('../../../client/historyExport') as typeof import('../../../client/historyExport');
       await withClient(async (client) => {
         const runs = await exportHistories(client, workflowId, path.resolve(opts.out), (done, total, run) => progressLine(`exporting ${workflowId}: run ${done + 1}/${total} (${run.runId})`)).finally(endProgress);
         if (runs.length === 0) throw new CliError(`no runs of ${workflowId} are listed: is it an image of this tempered? (tempered status)`, ExitCode.failed);

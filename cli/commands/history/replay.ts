@@ -8,8 +8,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { historyFiles, replayHistoryFiles } from '../../../workers/replay';
 import { CliError, endProgress, ExitCode, printJson, printTable, progressLine } from '../../output';
 
 export function registerHistoryReplay(history: Command): void {
@@ -21,6 +19,8 @@ export function registerHistoryReplay(history: Command): void {
     .action(async (paths: string[], opts: { json?: boolean }) => {
       const missing = paths.filter((p) => !fs.existsSync(p));
       if (missing.length) throw new CliError(`not found: ${missing.join(', ')}`, ExitCode.usage);
+      const { DefaultLogger, Runtime } = require('@temporalio/worker') as typeof import('@temporalio/worker');
+      const { historyFiles, replayHistoryFiles } = require('../../../workers/replay') as typeof import('../../../workers/replay');
       const files = historyFiles(paths);
       if (files.length === 0) throw new CliError(`no .json histories under ${paths.join(', ')}`, ExitCode.usage);
       // The replay worker logs every nondeterminism at length; the table below says it in one line per history.

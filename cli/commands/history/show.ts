@@ -5,8 +5,8 @@
  * history shows the cycle step by step.
  */
 import type { Command } from 'commander';
-import { type CycleEntry, imageHistory, type ImageHistory } from '../../../client/imageHistory';
-import { displayName, workflowIdFor } from '../../../domain/image';
+import type { CycleEntry, ImageHistory } from '../../../client/imageHistory';
+import { displayName, workflowIdFor } from '../../../domain/imageId';
 import type { PatchState } from '../../../domain/patch/state';
 import { IMAGE_HELP, imageArgument } from '../../arguments';
 import { cycleDuration, describeFailure, describeReasons, digestChange } from '../../cycleFormat';
@@ -60,6 +60,7 @@ export function registerHistoryShow(history: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (imageText: string, opts: { json?: boolean }) => {
       const image = imageArgument(imageText);
+      const { imageHistory } = require('../../../client/imageHistory') as typeof import('../../../client/imageHistory');
       await withClient(async (client) => {
         const { state, history: h } = await imageHistory(client, workflowIdFor(image));
         if (!opts.json) return printHistory(state, h);
