@@ -25,31 +25,23 @@ import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
 import { type CatalogImageRef, cascadeCoordinatorId, cascadeWorkflowId, type ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { SIGNAL_LIMITS, advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, stateQuery } from '../../workflows/messages';
-import { startTemporal, type TestTemporal } from '../support/temporal';
-import { recordHistories, startTestWorker, type TestWorker } from '../support/testWorker';
+import { recordHistories, type TestWorker } from '../support/testWorker';
 import { until, waitForState } from '../support/wait';
-import { FakeUpstream } from './fakeStages';
+import type { FakeUpstream } from './fakeStages';
+import { useFakeStack } from './fakeStack';
 
 jest.setTimeout(300_000);
 
-let temporal: TestTemporal;
 let upstream: FakeUpstream;
 let tw: TestWorker;
 let client: Client;
 
+useFakeStack((s) => ({ upstream, tw, client } = s));
 beforeAll(async () => {
-  temporal = await startTemporal();
-  upstream = new FakeUpstream();
-  tw = await startTestWorker(temporal, upstream.activities());
-  client = tw.client;
   // The production notify signals-with-start the customization's workflow; so does this one.
   upstream.notify = async ({ image, baseDigest, replyTo }) => {
     await client.workflow.signalWithStart('imagePatchWorkflow', { ...startOptions(tw.config, image, { debounceSeconds: 1 }), signal: baseChangedSignal, signalArgs: [{ baseDigest, replyTo }] });
   };
-});
-afterAll(async () => {
-  await tw?.stop();
-  await temporal?.stop();
 });
 
 const catalog = (name: string): CatalogImageRef => ({ kind: 'catalog', name, variant: 'runtime' });

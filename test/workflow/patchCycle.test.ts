@@ -15,28 +15,18 @@ import type { ImageRef } from '../../domain/image';
 import { PendingAdvisoriesKey } from '../../domain/patch/searchAttributes';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, baseChangedSignal, pauseUpdate, rebuildUpdate, resumeUpdate, retryUpdate, rollbackUpdate, stateQuery } from '../../workflows/messages';
-import { startTemporal, type TestTemporal } from '../support/temporal';
-import { recordHistories, startTestWorker, type TestWorker } from '../support/testWorker';
+import { recordHistories, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
-import { FakeUpstream } from './fakeStages';
+import type { FakeUpstream } from './fakeStages';
+import { useFakeStack } from './fakeStack';
 
 jest.setTimeout(180_000);
 
-let temporal: TestTemporal;
 let upstream: FakeUpstream;
 let tw: TestWorker;
 let client: Client;
 
-beforeAll(async () => {
-  temporal = await startTemporal();
-  upstream = new FakeUpstream();
-  tw = await startTestWorker(temporal, upstream.activities());
-  client = tw.client;
-});
-afterAll(async () => {
-  await tw?.stop();
-  await temporal?.stop();
-});
+useFakeStack((s) => ({ upstream, tw, client } = s));
 
 const image = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
 const idOf = (name: string) => `image:${name}:runtime`;

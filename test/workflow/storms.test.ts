@@ -17,10 +17,11 @@ import { ensureImageWorkflow, type WorkflowSettings } from '../../client/imageWo
 import { type ImageRef, VARIANTS, workflowIdFor } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
 import { advisorySignal, stateQuery } from '../../workflows/messages';
-import { startTemporal, type TestTemporal } from '../support/temporal';
-import { startTestWorker, type TestWorker } from '../support/testWorker';
+import type { TestTemporal } from '../support/temporal';
+import type { TestWorker } from '../support/testWorker';
 import { until, waitForState } from '../support/wait';
-import { FakeUpstream } from './fakeStages';
+import type { FakeUpstream } from './fakeStages';
+import { useFakeStack } from './fakeStack';
 import { describeRuns, harmfulTaskFailures, historyClient, pendingTaskAttempt, runSummaries } from './runHistories';
 
 jest.setTimeout(900_000);
@@ -33,16 +34,7 @@ let upstream: FakeUpstream;
 let tw: TestWorker;
 let client: Client;
 
-beforeAll(async () => {
-  temporal = await startTemporal();
-  upstream = new FakeUpstream();
-  tw = await startTestWorker(temporal, upstream.activities());
-  client = tw.client;
-});
-afterAll(async () => {
-  await tw?.stop();
-  await temporal?.stop();
-});
+useFakeStack((s) => ({ temporal, upstream, tw, client } = s));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const state = (id: string): Promise<PatchState> => client.workflow.getHandle(id).query(stateQuery);
