@@ -28,7 +28,7 @@ export function dependentsActivities(ctx: ActivityContext) {
       if (image.kind !== 'catalog') return [];
       const { bases, unreadable } = customizationBases(ctx.config.customizationsDir);
       for (const u of unreadable) Context.current().log.warn('customization skipped by the cascade: its base cannot be read', u);
-      return bases.filter((c) => c.base.image === image.name && c.base.variant === image.variant).map((c) => c.name);
+      return bases.filter((c) => c.base.image === image.name && c.base.release === image.release && c.base.variant === image.variant).map((c) => c.name);
     },
 
     async notifyImage(input: { image: ImageRef; baseDigest: string; replyTo: string }): Promise<void> {

@@ -22,7 +22,9 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { connectClient } from '../client/connect';
 import { advisoryKey } from '../domain/advisory/record';
+import { NEWEST_RELEASE, type Release } from '../domain/debian/releases';
 import { displayName } from '../domain/image';
+import { DEFAULT_ARCHITECTURE } from '../domain/platform';
 import { assessImpactOnImages } from '../domain/impact';
 import type { LoadedArchive } from '../lib/archive/fetch';
 import { sharedArchive } from '../lib/archive/shared';
@@ -41,8 +43,8 @@ import type { MonitorActivities, PollReport, PollUpstreamInput } from './types';
 export interface MonitorDependencies {
   /** Lists and signals image workflows. Default: one client per worker process, from the config. */
   client?: () => Promise<Client>;
-  /** The verified archive. Default: the worker's shared load (archive/shared.ts), reused for a minute. */
-  archive?: () => Promise<LoadedArchive>;
+  /** One release's verified archive. Default: the worker's shared load (archive/shared.ts). */
+  archive?: (release: Release) => Promise<LoadedArchive>;
   feeds?: FeedLoader;
   now?: () => Date;
 }
@@ -59,18 +61,12 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
         connecting = undefined;
         throw error;
       })));
-  const archive = deps.archive ?? (() => sharedArchive(ctx.config));
+  const archive = deps.archive ?? ((release: Release) => sharedArchive(ctx.config, { release, architectures: [DEFAULT_ARCHITECTURE] }));
   const file = memoryFile(ctx.config.stateDir);
 
   async function poll(feeds: string[], pulse: Pulse): Promise<PollReport> {
     const now = deps.now?.() ?? new Date();
     const problems: MonitorProblem[] = [];
-
-    pulse.step('loading the verified archive');
-    const upstream = await archive().catch((error: unknown) => {
-      throw archiveFailure(error);
-    });
-    pulse.checkCancelled();
 
     const feed = await loadFeeds(feeds, deps.feeds, (i) => pulse.step(`loading feed ${i + 1}/${feeds.length}`));
     problems.push(...feed.problems);
@@ -81,9 +77,23 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
     const survey = await surveyImages(temporal, ctx, (i, total, id) => pulse.step(`reading packages of ${id} (${i + 1}/${total})`));
     problems.push(...survey.problems);
 
-    const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.ownPackages }));
+    // Each image against its own release's archive: a trixie upload is no fix for a bookworm image.
+    const upstream = new Map<Release, LoadedArchive>();
+    for (const release of new Set(survey.images.map(releaseToCheck))) {
+      pulse.step(`loading the verified ${release} archive`);
+      upstream.set(release, await archive(release).catch((error: unknown) => {
+        throw archiveFailure(error);
+      }));
+      pulse.checkCancelled();
+    }
+    const indexOf = (image: SurveyedImage) => (upstream.get(releaseToCheck(image)) as LoadedArchive).index;
+
+    const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.ownPackages, ...(image.release ? { release: image.release } : {}) }));
     const impacts = assessImpactOnImages(feed.records, subjects);
-    const newer = newerPackages(subjects, upstream.index);
+    const newer = new Map<string, string[]>();
+    for (const [i, image] of survey.images.entries()) {
+      for (const [id, names] of newerPackages([subjects[i] as (typeof subjects)[number]], indexOf(image))) newer.set(id, names);
+    }
 
     const { memory, discarded } = readMemory(file, now);
     if (discarded) pulse.log('warn', 'monitor memory was unreadable and was set aside; earlier deliveries may be repeated', discarded);
@@ -96,7 +106,7 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
         memory.images[image.workflowId],
         {
           impacts: impacts[i]?.impacts ?? [],
-          fixOffered: ({ advisory, impact }) => fixOffered(impact, advisory.fixedVersion, upstream.index),
+          fixOffered: ({ advisory, impact }) => fixOffered(impact, advisory.fixedVersion, indexOf(image)),
           newerPackages: newer.get(image.workflowId) ?? [],
           workflow: { waiting: new Set(image.waiting), ...(image.lastCycleFinishedAt ? { lastCycleFinishedAt: image.lastCycleFinishedAt } : {}) },
         },
@@ -111,7 +121,7 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
     writeMemory(file, forgetStale(memory, now));
 
     for (const problem of problems) pulse.log('warn', `upstream problem: ${problemLine(problem)}`, { retryable: problem.retryable });
-    const report = buildPollReport({ archive: upstream, feedsConfigured: feeds.length, feeds: feed, survey, plans, problems });
+    const report = buildPollReport({ archive: { releases: [...upstream.values()].flatMap((a) => a.releases) }, feedsConfigured: feeds.length, feeds: feed, survey, plans, problems });
     const retryable = problems.filter((problem) => problem.retryable).map(problemLine);
     if (retryable.length > 0) throw incomplete(report, retryable);
     return report;
@@ -145,4 +155,9 @@ async function deliverPlan(deliver: Deliverer, image: SurveyedImage, plan: Image
     await deliver.upstream(image.image, plan.upstream);
     pulse.log('info', `sent ${plan.upstream.length} upstream change(s) to ${displayName(image.image)}`, { packages: plan.upstream.slice(0, 10), workflowId: image.workflowId });
   }
+}
+
+/** The release whose archive judges an image: its own, else (a customization without base-files) the newest. */
+function releaseToCheck(image: SurveyedImage): Release {
+  return image.release ?? NEWEST_RELEASE;
 }

@@ -1,9 +1,10 @@
 /**
  * Activity `publishImage`: the one step users see. The image, its signature
- * and attestations are already in the registry by digest; this moves the tag.
+ * and attestations are already in the registry by digest; this moves the tag
+ * (`trixie`), then the tags that follow it (`latest` for the newest release).
  * Idempotent by digest: a tag already on the digest is left alone.
  */
-import { ImageRecords } from '../lib/catalog/imageRecords';
+import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { withProgress } from './progress';
 import { pushByDigest } from '../lib/oci/push';
@@ -18,12 +19,29 @@ export function publishActivity(ctx: ActivityContext) {
       const { repository, tag } = record;
       progress(`making sure ${repository}@${input.digest} is in ${ctx.registry.host}`);
       await pushByDigest(ctx.registry, repository, ctx.blobs, input.digest);
+      const manifest = ctx.blobs.read(input.digest);
+      const mediaType = ctx.blobs.readJson<{ mediaType: string }>(input.digest).mediaType;
       const previousDigest = await ctx.registry.resolve(repository, tag);
       const reference = referenceOf(ctx.config, repository, tag);
-      if (previousDigest === input.digest) return { reference, tag, previousDigest, moved: false };
-      progress(`moving ${tag} to ${input.digest}`);
-      await ctx.registry.putManifest(repository, tag, ctx.blobs.read(input.digest), ctx.blobs.readJson<{ mediaType: string }>(input.digest).mediaType);
-      return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved: true };
+      const moved = previousDigest !== input.digest;
+      if (moved) {
+        progress(`moving ${tag} to ${input.digest}`);
+        await ctx.registry.putManifest(repository, tag, manifest, mediaType);
+      }
+      // Then the tags that follow it (`latest` follows the newest release's tag), each only if it is elsewhere:
+      // a retry after a crash between two tags moves the rest.
+      for (const follower of followerTags(record)) {
+        if ((await ctx.registry.resolve(repository, follower)) === input.digest) continue;
+        progress(`moving ${follower} to ${input.digest}`);
+        await ctx.registry.putManifest(repository, follower, manifest, mediaType);
+      }
+      return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved };
     });
   };
+}
+
+/** A catalog image's other tags (`latest`, `latest-dev`); customizations and older records have none. */
+function followerTags(record: ImageRecord): string[] {
+  if (record.custom) return [];
+  return (record.spec.tags ?? []).filter((t) => t !== record.tag);
 }

@@ -62,16 +62,16 @@ function define(name: string, include: string[], devInclude: string[] = []): str
 }
 
 async function failureOf(name: string): Promise<ApplicationFailure> {
-  const attempt = resolveLock({ image: { kind: 'catalog', name, variant: 'runtime' }, mode: 'latest', sources: [] });
+  const attempt = resolveLock({ image: { kind: 'catalog', name, release: 'bookworm', variant: 'runtime' }, mode: 'latest', sources: [] });
   await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
   return attempt.catch((err: ApplicationFailure) => err) as Promise<ApplicationFailure>;
 }
 
 test('a definition the archive can satisfy gets a lock beside it', async () => {
   const file = define('good', ['hello']);
-  const result = await resolveLock({ image: { kind: 'catalog', name: 'good', variant: 'runtime' }, mode: 'latest', sources: [] });
+  const result = await resolveLock({ image: { kind: 'catalog', name: 'good', release: 'bookworm', variant: 'runtime' }, mode: 'latest', sources: [] });
   expect(result.packageCount).toBe(1);
-  expect(fs.existsSync(file.replace(/\.yaml$/, '.lock.json'))).toBe(true);
+  expect(fs.existsSync(file.replace(/\.yaml$/, '.bookworm.lock.json'))).toBe(true);
 });
 
 test('unknown packages (top level and in a variant) are all named, with file and field, as InvalidDefinition', async () => {

@@ -3,6 +3,7 @@
  * matched against the cycle's advisories. This, not the lock, decides which
  * advisories the new image fixes.
  */
+import { releaseOfPackages } from '../domain/debian/releases';
 import { scanVerdicts } from '../domain/impact';
 import { ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
@@ -23,7 +24,7 @@ export function scanActivity(ctx: ActivityContext) {
         reference: referenceOf(ctx.config, record.repository, record.tag),
       });
       const { digest: sbomDigest } = ctx.blobs.put(sbom);
-      return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages) };
+      return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages, releaseOfPackages(packages)) };
     });
   };
 }

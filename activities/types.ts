@@ -4,6 +4,7 @@
  * (never tarballs, keys or passwords), because every value here is written
  * into workflow history.
  */
+import type { Architecture } from '../domain/platform';
 import type { Advisory } from '../domain/advisory/record';
 import type { ImageRef } from '../domain/image';
 import type { ScanVerdict } from '../domain/impact';
@@ -43,6 +44,8 @@ export interface ResolveResult {
 export interface BuildInput {
   image: ImageRef;
   lockDigest: string;
+  /** Absent: DEFAULT_ARCHITECTURE (what inputs recorded before architectures built). */
+  architecture?: Architecture;
   /** Customizations: the base image digest to build on. */
   baseDigest?: string;
 }

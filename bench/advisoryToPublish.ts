@@ -20,7 +20,7 @@ import { publishedRunDurations } from './activityDurations';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
 const ROUNDS = 5;
-const WORKFLOW = 'image:base:runtime';
+const WORKFLOW = 'image:base:bookworm:runtime';
 
 /** The real base definition with the canary package added. */
 function benchDefinition(repoRoot: string): string {
@@ -32,7 +32,7 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
   const upstream = await startUpstream([canaryPackage('1.0-1')]);
   const stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ base: benchDefinition(repoRoot) }), TEMPERED_ARCHIVE: upstream.archive } });
   try {
-    await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, { debounceSeconds: 0 });
+    await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 0 });
     let state = await waitForState(stack.client, WORKFLOW, (s) => !!s.published && s.phase === 'idle');
     const rounds: { totalMs: number; activities: Record<string, number> }[] = [];
     for (let round = 2; round <= ROUNDS + 1; round++) {
@@ -40,7 +40,7 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
       await upstream.repo.publish([canaryPackage(version)]);
       const before = state.published!.digest;
       const started = Date.now();
-      await signalAdvisory(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, {
+      await signalAdvisory(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, {
         id: `CVE-2099-${String(round).padStart(4, '0')}`, source: 'tempered-canary', fixedVersion: version, severity: 'high',
       });
       state = await waitForState(stack.client, WORKFLOW, (s) => s.published?.digest !== before || s.phase === 'failed');

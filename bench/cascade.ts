@@ -33,7 +33,7 @@ import { publishedRunDurations } from './activityDurations';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
 const CUSTOMIZATIONS = 20;
-const BASE = 'image:base:runtime';
+const BASE = 'image:base:bookworm:runtime';
 const names = Array.from({ length: CUSTOMIZATIONS }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
 const STAGES = ['resolveLock', 'buildImage', 'testImage', 'scanImage', 'signImage', 'publishImage'] as const;
 const ROUNDS_PER_BOUND = 2;
@@ -125,7 +125,7 @@ async function restartBase(stack: Stack, cascadeConcurrency: number): Promise<vo
   const published = await handle.query(stateQuery).then((s) => s.published, () => undefined);
   if (published) writeLockFile(path.join(stack.config.catalogDir, 'base.lock.json'), createContext(stack.config).locks.load(published.lockDigest));
   await handle.terminate('bench: restart with another cascade bound').catch(() => undefined);
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, { debounceSeconds: 0, cascadeConcurrency });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 0, cascadeConcurrency });
   const s = await waitForState(stack.client, BASE, (st) => (!!st.published && st.phase === 'idle') || st.phase === 'failed', 1_800_000);
   if (s.phase === 'failed') throw new Error(`base failed: ${s.failure?.message}`);
 }

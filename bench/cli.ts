@@ -36,8 +36,8 @@ export async function cliBench(root: string): Promise<BenchSection> {
   let rows = 0;
   try {
     const names = Array.from({ length: IMAGES }, (_, i) => `bench${String(i).padStart(2, '0')}`);
-    for (const name of names) await ensureImageWorkflow(worker.client, worker.config, { kind: 'catalog', name, variant: 'runtime' }, { debounceSeconds: 1 });
-    for (const name of names) await waitForState(worker.client, `image:${name}:runtime`, (s) => !!s.published && s.phase === 'idle', 120_000);
+    for (const name of names) await ensureImageWorkflow(worker.client, worker.config, { kind: 'catalog', name, release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
+    for (const name of names) await waitForState(worker.client, `image:${name}:bookworm:runtime`, (s) => !!s.published && s.phase === 'idle', 120_000);
     rows = (JSON.parse((await timeCommand([cli, 'status', '--json'], env)).stdout) as unknown[]).length;
     if (rows !== IMAGES) throw new Error(`status listed ${rows} images, not ${IMAGES}`);
     for (let round = 0; round < ROUNDS; round++) {

@@ -57,7 +57,7 @@ const IMAGE_SEEDS: Record<string, string[]> = {
 
 export function impactBench(options: ImpactBenchOptions = {}): BenchResult {
   const { index, essential } = loadLocalIndex(options.listsDir ?? '/var/lib/apt/lists');
-  const images = Object.entries(IMAGE_SEEDS).map(([name, seeds]) => ({ id: `image:${name}:dev`, packages: closure(index, [...essential, ...seeds]) }));
+  const images = Object.entries(IMAGE_SEEDS).map(([name, seeds]) => ({ id: `image:${name}:bookworm:dev`, packages: closure(index, [...essential, ...seeds]) }));
   const advisories = generateAdvisories(index, images, options.advisories ?? 1000);
   const iterations = options.iterations ?? 30;
 

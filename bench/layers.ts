@@ -11,6 +11,8 @@
  *    unpatched image pulls: the blobs the patched manifest names that the
  *    unpatched one does not (layers, config, manifest).
  */
+import { lockPlatform } from '../domain/lock';
+import { DEFAULT_ARCHITECTURE } from '../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,10 +33,14 @@ import { type BenchSection, machineLine, median } from './report';
 const ROUNDS = 3;
 /** One-package patches the archive holds both sides of (a point release and a security or updates suite). */
 const PATCHES = ['libssl3', 'tzdata', 'libc6', 'ca-certificates'];
+/** bookworm: its point release and security suite hold both sides of these patches. */
+const RELEASE = 'bookworm' as const;
+const ARCH = DEFAULT_ARCHITECTURE;
 
 /** The lock with `name` at another version the archive offers. */
 function withVersion(lock: Lock, pkg: LockedPackage): Lock {
-  return { ...lock, packages: lock.packages.map((p) => (p.name === pkg.name ? pkg : p)) };
+  const platform = lockPlatform(lock, ARCH);
+  return { ...lock, platforms: { ...lock.platforms, [ARCH]: { ...platform, packages: platform.packages.map((p) => (p.name === pkg.name ? pkg : p)) } } };
 }
 
 interface PatchPair {
@@ -47,8 +53,8 @@ interface PatchPair {
 
 /** `name` one version back (the newest older one the archive still offers), or undefined when it offers none. */
 async function patchPair(lock: Lock, name: string): Promise<PatchPair | undefined> {
-  const archive = await sharedArchive(loadConfig());
-  const current = lock.packages.find((p) => p.name === name);
+  const archive = await sharedArchive(loadConfig(), { release: RELEASE, architectures: [ARCH] });
+  const current = lockPlatform(lock, ARCH).packages.find((p) => p.name === name);
   if (!current) throw new Error(`${name} is not in base's lock`);
   const older = archive.index.versions(name).find((v) => compareVersions(v.version, current.version) < 0 && v.architecture === current.architecture);
   if (!older) return undefined;
@@ -73,10 +79,10 @@ async function round(spec: ReturnType<typeof effectiveSpec>, before: Lock, after
     const store = new BlobStore(path.join(root, 'blobs'));
     const ctx = testBuildContext(root, store);
     let t = Date.now();
-    const old = await buildImage(spec, before, ctx);
+    const old = await buildImage(spec, before, ARCH, ctx);
     const fullMs = Date.now() - t;
     t = Date.now();
-    const patched = await buildImage(spec, after, ctx);
+    const patched = await buildImage(spec, after, ARCH, ctx);
     const patchMs = Date.now() - t;
     const had = new Set([old.digest, old.configDigest, ...old.layers.map((l) => l.digest)]);
     const manifest = store.readJson<ImageManifest>(patched.digest);
@@ -91,7 +97,7 @@ async function round(spec: ReturnType<typeof effectiveSpec>, before: Lock, after
 export async function layersBench(repoRoot: string): Promise<BenchSection> {
   const { file } = findDefinition(path.join(repoRoot, 'catalog'), 'base');
   const definition = readDefinition(file);
-  const lock = readLockFile(lockFileFor(file));
+  const lock = readLockFile(lockFileFor(file, RELEASE));
   const pairs = (await Promise.all(PATCHES.map((name) => patchPair(lock, name)))).filter((p): p is PatchPair => p !== undefined);
   const forms: Record<string, Layering> = { 'by origin (budget 8)': { strategy: 'origin', budget: 8 }, 'one layer (before)': { strategy: 'single' } };
   const rows: string[] = [];
@@ -99,7 +105,7 @@ export async function layersBench(repoRoot: string): Promise<BenchSection> {
   for (const pair of pairs) {
     const rounds: Record<string, Round[]> = Object.fromEntries(Object.keys(forms).map((k) => [k, []]));
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [label, layering] of Object.entries(forms)) (rounds[label] as Round[]).push(await round(effectiveSpec({ ...definition, layering }, 'runtime'), pair.before, pair.after));
+      for (const [label, layering] of Object.entries(forms)) (rounds[label] as Round[]).push(await round(effectiveSpec({ ...definition, layering }, RELEASE, 'runtime'), pair.before, pair.after));
     }
     const m = (label: string, pick: (x: Round) => number) => median((rounds[label] as Round[]).map(pick));
     for (const label of Object.keys(forms)) {

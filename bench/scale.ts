@@ -41,7 +41,7 @@ const TARGETS = { workerRssMiB: 1024, fanOutSeconds: 30, eventsPerCycle: 60, eve
 
 const MiB = 2 ** 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const imageOf = (i: number): ImageRef => ({ kind: 'catalog', name: `scale-${String(i).padStart(4, '0')}`, variant: 'runtime' });
+const imageOf = (i: number): ImageRef => ({ kind: 'catalog', name: `scale-${String(i).padStart(4, '0')}`, release: 'bookworm', variant: 'runtime' });
 
 /** Polls a visibility count until it reaches `want`; returns the milliseconds it took from `since`. */
 async function countReaches(client: Client, query: string, want: number, since: number, timeoutMs: number, everyMs = 250): Promise<number> {
@@ -188,14 +188,14 @@ async function measure(client: Client, config: ReturnType<typeof parseConfig>, u
   const fanOutSentMs = Date.now() - t1;
   const fanOutSettledMs = await countReaches(client, `ExecutionStatus = 'Running' AND PatchPhase = 'waiting-for-fix'`, IMAGES, t1, 20 * 60_000, 2_000);
   const recorded = await recordedAfter(client, ADVISORY, IMAGES, t1);
-  const fanOutCycleEvents = await newestCompletedRunEvents(client, `image:${(images[0] as ImageRef).name}:runtime`);
+  const fanOutCycleEvents = await newestCompletedRunEvents(client, `image:${(images[0] as ImageRef).name}:bookworm:runtime`);
   await sleep(5_000);
   const workerRssAfter = process.memoryUsage().rss;
   const serverRssAfter = serverRssBytes(port);
 
   // 3. 100 plain patch cycles of one image: a fixed advisory whose fix the archive offers, debounce 0.
-  const one: ImageRef = { kind: 'catalog', name: 'scale-cycles', variant: 'runtime' };
-  const id = 'image:scale-cycles:runtime';
+  const one: ImageRef = { kind: 'catalog', name: 'scale-cycles', release: 'bookworm', variant: 'runtime' };
+  const id = 'image:scale-cycles:bookworm:runtime';
   await ensureImageWorkflow(client, config, one, { debounceSeconds: 0 });
   await waitForState(client, id, (s) => !!s.published && s.phase === 'idle', 120_000);
   const cycleMs: number[] = [];

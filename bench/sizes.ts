@@ -13,6 +13,8 @@
  * Run alone: `npm run build && node dist/bench/sizes.js`; bench/main.ts
  * writes the section into docs/BENCHMARKS.md.
  */
+import { definitionReleases } from '../domain/catalog/definition';
+import { DEFAULT_ARCHITECTURE } from '../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -48,20 +50,22 @@ const SLIM_DPKG_OPTIONS = [
   'path-exclude=/usr/share/man/*',
 ];
 
-/** The runtime variant of every catalog image, built from its checked-in lock into a scratch store. */
+/** The runtime variant of every catalog image on each release, built from its checked-in lock into a scratch store. */
 export async function catalogRuntimeSizes(catalogDir: string, work: string, debCache: string): Promise<SizeRow[]> {
   const store = new BlobStore(path.join(work, 'blobs'));
   const rows: SizeRow[] = [];
-  for (const file of definitionFiles(catalogDir)) {
+  const images = definitionFiles(catalogDir).flatMap((file) => definitionReleases(readDefinition(file)).map((release) => ({ file, release })));
+  for (const { file, release } of images) {
     const definition = readDefinition(file);
-    const built = await buildImage(effectiveSpec(definition, 'runtime'), readLockFile(lockFileFor(file)), {
+    const spec = effectiveSpec(definition, release, 'runtime');
+    const built = await buildImage(spec, readLockFile(lockFileFor(file, release)), DEFAULT_ARCHITECTURE, {
       store,
       cacheDir: work,
       fetchDeb: (p) => fetchDeb(p, debCache),
       sandbox: () => sandboxAccount(loadConfig().sandboxUser),
       progress: () => undefined,
     });
-    rows.push({ image: `${definition.name}:${definition.tag}`, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
+    rows.push({ image: `${definition.name}:${spec.tag} ${DEFAULT_ARCHITECTURE}`, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
   }
   return rows;
 }

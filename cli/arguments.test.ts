@@ -21,14 +21,17 @@ const D3 = `sha256:${'c3'.repeat(32)}`;
 
 describe('imageArgument', () => {
   test.each([
-    ['base', { kind: 'catalog', name: 'base', variant: 'runtime' }],
-    ['base:dev', { kind: 'catalog', name: 'base', variant: 'dev' }],
-    ['image:nginx:runtime', { kind: 'catalog', name: 'nginx', variant: 'runtime' }],
+    ['base', { kind: 'catalog', name: 'base', release: 'trixie', variant: 'runtime' }],
+    ['base:dev', { kind: 'catalog', name: 'base', release: 'trixie', variant: 'dev' }],
+    ['base:latest-dev', { kind: 'catalog', name: 'base', release: 'trixie', variant: 'dev' }],
+    ['python:bookworm', { kind: 'catalog', name: 'python', release: 'bookworm', variant: 'runtime' }],
+    ['python:bookworm-dev', { kind: 'catalog', name: 'python', release: 'bookworm', variant: 'dev' }],
+    ['image:nginx:bookworm:runtime', { kind: 'catalog', name: 'nginx', release: 'bookworm', variant: 'runtime' }],
     ['custom:python-app', { kind: 'custom', name: 'python-app' }],
   ])('%s', (text, image) => expect(imageArgument(text)).toEqual(image));
 
-  test.each(['', 'Base', 'base:prod', 'image:base', 'custom:a:b', 'a:b:c:d', 'x'.repeat(64)])('refuses %j with the accepted forms', (text) => {
-    expect(usage(() => imageArgument(text))).toMatch(/use NAME \(runtime variant\), NAME:VARIANT, image:NAME:VARIANT or custom:NAME/);
+  test.each(['', 'Base', 'base:prod', 'base:sid-dev', 'image:base', 'image:base:runtime', 'image:base:sid:dev', 'custom:a:b', 'a:b:c:d', 'x'.repeat(64)])('refuses %j with the accepted forms', (text) => {
+    expect(usage(() => imageArgument(text))).toMatch(/use NAME \(the newest release, runtime\), NAME:TAG \(trixie, bookworm-dev, latest, latest-dev\), NAME:VARIANT, image:NAME:RELEASE:VARIANT or custom:NAME/);
   });
 });
 

@@ -5,22 +5,39 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { Release } from '../domain/debian/releases';
 import type { ImageRef } from '../domain/imageId';
 import { CliError, ExitCode } from './output';
+import { config } from './runtime';
 
 /** As DigestSchema (domain/image.ts) says, without loading zod for it. */
 const FULL_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
-export const IMAGE_HELP = 'NAME (runtime variant), NAME:VARIANT, image:NAME:VARIANT or custom:NAME';
+export const IMAGE_HELP = 'NAME (the newest release, runtime), NAME:TAG (trixie, bookworm-dev, latest, latest-dev), NAME:VARIANT, image:NAME:RELEASE:VARIANT or custom:NAME';
 
 export function imageArgument(text: string): ImageRef {
   const { parseImageArgument } = require('../domain/image') as typeof import('../domain/image');
   try {
-    return parseImageArgument(text);
+    return parseImageArgument(text, newestReleaseInCatalog);
   } catch (err) {
     // zod's issue list is noise here: the accepted forms say it all.
     const why = (err as { issues?: { message: string }[] }).issues?.[0]?.message;
     throw new CliError(`"${text}" is not an image${why ? ` (${why})` : ''}: use ${IMAGE_HELP}`, ExitCode.usage);
+  }
+}
+
+/**
+ * The newest release the catalog builds an image for (`canary` built for
+ * bookworm only: bookworm). Undefined when this machine has no such
+ * definition or cannot read it: the argument then means the newest release.
+ */
+function newestReleaseInCatalog(name: string): Release | undefined {
+  const { findDefinition } = require('../domain/catalog/load') as typeof import('../domain/catalog/load');
+  const { definitionReleases } = require('../domain/catalog/definition') as typeof import('../domain/catalog/definition');
+  try {
+    return definitionReleases(findDefinition(config().catalogDir, name).definition)[0];
+  } catch {
+    return undefined;
   }
 }
 

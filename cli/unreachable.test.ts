@@ -37,7 +37,7 @@ const TALKS_TO_TEMPORAL: string[][] = [
   ['rebuild', 'base', '--note', 'new CA bundle'],
   ['rebuild', 'base', '--wait', '--json'],
   ['retry', 'base:dev'],
-  ['pause', 'image:base:runtime', '--reason', 'registry migration'],
+  ['pause', 'image:base:bookworm:runtime', '--reason', 'registry migration'],
   ['resume', 'custom:python-app'],
   ['rollback', 'base', DIGEST, '--reason', 'bad openssl'],
   ['history', 'base'],

@@ -8,7 +8,7 @@ import type { Client, WorkflowHandle, WorkflowSignalWithStartOptions, WorkflowSt
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Config } from '../domain/config';
 import { displayName, type ImageRef, workflowIdFor } from '../domain/image';
-import { ImageNameKey, ImageVariantKey, PatchPhaseKey } from '../domain/patch/searchAttributes';
+import { ImageNameKey, ImageReleaseKey, ImageVariantKey, PatchPhaseKey } from '../domain/patch/searchAttributes';
 import type { ImagePatchInput } from '../workflows/imageWorkflow';
 import type { imagePatchWorkflow } from '../workflows/imageWorkflow';
 import { advisorySignal } from '../workflows/messages';
@@ -36,9 +36,11 @@ export function startOptions(config: Config, image: ImageRef, settings: Workflow
     typedSearchAttributes: new TypedSearchAttributes([
       { key: ImageNameKey, value: image.name },
       { key: ImageVariantKey, value: image.kind === 'catalog' ? image.variant : 'custom' },
+      // Set once at start: a run never changes release, so the workflow itself never upserts it.
+      ...(image.kind === 'catalog' ? [{ key: ImageReleaseKey, value: image.release }] : []),
       { key: PatchPhaseKey, value: 'idle' },
     ]),
-    staticSummary: image.kind === 'catalog' ? `${image.name} ${image.variant} image` : `customized image ${image.name}`,
+    staticSummary: image.kind === 'catalog' ? `${image.name} ${image.release} ${image.variant} image` : `customized image ${image.name}`,
     staticDetails: `Long-lived patch workflow for ${label}: advisories in, signed images out. Query \`state\` for everything it knows.`,
     workflowIdConflictPolicy: 'USE_EXISTING',
   };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Advisory } from './advisory/record';
 import type { InstalledPackage } from './debian/status';
 import { compareVersions } from './debian/version';
-import { assessImpact, assessImpactOnImages, indexBySource } from './impact';
+import { advisoryAppliesTo, assessImpact, assessImpactOnImages, indexBySource, scanVerdicts } from './impact';
 
 function pkg(name: string, version: string, source = name, sourceVersion = version, architecture = 'amd64'): InstalledPackage {
   return { name, version, architecture, source, sourceVersion };
@@ -74,9 +74,11 @@ describe('assessImpact', () => {
   });
 
   it('keeps an advisory without a fix pending: no-fix-yet counts as affected', () => {
-    const impact = assessImpact(advisory({ status: 'no-fix', fixedVersion: null, reason: 'postponed' }), oldOpenssl);
+    const impact = assessImpact(advisory({ status: 'no-fix', fixedVersion: null, reason: 'postponed' }), oldOpenssl, 'bookworm');
     expect(impact).toMatchObject({ affected: true, verdict: 'no-fix-yet' });
     expect(impact.explanation).toBe('no fixed openssl in bookworm yet (postponed); installed: openssl 3.0.11-1~deb12u2 (libssl3, openssl)');
+    // Neither the record nor the image names a release: the explanation names none either.
+    expect(assessImpact(advisory({ status: 'no-fix', fixedVersion: null }), oldOpenssl).explanation).toBe('no fixed openssl yet; installed: openssl 3.0.11-1~deb12u2 (libssl3, openssl)');
   });
 
   it('does not count not-affected or undetermined advisories', () => {
@@ -86,6 +88,64 @@ describe('assessImpact', () => {
 
   it('accepts a prebuilt index', () => {
     expect(assessImpact(advisory(), indexBySource(oldOpenssl))).toEqual(assessImpact(advisory(), oldOpenssl));
+  });
+});
+
+describe('assessImpact across releases', () => {
+  // The same fix reaches each release as its own upload.
+  const trixieFix = advisory({ fixedVersion: '3.5.1-1+deb13u1', release: 'trixie' });
+  const bookwormOpen = advisory({ status: 'no-fix', fixedVersion: null, release: 'bookworm' });
+  const bookwormImage = oldOpenssl;
+  const trixieImage = [pkg('libssl3t64', '3.5.0-1', 'openssl'), pkg('openssl', '3.5.0-1')];
+
+  it('a trixie-only advisory does not affect a bookworm image, and says why', () => {
+    expect(assessImpact(trixieFix, bookwormImage, 'bookworm')).toEqual({
+      affected: false,
+      verdict: 'other-release',
+      matches: [],
+      explanation: 'the advisory is about openssl in trixie; this image is bookworm',
+    });
+  });
+
+  it('a trixie-only advisory is judged against a trixie image as usual', () => {
+    expect(assessImpact(trixieFix, trixieImage, 'trixie')).toMatchObject({ affected: true, verdict: 'affected' });
+    expect(assessImpact(bookwormOpen, trixieImage, 'trixie')).toMatchObject({ affected: false, verdict: 'other-release' });
+    expect(assessImpact(bookwormOpen, bookwormImage, 'bookworm')).toMatchObject({ affected: true, verdict: 'no-fix-yet' });
+  });
+
+  it('a release-less advisory applies to every release, against what each image has', () => {
+    const everywhere = advisory({ fixedVersion: '3.5.1-1+deb13u1' });
+    expect(assessImpact(everywhere, bookwormImage, 'bookworm')).toMatchObject({ affected: true, verdict: 'affected' });
+    expect(assessImpact(everywhere, trixieImage, 'trixie')).toMatchObject({ affected: true, verdict: 'affected' });
+    const upgraded = [pkg('libssl3t64', '3.5.1-1+deb13u1', 'openssl')];
+    expect(assessImpact(everywhere, upgraded, 'trixie')).toMatchObject({ affected: false, verdict: 'fixed-in-image' });
+  });
+
+  it('an image without a release is judged by every advisory: it cannot rule one out', () => {
+    expect(assessImpact(trixieFix, bookwormImage)).toMatchObject({ affected: true, verdict: 'affected' });
+    expect(advisoryAppliesTo(trixieFix, undefined)).toBe(true);
+    expect(advisoryAppliesTo(trixieFix, 'bookworm')).toBe(false);
+    expect(advisoryAppliesTo(advisory(), 'bookworm')).toBe(true);
+  });
+
+  it('is other-release before not-installed: the record is about another image entirely', () => {
+    expect(assessImpact(advisory({ source: 'curl', release: 'trixie' }), bookwormImage, 'bookworm').verdict).toBe('other-release');
+  });
+
+  it('leaves another release\'s advisories out of an image\'s impacts', () => {
+    const images = [
+      { id: 'image:base:bookworm:runtime', packages: bookwormImage, release: 'bookworm' as const },
+      { id: 'image:base:trixie:runtime', packages: trixieImage, release: 'trixie' as const },
+    ];
+    const [bookworm, trixie] = assessImpactOnImages([trixieFix, bookwormOpen], images);
+    expect(bookworm?.impacts.map(({ advisory: a, impact }) => `${a.release} ${impact.verdict}`)).toEqual(['bookworm no-fix-yet']);
+    expect(trixie?.impacts.map(({ advisory: a, impact }) => `${a.release} ${impact.verdict}`)).toEqual(['trixie affected']);
+  });
+
+  it('scans another release\'s advisory as not present in the image', () => {
+    const [verdict] = scanVerdicts([trixieFix], bookwormImage, 'bookworm');
+    expect(verdict).toEqual({ key: 'CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie', present: false, fixed: false });
+    expect(scanVerdicts([trixieFix], trixieImage, 'trixie')[0]).toMatchObject({ present: true, fixed: false, installedSourceVersion: '3.5.0-1' });
   });
 });
 
@@ -182,17 +242,38 @@ describe('impact invariants', () => {
     );
   });
 
+  const releaseArb = fc.constantFrom(undefined, 'trixie' as const, 'bookworm' as const);
+  const releasedAdvisoryArb = fc.tuple(anyAdvisoryArb, releaseArb).map(([adv, release]) => (release ? { ...adv, release } : adv));
+
   it('assessing many images agrees with assessing one at a time', () => {
     fc.assert(
-      fc.property(fc.array(anyAdvisoryArb, { maxLength: 8 }), fc.array(packagesArb, { maxLength: 4 }), (advisories, packageSets) => {
-        const images = packageSets.map((packages, i) => ({ id: `image-${i}`, packages }));
+      fc.property(fc.array(releasedAdvisoryArb, { maxLength: 8 }), fc.array(fc.tuple(packagesArb, releaseArb), { maxLength: 4 }), (advisories, imageArbs) => {
+        const images = imageArbs.map(([packages, release], i) => ({ id: `image-${i}`, packages, ...(release ? { release } : {}) }));
         const results = assessImpactOnImages(advisories, images);
         results.forEach(({ impacts }, i) => {
+          const [packages, release] = imageArbs[i] ?? [[], undefined];
           const expected = advisories
-            .map((adv) => ({ advisory: adv, impact: assessImpact(adv, packageSets[i] ?? []) }))
-            .filter(({ impact }) => impact.verdict !== 'not-installed');
+            .map((adv) => ({ advisory: adv, impact: assessImpact(adv, packages, release) }))
+            .filter(({ impact }) => impact.verdict !== 'not-installed' && impact.verdict !== 'other-release');
           expect(impacts).toEqual(expected);
         });
+      }),
+    );
+  });
+
+  it('an advisory of one release never affects an image of another', () => {
+    fc.assert(
+      fc.property(anyAdvisoryArb, packagesArb, (adv, packages) => {
+        expect(assessImpact({ ...adv, release: 'trixie' }, packages, 'bookworm')).toMatchObject({ affected: false, verdict: 'other-release', matches: [] });
+      }),
+    );
+  });
+
+  it('a release-less advisory gives every release the verdict it gives an image of unknown release', () => {
+    fc.assert(
+      fc.property(anyAdvisoryArb, packagesArb, fc.constantFrom('trixie' as const, 'bookworm' as const), (adv, packages, release) => {
+        const { verdict, matches, affected } = assessImpact(adv, packages);
+        expect(assessImpact(adv, packages, release)).toMatchObject({ verdict, matches, affected });
       }),
     );
   });

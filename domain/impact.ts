@@ -7,12 +7,17 @@
  * match is therefore by each binary's source name, and the comparison uses
  * the source version: a binNMU binary `1.2-3+b1` is built from source `1.2-3`
  * and is fixed exactly when that source is.
+ *
+ * Each image is of one Debian release, and so is each feed record: see
+ * advisoryAppliesTo for which records an image is judged against.
  */
 import { type Advisory, advisoryKey } from './advisory/record';
+import type { Release } from './debian/releases';
 import type { InstalledPackage } from './debian/status';
 import { compareVersions } from './debian/version';
 
-export type ImpactVerdict = 'affected' | 'fixed-in-image' | 'not-installed' | 'not-affected' | 'no-fix-yet' | 'undetermined';
+/** `other-release`: the advisory is about another Debian release than the image's; not a statement about this image at all. */
+export type ImpactVerdict = 'affected' | 'fixed-in-image' | 'not-installed' | 'not-affected' | 'no-fix-yet' | 'undetermined' | 'other-release';
 
 export interface ImpactMatch {
   binary: string;
@@ -50,28 +55,54 @@ export function indexBySource(packages: readonly InstalledPackage[]): SourceInde
   return index;
 }
 
-export function assessImpact(advisory: Advisory, packages: readonly InstalledPackage[] | SourceIndex): Impact {
-  return assessWithIndex(advisory, isSourceIndex(packages) ? packages : indexBySource(packages));
+/**
+ * Whether an advisory speaks about an image of `release`. A record about one
+ * release (every feed record is) applies to that release's images only:
+ * bookworm's fixed version `3.0.17-1~deb12u2` says nothing about trixie's
+ * openssl 3.5. A record without a release is about every release (a CLI
+ * advisory without --release, records kept from before releases existed):
+ * its fixed version is compared with whatever each image has.
+ *
+ * An image whose release is not given (`undefined`) cannot rule any record
+ * out, so every record applies to it: a spurious "affected" costs an
+ * on-call look, a missed one leaves an image vulnerable. Every caller that
+ * knows the image's release (image workflows, the monitor, the CLI for
+ * catalog images) passes it.
+ */
+export function advisoryAppliesTo(advisory: Pick<Advisory, 'release'>, release: Release | undefined): boolean {
+  return advisory.release === undefined || release === undefined || advisory.release === release;
 }
 
-function assessWithIndex(advisory: Advisory, index: SourceIndex): Impact {
+/** `release`: the Debian release of the image the packages are from (see advisoryAppliesTo when absent). */
+export function assessImpact(advisory: Advisory, packages: readonly InstalledPackage[] | SourceIndex, release?: Release): Impact {
+  return assessWithIndex(advisory, isSourceIndex(packages) ? packages : indexBySource(packages), release);
+}
+
+function assessWithIndex(advisory: Advisory, index: SourceIndex, release: Release | undefined): Impact {
+  if (!advisoryAppliesTo(advisory, release)) {
+    return verdict('other-release', [], `the advisory is about ${advisory.source} in ${advisory.release}; this image is ${release}`);
+  }
   const binaries = index.get(advisory.source) ?? [];
   if (binaries.length === 0) {
     return verdict('not-installed', [], `no installed package is built from source ${advisory.source}`);
   }
   const matches = binaries.map((pkg) => matchOf(pkg, advisory.fixedVersion));
   const installed = describeInstalled(matches);
+  // The release the verdict speaks of: the record's own, else the image's (unnamed when neither is known).
+  const subject = `${advisory.source}${inRelease(advisory.release ?? release)}`;
   switch (advisory.status) {
     case 'not-affected':
-      return verdict('not-affected', matches, `Debian marks ${advisory.source} in bookworm as never affected; installed: ${installed}`);
+      return verdict('not-affected', matches, `Debian marks ${subject} as never affected; installed: ${installed}`);
     case 'undetermined':
-      return verdict('undetermined', matches, `Debian has not yet decided whether ${advisory.source} in bookworm is affected; installed: ${installed}`);
+      return verdict('undetermined', matches, `Debian has not yet decided whether ${subject} is affected; installed: ${installed}`);
     case 'no-fix':
-      return verdict('no-fix-yet', matches, `no fixed ${advisory.source} in bookworm yet${advisory.reason ? ` (${advisory.reason})` : ''}; installed: ${installed}`);
+      return verdict('no-fix-yet', matches, `no fixed ${subject} yet${advisory.reason ? ` (${advisory.reason})` : ''}; installed: ${installed}`);
     case 'fixed':
       return fixedVerdict(advisory.source, advisory.fixedVersion, matches);
   }
 }
+
+const inRelease = (release: Release | undefined) => (release === undefined ? '' : ` in ${release}`);
 
 function fixedVerdict(source: string, fixedVersion: string | null, matches: readonly ImpactMatch[]): Impact {
   // advisorySchema guarantees a version for "fixed"; reaching this is a caller bypassing it.
@@ -136,6 +167,8 @@ function isSourceIndex(value: readonly InstalledPackage[] | SourceIndex): value 
 export interface ImageContents {
   id: string;
   packages: readonly InstalledPackage[];
+  /** The Debian release the image is built from; absent: every advisory applies (advisoryAppliesTo). */
+  release?: Release;
 }
 
 export interface AdvisoryImpact {
@@ -146,9 +179,10 @@ export interface AdvisoryImpact {
 export interface ImageImpacts {
   imageId: string;
   /**
-   * Every advisory whose source is installed in the image, in advisory order.
-   * `not-installed` results are left out: they are nearly all of them and
-   * carry no information.
+   * Every advisory of the image's release (or of every release) whose source
+   * is installed in the image, in advisory order. `not-installed` and
+   * `other-release` results are left out: they are nearly all of them and
+   * carry no information about the image.
    */
   impacts: AdvisoryImpact[];
 }
@@ -163,8 +197,8 @@ export function assessImpactOnImages(advisories: readonly Advisory[], images: re
     const index = indexBySource(image.packages);
     const impacts: AdvisoryImpact[] = [];
     for (const advisory of advisories) {
-      if (!index.has(advisory.source)) continue;
-      impacts.push({ advisory, impact: assessWithIndex(advisory, index) });
+      if (!index.has(advisory.source) || !advisoryAppliesTo(advisory, image.release)) continue;
+      impacts.push({ advisory, impact: assessWithIndex(advisory, index, image.release) });
     }
     return { imageId: image.id, impacts };
   });
@@ -178,15 +212,19 @@ export interface ScanVerdict {
   installedSourceVersion?: string;
 }
 
-/** The scan stage's decision for each advisory, from an image's installed packages. */
-export function scanVerdicts(advisories: readonly Advisory[], packages: readonly InstalledPackage[]): ScanVerdict[] {
+/**
+ * The scan stage's decision for each advisory, from an image's installed
+ * packages. An advisory of another release than `release` is reported as not
+ * present: that release's package is not in this image.
+ */
+export function scanVerdicts(advisories: readonly Advisory[], packages: readonly InstalledPackage[], release?: Release): ScanVerdict[] {
   const bySource = indexBySource(packages);
   return advisories.map((advisory) => {
-    const impact = assessImpact(advisory, bySource);
-    const installed = bySource.get(advisory.source)?.[0]?.sourceVersion;
+    const impact = assessImpact(advisory, bySource, release);
+    const installed = impact.verdict === 'other-release' ? undefined : bySource.get(advisory.source)?.[0]?.sourceVersion;
     return {
       key: advisoryKey(advisory),
-      present: impact.verdict !== 'not-installed',
+      present: impact.verdict !== 'not-installed' && impact.verdict !== 'other-release',
       fixed: impact.verdict === 'fixed-in-image' || impact.verdict === 'not-affected',
       ...(installed ? { installedSourceVersion: installed } : {}),
     };

@@ -9,7 +9,9 @@ import type { LockRequest } from './catalog/lockRequest';
 import type { BinaryPackage, PackageIndex } from './debian/packages';
 import { resolve } from './debian/resolve';
 import { compareVersions } from './debian/version';
-import { type Lock, type LockedPackage, variantPackages } from './lock';
+import type { Release } from './debian/releases';
+import { type Lock, lockArchitectures, type LockedPackage, type LockedPlatform, lockPlatform, variantPackages } from './lock';
+import { ARCHITECTURES, type Architecture } from './platform';
 import { VARIANTS, type Variant } from './image';
 
 export function lockedFrom(pkg: BinaryPackage): LockedPackage {
@@ -32,70 +34,94 @@ export function essentialNames(index: PackageIndex, candidates: Iterable<string>
   return [...candidates].filter((name) => index.newest(name)?.essential).sort();
 }
 
+/** What one architecture resolves from: its package index and the Essential names in it. */
+export interface PlatformIndex {
+  architecture: Architecture;
+  index: PackageIndex;
+  /** All Essential package names of the architecture's archive (from essentialNames). */
+  essential: string[];
+}
+
 export interface NewLockInput {
   image: string;
-  index: PackageIndex;
+  release: Release;
+  platforms: readonly PlatformIndex[];
   request: LockRequest;
   requestDigest: string;
-  /** All Essential package names of the archive (from essentialNames). */
-  essential: string[];
   /** Archive base URIs and the suites read from each. */
   archives: { uri: string; suites: string[] }[];
   previous?: Lock;
   now: Date;
 }
 
-export function resolveNewLock(input: NewLockInput): Lock {
+/** Both variants' package sets on one architecture. */
+function resolvePlatform(platform: PlatformIndex, request: LockRequest): LockedPlatform {
   const byName = new Map<string, LockedPackage>();
   const names: Record<Variant, string[]> = { runtime: [], dev: [] };
   for (const variant of VARIANTS) {
-    const req = input.request[variant];
-    const include = req.essential ? [...new Set([...input.essential, ...req.include])] : req.include;
-    const { packages } = resolve(input.index, { include, exclude: req.exclude, architecture: 'amd64' });
+    const req = request[variant];
+    const include = req.essential ? [...new Set([...platform.essential, ...req.include])] : req.include;
+    const { packages } = resolve(platform.index, { include, exclude: req.exclude, architecture: platform.architecture });
     for (const pkg of packages) {
       const locked = lockedFrom(pkg);
       const seen = byName.get(pkg.name);
       if (seen && seen.version !== locked.version) {
-        throw new Error(`${pkg.name} resolves to ${seen.version} for one variant and ${locked.version} for the other`);
+        throw new Error(`${pkg.name} resolves to ${seen.version} for one variant and ${locked.version} for the other (${platform.architecture})`);
       }
       byName.set(pkg.name, locked);
       names[variant].push(pkg.name);
     }
   }
-  const packages = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const draft: Lock = {
-    lockVersion: 1,
-    image: input.image,
-    resolvedFrom: input.requestDigest,
-    archives: [...input.archives]
-      .map((a) => ({ uri: a.uri, suites: [...a.suites].sort() }))
-      .sort((a, b) => (a.uri < b.uri ? -1 : 1)),
-    packages,
+  return {
+    packages: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
     variants: {
       runtime: { packages: names.runtime.sort(), sourceDateEpoch: 0 },
       dev: { packages: names.dev.sort(), sourceDateEpoch: 0 },
     },
   };
+}
+
+export function resolveNewLock(input: NewLockInput): Lock {
+  const platforms: Lock['platforms'] = {};
+  for (const platform of [...input.platforms].sort((a, b) => ARCHITECTURES.indexOf(a.architecture) - ARCHITECTURES.indexOf(b.architecture))) {
+    platforms[platform.architecture] = resolvePlatform(platform, input.request);
+  }
+  const draft: Lock = {
+    lockVersion: 2,
+    image: input.image,
+    release: input.release,
+    resolvedFrom: input.requestDigest,
+    archives: [...input.archives]
+      .map((a) => ({ uri: a.uri, suites: [...a.suites].sort() }))
+      .sort((a, b) => (a.uri < b.uri ? -1 : 1)),
+    platforms,
+  };
+  // A variant whose packages did not change on an architecture keeps its
+  // SOURCE_DATE_EPOCH there, so its image digest stays the same.
   const epoch = Math.floor(input.now.getTime() / 1000);
-  for (const variant of VARIANTS) {
-    const unchanged = input.previous && sameVariant(input.previous, draft, variant);
-    draft.variants[variant].sourceDateEpoch = unchanged && input.previous ? input.previous.variants[variant].sourceDateEpoch : epoch;
+  for (const arch of lockArchitectures(draft)) {
+    for (const variant of VARIANTS) {
+      const previous = input.previous?.platforms[arch];
+      const unchanged = input.previous && previous && sameVariant(input.previous, draft, variant, arch);
+      lockPlatform(draft, arch).variants[variant].sourceDateEpoch = unchanged ? previous.variants[variant].sourceDateEpoch : epoch;
+    }
   }
   return draft;
 }
 
-const fingerprint = (lock: Lock, variant: Variant) =>
-  variantPackages(lock, variant)
+const fingerprint = (lock: Lock, variant: Variant, arch: Architecture) =>
+  variantPackages(lock, variant, arch)
     .map((p) => `${p.name}=${p.version}:${p.sha256}`)
     .join('\n');
 
-export function sameVariant(a: Lock, b: Lock, variant: Variant): boolean {
-  return fingerprint(a, variant) === fingerprint(b, variant);
+export function sameVariant(a: Lock, b: Lock, variant: Variant, arch: Architecture): boolean {
+  return fingerprint(a, variant, arch) === fingerprint(b, variant, arch);
 }
 
-/** "libssl3 3.0.15-1~deb12u1 -> 3.0.16-1~deb12u1", "+ libfoo 1.0-1", "- libbar 2.0-1" for one variant. */
-export function lockChanges(before: Lock | undefined, after: Lock, variant: Variant): string[] {
-  return packageChanges(before ? variantPackages(before, variant) : [], variantPackages(after, variant));
+/** "libssl3 3.0.15-1~deb12u1 -> 3.0.16-1~deb12u1", "+ libfoo 1.0-1", "- libbar 2.0-1" for one variant on one architecture. */
+export function lockChanges(before: Lock | undefined, after: Lock, variant: Variant, arch: Architecture): string[] {
+  const old = before?.platforms[arch] ? variantPackages(before, variant, arch) : [];
+  return packageChanges(old, variantPackages(after, variant, arch));
 }
 
 /** "name a -> b", "+ name v", "- name v" between two package lists, sorted. */

@@ -14,7 +14,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { cascadeWorkflowId, type CatalogImageRef, displayName } from '../domain/image';
+import { cascadeWorkflowId, type CatalogImageRef, displayName, withRelease } from '../domain/image';
 import type { CascadeProgress } from '../domain/patch/state';
 import { type Queues, stageActivities } from './activityOptions';
 import { cascadeResultSignal, type CascadeReply } from './messages';
@@ -39,7 +39,7 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<CascadeReply
   });
   const acts = stageActivities(input.queues);
   const custom = { kind: 'custom' as const, name: input.custom };
-  await acts.run('verifyBase', { image: custom, baseDigest: input.baseDigest }, `verify ${displayName(input.base)} ${input.baseDigest.slice(7, 19)} before building ${input.custom}`);
+  await acts.run('verifyBase', { image: custom, baseDigest: input.baseDigest }, `verify ${displayName(withRelease(input.base))} ${input.baseDigest.slice(7, 19)} before building ${input.custom}`);
   await acts.run('notifyImage', { image: custom, baseDigest: input.baseDigest, replyTo: wf.workflowInfo().workflowId });
   const hours = input.waitHours ?? 6;
   const answered = await wf.condition(() => reply !== undefined, `${hours} hours`);

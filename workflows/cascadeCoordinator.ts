@@ -1,6 +1,6 @@
 /**
  * The coordinator of one base digest's cascade
- * (`cascade:<name>:<variant>:<digest12>`): started by the base image's cycle
+ * (`cascade:<name>:<release>:<variant>:<digest12>`): started by the base image's cycle
  * right after it publishes, abandoned by it (the base is free to patch again
  * at once), it rebuilds every customization on the base through one child
  * each (cascade.ts), at most `concurrency` at a time, and reports progress
@@ -18,12 +18,13 @@
  */
 import * as wf from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { cascadeCoordinatorId, cascadeWorkflowId, type CatalogImageRef, displayName } from '../domain/image';
+import { cascadeCoordinatorId, cascadeWorkflowId, type CatalogImageRef, displayName, legacyCascadeCoordinatorId, withRelease } from '../domain/image';
 import type { CascadeProgress, CascadeState, CycleRecord } from '../domain/patch/state';
 import type { Queues } from './activityOptions';
 import { cascadeLanes, cascadeWorkflow, type StepResult } from './cascade';
 import type { ImageEntity } from './imageEntity';
 import { cascadeProgressSignal, supersedeSignal } from './messages';
+import { Patch } from './patches';
 import { signalWorkflow } from './signalOut';
 
 export interface CoordinatorInput {
@@ -36,7 +37,8 @@ export interface CoordinatorInput {
   reportTo: string;
 }
 
-export async function cascadeCoordinatorWorkflow(input: CoordinatorInput): Promise<CascadeProgress> {
+export async function cascadeCoordinatorWorkflow(recorded: CoordinatorInput): Promise<CascadeProgress> {
+  const input = { ...recorded, base: withRelease(recorded.base) };
   let supersededBy: string | undefined;
   wf.setHandler(supersedeSignal, ({ baseDigest }) => {
     supersededBy ??= baseDigest;
@@ -78,7 +80,7 @@ async function step(custom: string, input: CoordinatorInput): Promise<StepResult
  */
 export async function startCascade(entity: ImageEntity, cycle: CycleRecord, baseDigest: string, dependents: string[]): Promise<void> {
   const base = entity.image as CatalogImageRef;
-  const coordinator = cascadeCoordinatorId(base, baseDigest);
+  const coordinator = wf.patched(Patch.releaseIds) ? cascadeCoordinatorId(base, baseDigest) : legacyCascadeCoordinatorId(base, baseDigest);
   const older = entity.state.cascade;
   if (older && !older.finished && older.coordinator !== coordinator) {
     await signalWorkflow(older.coordinator, supersedeSignal, { baseDigest });

@@ -112,7 +112,7 @@ export class ImageEntity {
   receiveAdvisory(payload: unknown): void {
     const checked = checkAdvisorySignal(payload);
     if (!checked.ok) return this.reject(checked.reason, (payload as { id?: unknown } | null)?.id);
-    const refused = queueAdvisory(this.state, checked.value, now(), wf.patched(Patch.queueBudgetWithCycle));
+    const refused = queueAdvisory(this.state, checked.value, now(), wf.patched(Patch.queueBudgetWithCycle), this.image.kind === 'catalog' ? this.image.release : undefined);
     if (refused) return this.reject(refused, checked.value.id);
     this.announce();
   }

@@ -1,6 +1,6 @@
 /**
  * imagePatchWorkflow: one long-lived workflow per image and variant
- * (`image:<name>:<variant>`, customizations `custom:<name>`). It waits for
+ * (`image:<name>:<release>:<variant>`, customizations `custom:<name>`). It waits for
  * work (advisories, upstream changes, a new base, on-call requests), runs
  * one patch cycle at a time (patchCycle.ts), sends the replies its cycles
  * and handlers queued, and continues as new after each cycle, and whenever
@@ -9,7 +9,7 @@
  * something lives.
  */
 import * as wf from '@temporalio/workflow';
-import type { ImageRef } from '../domain/image';
+import { type RecordedImageRef, withRelease } from '../domain/image';
 import type { PatchState } from '../domain/patch/state';
 import { DEFAULT_SETTINGS, ImageEntity, type PatchSettings } from './imageEntity';
 import {
@@ -18,14 +18,14 @@ import {
 import { PatchCycle } from './patchCycle';
 
 export interface ImagePatchInput {
-  image: ImageRef;
+  image: RecordedImageRef;
   settings: Partial<Omit<PatchSettings, 'queues'>> & Pick<PatchSettings, 'queues'>;
   /** Carried by continue-as-new. */
   state?: PatchState;
 }
 
 export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> {
-  const entity = new ImageEntity(input.image, { ...DEFAULT_SETTINGS, ...input.settings }, input.state);
+  const entity = new ImageEntity(withRelease(input.image), { ...DEFAULT_SETTINGS, ...input.settings }, input.state);
   listen(entity);
   entity.announce();
   const cycles = new PatchCycle(entity);

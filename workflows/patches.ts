@@ -15,4 +15,6 @@ export const Patch = {
   queueBudgetWithCycle: 'queue-budget-with-cycle',
   /** A run continues as new past a history size in bytes too, not only an event count. */
   historyBytesLimit: 'history-bytes-limit',
+  /** Catalog images are per Debian release: cascade coordinator ids carry it (`cascade:<name>:<release>:<variant>:…`). */
+  releaseIds: 'release-ids',
 } as const;

@@ -5,14 +5,16 @@
  * which source package and binaries, installed against fixed version; and
  * for the others why not (not installed, already fixed, not affected, no fix
  * yet). Judged from each published image's own dpkg metadata, exactly as the
- * monitor judges it.
+ * monitor judges it: each catalog image against its own release's records
+ * and the records about every release (domain/impact.ts advisoryAppliesTo).
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedFeed } from '../../lib/feeds/load';
 import type { ImageSurvey, SurveyedImage } from '../../lib/monitor/images';
 import type { Advisory, FeedProblem } from '../../domain/advisory/record';
-import { displayName } from '../../domain/imageId';
+import type { Release } from '../../domain/debian/releases';
+import { displayName, type ImageRef } from '../../domain/imageId';
 import type { AdvisoryImpact, ImpactVerdict } from '../../domain/impact';
 import { CliError, ExitCode, printJson, printTable } from '../output';
 import { withClient } from '../runtime';
@@ -27,6 +29,8 @@ export interface ImpactRow {
   /** Installed source version(s). */
   installed: string[];
   fixedVersion: string | null;
+  /** The release the advisory is about; absent: every release. */
+  release?: Release;
   verdict: ImpactVerdict;
   explanation: string;
   /** Customizations: the affected binaries come from the base image, which patches them and cascades. */
@@ -36,7 +40,8 @@ export interface ImpactRow {
 export interface NotInstalled {
   advisory: string;
   source: string;
-  /** Images checked that have no binary of the source; every checked image when `everywhere`. */
+  release?: Release;
+  /** Images of the advisory's release checked that have no binary of the source; every such image when `everywhere`. */
   images: string[];
   everywhere: boolean;
 }
@@ -60,13 +65,27 @@ const VERDICT_LABEL: Record<ImpactVerdict, string> = {
   'fixed-in-image': 'already fixed',
   'not-affected': 'not affected',
   'not-installed': 'not installed',
+  'other-release': 'about another release',
 };
+
+/**
+ * The release a surveyed image is built from: a catalog image's is in its
+ * identity. A customization's is its base's, which the survey does not
+ * carry: undefined, so every record is judged against it (advisoryAppliesTo).
+ */
+export function releaseOfImage(image: ImageRef): Release | undefined {
+  return image.kind === 'catalog' ? image.release : undefined;
+}
+
+/** `trixie`, or `all` for a record about every release. */
+export const releaseCell = (release: Release | undefined): string => release ?? 'all';
 
 /** Pure: the feed's advisories against the surveyed images. */
 export function impactReport(location: string, feed: LoadedFeed, survey: ImageSurvey): ImpactReport {
-  const { assessImpactOnImages } = require('../../domain/impact') as typeof import('../../domain/impact');
+  const { advisoryAppliesTo, assessImpactOnImages } = require('../../domain/impact') as typeof import('../../domain/impact');
   const { isDeliverable } = require('../../lib/monitor/plan') as typeof import('../../lib/monitor/plan');
-  const judged = assessImpactOnImages(feed.records, survey.images.map((image) => ({ id: image.workflowId, packages: image.packages })));
+  const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.packages, release: releaseOfImage(image.image) }));
+  const judged = assessImpactOnImages(feed.records, subjects);
   const affected: ImpactRow[] = [];
   const unaffected: ImpactRow[] = [];
   const installedIn = new Map<Advisory, Set<string>>();
@@ -79,10 +98,14 @@ export function impactReport(location: string, feed: LoadedFeed, survey: ImageSu
       installedIn.set(item.advisory, images);
     }
   });
+  // Only images the advisory speaks of: a trixie record is not "not installed" in a bookworm image, it is not about it.
   const notInstalled = feed.records.flatMap((advisory): NotInstalled[] => {
     const present = installedIn.get(advisory) ?? new Set<string>();
-    const absent = survey.images.filter((image) => !present.has(image.workflowId)).map((image) => displayName(image.image));
-    return absent.length ? [{ advisory: advisory.id, source: advisory.source, images: absent, everywhere: present.size === 0 }] : [];
+    const absent = survey.images
+      .filter((image) => advisoryAppliesTo(advisory, releaseOfImage(image.image)) && !present.has(image.workflowId))
+      .map((image) => displayName(image.image));
+    const release = advisory.release ? { release: advisory.release } : {};
+    return absent.length ? [{ advisory: advisory.id, source: advisory.source, ...release, images: absent, everywhere: present.size === 0 }] : [];
   });
   return {
     feed: { location, advisories: feed.records.length, problems: feed.problems, skipped: feed.skipped },
@@ -98,7 +121,8 @@ export function impactReport(location: string, feed: LoadedFeed, survey: ImageSu
 function rowOf(image: SurveyedImage, { advisory, impact }: AdvisoryImpact): ImpactRow {
   const { assessImpact } = require('../../domain/impact') as typeof import('../../domain/impact');
   const { isDeliverable } = require('../../lib/monitor/plan') as typeof import('../../lib/monitor/plan');
-  const viaBase = image.image.kind === 'custom' && isDeliverable(impact.verdict) && !isDeliverable(assessImpact(advisory, image.ownPackages).verdict);
+  const release = releaseOfImage(image.image);
+  const viaBase = image.image.kind === 'custom' && isDeliverable(impact.verdict) && !isDeliverable(assessImpact(advisory, image.ownPackages, release).verdict);
   return {
     image: displayName(image.image),
     workflowId: image.workflowId,
@@ -107,6 +131,7 @@ function rowOf(image: SurveyedImage, { advisory, impact }: AdvisoryImpact): Impa
     binaries: [...new Set(impact.matches.map((m) => m.binary))],
     installed: [...new Set(impact.matches.map((m) => m.sourceVersion))],
     fixedVersion: advisory.fixedVersion,
+    ...(advisory.release ? { release: advisory.release } : {}),
     verdict: impact.verdict,
     explanation: impact.explanation,
     ...(viaBase ? { viaBase } : {}),
@@ -115,8 +140,10 @@ function rowOf(image: SurveyedImage, { advisory, impact }: AdvisoryImpact): Impa
 
 export function printImpactReport(report: ImpactReport): void {
   const { feed } = report;
-  const skipped = feed.skipped['not-bookworm'] + feed.skipped.withdrawn;
-  console.log(`Feed ${feed.location}: ${feed.advisories} advisories read, ${feed.problems.length} skipped as malformed, ${skipped} not about bookworm or withdrawn`);
+  const skipped = feed.skipped['other-release'] + feed.skipped.withdrawn;
+  console.log(
+    `Feed ${feed.location}: ${feed.advisories} advisories read, ${feed.problems.length} skipped as malformed, ${skipped} about other releases than tempered builds or withdrawn`,
+  );
   for (const problem of feed.problems.slice(0, 20)) console.log(`  malformed: ${problem.where}: ${problem.problem}`);
   if (feed.problems.length > 20) console.log(`  ... and ${feed.problems.length - 20} more (--json lists them all)`);
   console.log(`Images judged: ${report.images.map((i) => i.image).join(', ') || 'none'}`);
@@ -124,9 +151,9 @@ export function printImpactReport(report: ImpactReport): void {
   console.log(`\nAffected (${report.affected.length}):`);
   if (report.affected.length) {
     printTable(
-      ['IMAGE', 'ADVISORY', 'PACKAGE', 'INSTALLED', 'FIXED IN', 'VERDICT'],
+      ['IMAGE', 'ADVISORY', 'RELEASE', 'PACKAGE', 'INSTALLED', 'FIXED IN', 'VERDICT'],
       report.affected.map((r) => [
-        r.image, r.advisory, packageCell(r), r.installed.join(', '), r.fixedVersion ?? 'no fix yet',
+        r.image, r.advisory, releaseCell(r.release), packageCell(r), r.installed.join(', '), r.fixedVersion ?? 'no fix yet',
         VERDICT_LABEL[r.verdict] + (r.viaBase ? ' (patched through its base image)' : ''),
       ]),
     );
@@ -135,16 +162,18 @@ export function printImpactReport(report: ImpactReport): void {
   console.log(`\nNot affected (${report.unaffected.length + notInstalledRows.reduce((n, r) => n + r.images.length, 0)}):`);
   if (report.unaffected.length || notInstalledRows.length) {
     printTable(
-      ['IMAGE', 'ADVISORY', 'PACKAGE', 'INSTALLED', 'FIXED IN', 'WHY'],
+      ['IMAGE', 'ADVISORY', 'RELEASE', 'PACKAGE', 'INSTALLED', 'FIXED IN', 'WHY'],
       [
-        ...report.unaffected.map((r) => [r.image, r.advisory, packageCell(r), r.installed.join(', '), r.fixedVersion ?? '-', `${VERDICT_LABEL[r.verdict]}: ${r.explanation}`]),
-        ...notInstalledRows.map((n) => [n.images.join(', '), n.advisory, n.source, '-', '-', `not installed: no package built from ${n.source}`]),
+        ...report.unaffected.map((r) => [
+          r.image, r.advisory, releaseCell(r.release), packageCell(r), r.installed.join(', '), r.fixedVersion ?? '-', `${VERDICT_LABEL[r.verdict]}: ${r.explanation}`,
+        ]),
+        ...notInstalledRows.map((n) => [n.images.join(', '), n.advisory, releaseCell(n.release), n.source, '-', '-', `not installed: no package built from ${n.source}`]),
       ],
     );
   }
   const nowhere = report.notInstalled.filter((n) => n.everywhere);
   if (nowhere.length) {
-    const listed = nowhere.slice(0, 30).map((n) => `${n.advisory} (${n.source})`).join(', ');
+    const listed = nowhere.slice(0, 30).map((n) => `${n.advisory} (${n.source}${n.release ? `, ${n.release}` : ''})`).join(', ');
     console.log(`\nNot installed in any image (${nowhere.length}): ${listed}${nowhere.length > 30 ? `, ... (--json lists them all)` : ''}`);
   }
   if (report.unpublished.length) console.log(`\nNot published yet, nothing to judge: ${report.unpublished.join(', ')}`);

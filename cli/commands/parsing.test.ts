@@ -41,7 +41,7 @@ test.each([
   [['rollback', 'base', 'latest', '--reason', 'x'], /^error: "latest" is not a digest/],
   [['rollback', 'base', 'sha256:abc', '--reason', 'x'], /^error: "sha256:abc" is not a digest/],
   [['rollback', 'base', `sha256:${'a'.repeat(64)}`], /required option '--reason <text>' not specified/],
-  [['rebuild', 'Base:prod'], /^error: "Base:prod" is not an image .*use NAME \(runtime variant\)/],
+  [['rebuild', 'Base:prod'], /^error: "Base:prod" is not an image .*use NAME \(the newest release, runtime\)/],
   [['rebuild', 'base', '--by', ''], /^error: --by: give a name/],
   [['rebuild', 'base', '--bogus'], /unknown option '--bogus'/],
   [['retry', 'base', '--wait', '--timeout', 'soon'], /^error: --timeout: "soon" is not a positive number of minutes/],

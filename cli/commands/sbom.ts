@@ -8,6 +8,7 @@
  * the build record when it was built before). A table for people; `--json`
  * prints the CycloneDX document itself.
  */
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import type { Command } from 'commander';
 import type { ActivityContext } from '../../lib/context';
 import { Annotation, type ImageManifest } from '../../domain/oci/image';
@@ -68,14 +69,14 @@ async function pulled(ctx: ActivityContext, text: string): Promise<SbomSubject> 
 /** A catalog image from its lock, the way `tempered build` makes it (no publish). */
 async function builtLocally(ctx: ActivityContext, text: string): Promise<SbomSubject> {
   const image = imageArgument(text);
-  if (image.kind !== 'catalog') throw new CliError(`"${text}" is not a catalog image: use NAME[:VARIANT] or a registry reference`, 2);
+  if (image.kind !== 'catalog') throw new CliError(`"${text}" is not a catalog image: use NAME[:TAG] or a registry reference`, 2);
   const { catalogSubject } = require('../../lib/catalog/subjects') as typeof import('../../lib/catalog/subjects');
   const { resolveLock } = require('../../lib/resolve/lock') as typeof import('../../lib/resolve/lock');
   const { buildImage } = require('../../lib/builder/image') as typeof import('../../lib/builder/image');
   const { buildContextOf } = require('../../lib/builder/context') as typeof import('../../lib/builder/context');
   const subject = catalogSubject(ctx.config, image);
   const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
-  const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), buildContextOf(ctx, (step) => progressLine(`${image.name}:${image.variant}: ${step}`)));
+  const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), DEFAULT_ARCHITECTURE, buildContextOf(ctx, (step) => progressLine(`${subject.tag}: ${step}`)));
   endProgress();
   return { digest: built.digest, name: image.name, variant: image.variant };
 }

@@ -19,7 +19,10 @@ import { printStatusTable, statusRows } from './status';
 export function catalogImages(config: Config): ImageRef[] {
   const { loadCatalog } = require('../../domain/catalog/load') as typeof import('../../domain/catalog/load');
   const { loadCustomizations } = require('../../domain/customization/load') as typeof import('../../domain/customization/load');
-  const images: ImageRef[] = loadCatalog(config.catalogDir).flatMap((d) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name: d.name, variant })));
+  const { definitionReleases } = require('../../domain/catalog/definition') as typeof import('../../domain/catalog/definition');
+  const images: ImageRef[] = loadCatalog(config.catalogDir).flatMap((d) =>
+    definitionReleases(d).flatMap((release) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name: d.name, release, variant }))),
+  );
   for (const { customization } of loadCustomizations(config.customizationsDir)) images.push({ kind: 'custom', name: customization.name });
   return images;
 }
@@ -47,7 +50,7 @@ async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: n
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('start one patch workflow per image and variant (idempotent) and wait for the first publish')
+    .description('start one patch workflow per image, release and variant (idempotent) and wait for the first publish')
     .option('--no-wait', 'return once the workflows are started')
     .option('--timeout <minutes>', 'how long to wait for the first publish', '45')
     .option('--json', 'print JSON for scripts')
@@ -64,6 +67,8 @@ export function registerUp(program: Command): void {
         }
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
+        const { endLegacyImageWorkflows } = require('../../client/legacyWorkflows') as typeof import('../../client/legacyWorkflows');
+        for (const id of await endLegacyImageWorkflows(client, new Set(images.map(workflowIdFor)))) console.error(`ended ${id}: superseded by its per-release workflow`);
         const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });

@@ -28,6 +28,7 @@ describe('normalizeOsvRecord', () => {
           severity: 'unknown',
           published: '2023-10-24T00:00:00Z',
           origin: 'osv',
+          release: 'bookworm',
         },
       ],
       problems: [],
@@ -35,17 +36,76 @@ describe('normalizeOsvRecord', () => {
     });
   });
 
-  it('keeps only Debian:12 and reports the other releases as skipped', () => {
+  it('keeps the releases tempered builds and reports the other releases as skipped', () => {
     const feed = normalizeOsvRecord(readFixture('osv/DSA-5514-1.json'), 'DSA-5514-1.json');
-    expect(feed.records.map((r) => [r.source, r.fixedVersion])).toEqual([['glibc', '2.36-9+deb12u3']]);
+    expect(feed.records.map((r) => [r.source, r.fixedVersion, r.release])).toEqual([['glibc', '2.36-9+deb12u3', 'bookworm']]);
     expect(feed.skipped).toEqual([
-      { where: 'DSA-5514-1.json#DSA-5514-1 affected[1]', reason: 'not-bookworm', detail: 'ecosystem "Debian:11"' },
+      { where: 'DSA-5514-1.json#DSA-5514-1 affected[1]', reason: 'other-release', detail: 'ecosystem "Debian:11"' },
     ]);
   });
 
-  it('accepts other ecosystems when asked', () => {
-    const feed = normalizeOsvRecord(readFixture('osv/DSA-5514-1.json'), 'x', { ecosystems: ['Debian:11'] });
-    expect(feed.records.map((r) => r.fixedVersion)).toEqual(['2.31-13+deb11u7']);
+  it('gives Debian:12 and Debian:13 in one record one advisory each, with its own fixed version and severity', () => {
+    const feed = normalizeOsvRecord(readFixture('osv-two-releases.json'), 'two.json');
+    expect(feed.problems).toEqual([]);
+    expect(feed.records).toEqual([
+      {
+        id: 'CVE-2099-1300',
+        aliases: ['DEBIAN-CVE-2099-1300'],
+        source: 'openssl',
+        fixedVersion: '3.0.17-1~deb12u2',
+        status: 'fixed',
+        severity: 'medium',
+        published: '2099-02-27T09:15:00Z',
+        origin: 'osv',
+        release: 'bookworm',
+      },
+      {
+        id: 'CVE-2099-1300',
+        aliases: ['DEBIAN-CVE-2099-1300'],
+        source: 'openssl',
+        fixedVersion: '3.5.1-1+deb13u1',
+        status: 'fixed',
+        severity: 'high',
+        published: '2099-02-27T09:15:00Z',
+        origin: 'osv',
+        release: 'trixie',
+      },
+    ]);
+  });
+
+  it('skips Debian:11 and plain "Debian" (unstable: no image is ever offered its fix)', () => {
+    const feed = normalizeOsvRecord(readFixture('osv-two-releases.json'), 'two.json');
+    expect(feed.skipped).toEqual([
+      { where: 'two.json#DEBIAN-CVE-2099-1300 affected[0]', reason: 'other-release', detail: 'ecosystem "Debian:11"' },
+      { where: 'two.json#DEBIAN-CVE-2099-1300 affected[3]', reason: 'other-release', detail: 'ecosystem "Debian"' },
+    ]);
+  });
+
+  it('reads only the releases asked for', () => {
+    const feed = normalizeOsvRecord(readFixture('osv-two-releases.json'), 'two.json', { releases: ['trixie'] });
+    expect(feed.records.map((r) => `${r.release} ${r.fixedVersion}`)).toEqual(['trixie 3.5.1-1+deb13u1']);
+    expect(feed.skipped.map((s) => s.detail)).toEqual(['ecosystem "Debian:11"', 'ecosystem "Debian:12"', 'ecosystem "Debian"']);
+  });
+
+  it('judges each release on its own ranges: an open trixie entry does not open bookworm\'s fix', () => {
+    const record = osvWithEvents([{ introduced: '0' }, { fixed: '3.0.17-1~deb12u2' }]);
+    record.affected.push({ package: { ecosystem: 'Debian:13', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] });
+    const feed = normalizeOsvRecord(record, 'x');
+    expect(feed.records.map((r) => `${r.release} ${r.status} ${r.fixedVersion}`)).toEqual(['bookworm fixed 3.0.17-1~deb12u2', 'trixie no-fix null']);
+  });
+
+  it('reports a problem in one release\'s entry and keeps the other release\'s record', () => {
+    const record = osvWithEvents([{ introduced: '0' }, { fixed: '3.0.17-1~deb12u2' }]);
+    record.affected.push({ package: { ecosystem: 'Debian:13', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.5.1 beta' }] }] });
+    const feed = normalizeOsvRecord(record, 'f.json');
+    expect(feed.records.map((r) => r.release)).toEqual(['bookworm']);
+    expect(feed.problems).toEqual([{ where: 'f.json#DSA-5532-1', problem: 'affected[1].ranges[0].events[1].fixed: invalid Debian version "3.5.1 beta": contains whitespace' }]);
+  });
+
+  it('does not read an ecosystem that merely starts like a release', () => {
+    const record = osvWithEvents([{ introduced: '0' }, { fixed: '1.0-1' }]);
+    record.affected[0]!.package.ecosystem = 'Debian:12.4';
+    expect(normalizeOsvRecord(record, 'x')).toMatchObject({ records: [], skipped: [{ reason: 'other-release', detail: 'ecosystem "Debian:12.4"' }] });
   });
 
   it('turns DEBIAN-CVE ids into the CVE and an open range into no-fix, urgency into severity', () => {
@@ -63,7 +123,7 @@ describe('normalizeOsvRecord', () => {
   it('skips records outside Debian entirely', () => {
     const feed = normalizeOsvRecord(readFixture('osv/GHSA-h5c8-rqwp-cp95.json'), 'ghsa.json');
     expect(feed.records).toEqual([]);
-    expect(feed.skipped).toEqual([{ where: 'ghsa.json#GHSA-h5c8-rqwp-cp95 affected[0]', reason: 'not-bookworm', detail: 'ecosystem "PyPI"' }]);
+    expect(feed.skipped).toEqual([{ where: 'ghsa.json#GHSA-h5c8-rqwp-cp95 affected[0]', reason: 'other-release', detail: 'ecosystem "PyPI"' }]);
   });
 
   it('skips withdrawn records', () => {

@@ -2,12 +2,19 @@
  * OSV (https://ossf.github.io/osv-schema/) to advisory records.
  *
  * Debian's OSV records name SOURCE packages under `affected[].package`, one
- * entry per release (`Debian:11`, `Debian:12`, ...), with ECOSYSTEM ranges of
- * `introduced`/`fixed` events. We build bookworm images, so only `Debian:12`
- * counts unless the caller says otherwise; the other entries are skipped and
- * counted, not reported as problems.
+ * entry per release (`Debian:11`, `Debian:12`, `Debian:13`), with ECOSYSTEM
+ * ranges of `introduced`/`fixed` events. Each release tempered builds
+ * becomes its own record with `release` set (`Debian:13` -> trixie), because
+ * each release ships its own fixed version (`3.5.1-1+deb13u1`,
+ * `3.0.17-1~deb12u2`). Every other entry is skipped and counted as
+ * `other-release`, not reported as a problem: older releases (`Debian:11`),
+ * other ecosystems (PyPI), and plain `Debian` without a release number.
+ * The last is OSV's "any Debian release"; Debian's own data uses it for
+ * unstable, whose fixed version (`3.5.2-1`) no stable image will ever be
+ * offered, so reading it as "every release" would keep images waiting for it.
  */
 import { z } from 'zod';
+import { RELEASES, type Release, releaseOfVersion } from '../debian/releases';
 import { compareVersions } from '../debian/version';
 import {
   ADVISORY_LIMITS,
@@ -26,11 +33,9 @@ import {
   uniqueAliases,
 } from './record';
 
-export const BOOKWORM_OSV_ECOSYSTEM = 'Debian:12';
-
 export interface OsvOptions {
-  /** `affected[].package.ecosystem` values to read; default only `Debian:12`. */
-  ecosystems?: readonly string[];
+  /** The releases to read (their `Debian:<version>` entries); default every release tempered builds. */
+  releases?: readonly Release[];
 }
 
 const osvSeveritySchema = z.looseObject({ type: z.string(), score: z.string() });
@@ -76,12 +81,13 @@ type OsvRange = z.infer<typeof osvRangeSchema>;
 interface AcceptedEntry {
   index: number;
   entry: OsvAffected;
-  ecosystem: string;
+  release: Release;
   source: string;
 }
 
 interface SourceGroup {
   source: string;
+  release: Release;
   entries: AcceptedEntry[];
 }
 
@@ -112,7 +118,7 @@ function normalizeAt(input: unknown, where: string, options: OsvOptions): Normal
   const record = parsed.value;
   if (record.withdrawn !== undefined) return { records: [], problems: [], skipped: [{ where, reason: 'withdrawn' }] };
 
-  const { accepted, skipped } = partitionAffected(record, where, options.ecosystems ?? [BOOKWORM_OSV_ECOSYSTEM]);
+  const { accepted, skipped } = partitionAffected(record, where, options.releases ?? RELEASES);
   const feed: NormalizedFeed = { records: [], problems: [], skipped };
   for (const group of groupBySource(accepted)) {
     const result = advisoryForSource(record, group, where);
@@ -128,30 +134,37 @@ function idOf(input: unknown): string | undefined {
   return typeof id === 'string' && id.trim().length > 0 ? id.trim() : undefined;
 }
 
-function partitionAffected(record: OsvRecord, where: string, ecosystems: readonly string[]) {
+function partitionAffected(record: OsvRecord, where: string, releases: readonly Release[]) {
   const accepted: AcceptedEntry[] = [];
   const skipped: FeedSkip[] = [];
   (record.affected ?? []).forEach((entry, index) => {
     const ecosystem = entry.package?.ecosystem;
-    if (entry.package !== undefined && ecosystem !== undefined && ecosystems.includes(ecosystem)) {
-      accepted.push({ index, entry, ecosystem, source: entry.package.name.trim() });
+    const release = ecosystem === undefined ? undefined : releaseOfEcosystem(ecosystem);
+    if (entry.package !== undefined && release !== undefined && releases.includes(release)) {
+      accepted.push({ index, entry, release, source: entry.package.name.trim() });
     } else {
-      skipped.push({ where: `${where} affected[${index}]`, reason: 'not-bookworm', detail: `ecosystem ${JSON.stringify(ecosystem ?? null)}` });
+      skipped.push({ where: `${where} affected[${index}]`, reason: 'other-release', detail: `ecosystem ${JSON.stringify(ecosystem ?? null)}` });
     }
   });
   return { accepted, skipped };
 }
 
+/** `Debian:13` -> trixie; anything else (`Debian:11`, plain `Debian`, `PyPI`) is no release tempered builds. */
+function releaseOfEcosystem(ecosystem: string): Release | undefined {
+  const version = /^Debian:(\d+)$/.exec(ecosystem)?.[1];
+  return version === undefined ? undefined : releaseOfVersion(version);
+}
+
 /**
- * Entries of one source package in one ecosystem describe one fix; two
- * accepted ecosystems (Debian:12 and Debian:13) stay two records, because
- * each release ships its own fixed version.
+ * Entries of one source package in one release describe one fix; two
+ * releases (Debian:12 and Debian:13) stay two records, because each release
+ * ships its own fixed version.
  */
 function groupBySource(entries: readonly AcceptedEntry[]): SourceGroup[] {
   const groups = new Map<string, SourceGroup>();
   for (const entry of entries) {
-    const key = `${entry.ecosystem}\u0000${entry.source}`;
-    const group = groups.get(key) ?? { source: entry.source, entries: [] };
+    const key = `${entry.release}\u0000${entry.source}`;
+    const group = groups.get(key) ?? { source: entry.source, release: entry.release, entries: [] };
     group.entries.push(entry);
     groups.set(key, group);
   }
@@ -160,7 +173,7 @@ function groupBySource(entries: readonly AcceptedEntry[]): SourceGroup[] {
 
 type FixState = { kind: 'fixed'; version: string } | { kind: 'open' } | { kind: 'problem'; problem: string };
 
-function advisoryForSource(record: OsvRecord, { source, entries }: SourceGroup, where: string): Parsed<Advisory> {
+function advisoryForSource(record: OsvRecord, { source, release, entries }: SourceGroup, where: string): Parsed<Advisory> {
   const fix = fixStateOf(entries);
   if (fix.kind === 'problem') return { ok: false, problem: { where, problem: fix.problem } };
   const { id, renamedFrom } = canonicalId(record.id);
@@ -173,6 +186,7 @@ function advisoryForSource(record: OsvRecord, { source, entries }: SourceGroup, 
     severity: osvSeverity(record, entries),
     ...publishedOf(record),
     origin: 'osv',
+    release,
   };
   return parseAdvisory(candidate, where);
 }

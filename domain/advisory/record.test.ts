@@ -125,6 +125,18 @@ describe('advisoryFromCli', () => {
     const bad = advisoryFromCli({ id: 'CVE-2024-5535', source: 'openssl', fixedVersion: '1.0 beta' }, 'argv');
     expect(!bad.ok && bad.problem).toEqual({ where: 'argv', problem: 'fixedVersion: invalid Debian version "1.0 beta": contains whitespace' });
   });
+
+  it('is about one release with --release, and about every release without it', () => {
+    const trixie = advisoryFromCli({ id: 'CVE-2024-5535', source: 'openssl', fixedVersion: '3.5.1-1+deb13u1', release: ' trixie ' });
+    expect(trixie.ok && trixie.value.release).toBe('trixie');
+    const everywhere = advisoryFromCli({ id: 'CVE-2024-5535', source: 'openssl', fixedVersion: '3.5.1-1+deb13u1' });
+    expect(everywhere.ok && everywhere.value).not.toHaveProperty('release');
+  });
+
+  it('names the release field when it is not one tempered builds', () => {
+    const bad = advisoryFromCli({ id: 'CVE-2024-5535', source: 'openssl', release: 'bullseye' });
+    expect(!bad.ok && bad.problem.problem).toBe('release: "bullseye" is not a Debian release tempered builds (trixie, bookworm)');
+  });
 });
 
 describe('advisoryKey', () => {
@@ -132,6 +144,23 @@ describe('advisoryKey', () => {
     expect(advisoryKey(fixedOpenssl)).toBe('CVE-2024-5535/openssl@3.0.14-1~deb12u1');
     expect(advisoryKey({ ...fixedOpenssl, source: 'nodejs' })).toBe('CVE-2024-5535/nodejs@3.0.14-1~deb12u1');
     expect(advisoryKey({ ...fixedOpenssl, fixedVersion: null })).toBe('CVE-2024-5535/openssl@none');
+  });
+
+  it('keeps the key of a release-less record exactly as before (recorded histories replay on it)', () => {
+    expect(advisoryKey({ ...fixedOpenssl, release: undefined })).toBe('CVE-2024-5535/openssl@3.0.14-1~deb12u1');
+    expect(advisoryKey({ id: 'CVE-2024-5535', source: 'openssl', fixedVersion: null })).toBe('CVE-2024-5535/openssl@none');
+  });
+
+  it('ends the key with the release of a per-release record, so the two releases\' records never collide', () => {
+    const bookworm = advisoryKey({ ...fixedOpenssl, release: 'bookworm' });
+    const trixie = advisoryKey({ ...fixedOpenssl, fixedVersion: '3.5.1-1+deb13u1', release: 'trixie' });
+    expect([bookworm, trixie]).toEqual(['CVE-2024-5535/openssl@3.0.14-1~deb12u1#bookworm', 'CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie']);
+    expect(advisoryKey({ ...fixedOpenssl, fixedVersion: null, release: 'trixie' })).not.toBe(advisoryKey({ ...fixedOpenssl, fixedVersion: null, release: 'bookworm' }));
+  });
+
+  it('parses a record with a release and refuses one tempered does not build, naming the field', () => {
+    expect(parseAdvisory({ ...fixedOpenssl, release: 'trixie' }, 'x').ok).toBe(true);
+    expect(problemOf({ ...fixedOpenssl, release: 'sid' })).toBe('release: "sid" is not a Debian release tempered builds (trixie, bookworm)');
   });
 });
 

@@ -6,8 +6,15 @@
  *
  * An advisory is about one Debian SOURCE package: a CVE that touches openssl
  * and nodejs is two records, because each is fixed by a different upload.
+ * It is also about one Debian release when it says so (`release`): a fix
+ * reaches trixie and bookworm as different uploads (`3.5.1-1+deb13u1`,
+ * `3.0.17-1~deb12u2`), often on different days, so the feeds give one record
+ * per release. A record without a release is about every release: its fixed
+ * version is compared with whatever each release's image has (what records
+ * kept before releases existed, and CLI advisories without --release, mean).
  */
 import { z } from 'zod';
+import { RELEASES } from '../debian/releases';
 import { InvalidVersionError, parseVersion } from '../debian/version';
 import { excerpt } from '../schema/errors';
 
@@ -86,6 +93,10 @@ const debianVersionSchema = bounded(ADVISORY_LIMITS.version).superRefine((versio
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+const releaseSchema = z.enum(RELEASES, {
+  error: (issue) => `${excerpt(String(issue.input))} is not a Debian release tempered builds (${RELEASES.join(', ')})`,
+});
+
 /** `2024-06-27` or `2024-06-27T11:15:24Z` / `...+02:00`, any fraction of a second. */
 export const isoDateOrDateTimeSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
   error: 'must be an ISO 8601 date or date-time',
@@ -104,6 +115,8 @@ export const advisorySchema = z
     reason: bounded(ADVISORY_LIMITS.reason).min(1).optional(),
     published: isoDateOrDateTimeSchema.optional(),
     origin: z.enum(ADVISORY_ORIGINS),
+    /** The one Debian release the record is about; absent: every release. */
+    release: releaseSchema.optional(),
   })
   .superRefine((advisory, ctx) => {
     const problem = statusVersionMismatch(advisory.status, advisory.fixedVersion);
@@ -155,7 +168,10 @@ export function parseAdvisory(input: unknown, where: string): Parsed<Advisory> {
   return parseWith(advisorySchema, input, where);
 }
 
-/** What a person types: `tempered advisory --id CVE-... --source openssl --fixed 3.0.13-1~deb12u1`. */
+/**
+ * What a person types: `tempered advisory --id CVE-... --source openssl --fixed 3.0.13-1~deb12u1`,
+ * optionally `--release bookworm` when the version is one release's fix (without it, every release).
+ */
 export const cliAdvisoryInputSchema = z.strictObject({
   id: z.string(),
   source: z.string(),
@@ -163,6 +179,7 @@ export const cliAdvisoryInputSchema = z.strictObject({
   severity: z.enum(SEVERITIES).optional(),
   aliases: z.array(z.string()).optional(),
   reason: z.string().optional(),
+  release: z.string().optional(),
 });
 
 export type CliAdvisoryInput = z.infer<typeof cliAdvisoryInputSchema>;
@@ -171,8 +188,9 @@ export type CliAdvisoryInput = z.infer<typeof cliAdvisoryInputSchema>;
 export function advisoryFromCli(input: unknown, where = 'cli'): Parsed<Advisory> {
   const shape = parseWith(cliAdvisoryInputSchema, input, where);
   if (!shape.ok) return { ok: false, problem: shape.problem };
-  const { id, source, fixedVersion, severity, aliases, reason } = shape.value;
+  const { id, source, fixedVersion, severity, aliases, reason, release } = shape.value;
   const trimmedVersion = fixedVersion?.trim() || undefined;
+  const trimmedRelease = release?.trim() || undefined;
   return parseAdvisory(
     {
       id: id.trim(),
@@ -183,6 +201,7 @@ export function advisoryFromCli(input: unknown, where = 'cli'): Parsed<Advisory>
       severity: severity ?? 'unknown',
       ...(reason?.trim() ? { reason: reason.trim() } : {}),
       origin: 'cli',
+      ...(trimmedRelease === undefined ? {} : { release: trimmedRelease }),
     },
     where,
   );
@@ -202,10 +221,16 @@ export function uniqueAliases(id: string, aliases: readonly string[]): string[] 
 
 /**
  * Dedupe key. A CVE can affect several source packages, each fixed by its own
- * upload, so the key carries the source as well as the fixing version.
+ * upload, so the key carries the source as well as the fixing version:
+ * `CVE-2024-5535/openssl@3.0.14-1~deb12u1`. A record about one release ends
+ * with it, `CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie` (no Debian version,
+ * id or source name contains `#` or `@`). A record without a release keeps
+ * the key it always had: recorded workflow histories and the monitor's
+ * memory hold those keys and replay on them.
  */
-export function advisoryKey(advisory: Pick<Advisory, 'id' | 'source' | 'fixedVersion'>): string {
-  return `${advisory.id}/${advisory.source}@${advisory.fixedVersion ?? 'none'}`;
+export function advisoryKey(advisory: Pick<Advisory, 'id' | 'source' | 'fixedVersion' | 'release'>): string {
+  const key = `${advisory.id}/${advisory.source}@${advisory.fixedVersion ?? 'none'}`;
+  return advisory.release === undefined ? key : `${key}#${advisory.release}`;
 }
 
 const SEVERITY_BY_LABEL: Readonly<Record<string, Severity>> = {
@@ -243,7 +268,8 @@ export interface NormalizedFeed {
   skipped: FeedSkip[];
 }
 
-export type SkipReason = 'not-bookworm' | 'withdrawn';
+/** `other-release`: about a Debian release tempered does not build (`Debian:11`, bullseye, PyPI). */
+export type SkipReason = 'other-release' | 'withdrawn';
 
 export interface FeedSkip {
   where: string;

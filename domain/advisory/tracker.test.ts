@@ -25,6 +25,7 @@ describe('normalizeTracker on a bookworm excerpt', () => {
       status: 'fixed',
       severity: 'high',
       origin: 'debian-tracker',
+      release: 'bookworm',
     });
     expect(byId('CVE-2022-37434')).toMatchObject({ source: 'zlib', fixedVersion: '1:1.2.11.dfsg-4.1', status: 'fixed' });
   });
@@ -52,8 +53,58 @@ describe('normalizeTracker on a bookworm excerpt', () => {
     expect(byId('CVE-2024-2511')).toMatchObject({ severity: 'low', status: 'fixed', fixedVersion: '3.0.14-1~deb12u1' });
   });
 
-  it('skips issues for packages that are not in bookworm', () => {
-    expect(feed.skipped).toEqual([{ where: 'tracker.json#gcc-10/CVE-2023-4039', reason: 'not-bookworm', detail: 'no bookworm release' }]);
+  it('skips issues for packages that are in none of the releases tempered builds', () => {
+    expect(feed.skipped).toEqual([{ where: 'tracker.json#gcc-10/CVE-2023-4039', reason: 'other-release', detail: 'no trixie or bookworm release' }]);
+  });
+
+  it('reads bullseye and sid entries of a bookworm issue as nothing at all', () => {
+    expect(feed.records.filter((record) => record.id === 'CVE-2023-5363').map((record) => record.release)).toEqual(['bookworm']);
+  });
+});
+
+describe('normalizeTracker on issues in both releases', () => {
+  const feed = normalizeTracker(readFixture('tracker-two-releases.json'), 'tracker.json');
+  const of = (id: string) => feed.records.filter((record) => record.id === id).map((r) => `${r.release} ${r.status} ${r.fixedVersion ?? '-'} ${r.severity}`);
+
+  it('gives each release its own record: trixie resolved and bookworm open are a fixed and a waiting record', () => {
+    expect(feed.records.filter((record) => record.id === 'CVE-2099-1300')).toEqual([
+      { id: 'CVE-2099-1300', aliases: [], source: 'openssl', fixedVersion: '3.5.1-1+deb13u1', status: 'fixed', severity: 'high', origin: 'debian-tracker', release: 'trixie' },
+      {
+        id: 'CVE-2099-1300',
+        aliases: [],
+        source: 'openssl',
+        fixedVersion: null,
+        status: 'no-fix',
+        reason: 'postponed: Minor issue',
+        severity: 'medium',
+        origin: 'debian-tracker',
+        release: 'bookworm',
+      },
+    ]);
+  });
+
+  it('keeps each release\'s fixed version, and its own never-affected or undetermined answer', () => {
+    expect(of('CVE-2099-1301')).toEqual(['trixie fixed 3.5.1-1+deb13u1 low', 'bookworm fixed 3.0.17-1~deb12u2 low']);
+    expect(of('CVE-2099-1302')).toEqual(['trixie undetermined - unknown', 'bookworm not-affected - unknown']);
+  });
+
+  it('reads a package that is only in trixie as a trixie record, and skips one in neither release', () => {
+    expect(of('CVE-2099-1304')).toEqual(['trixie fixed 1.6.0-1+deb13u1 medium']);
+    expect(feed.skipped).toEqual([{ where: 'tracker.json#python2.7/CVE-2099-1305', reason: 'other-release', detail: 'no trixie or bookworm release' }]);
+  });
+
+  it('reports a malformed release entry by its release, keeping the other release\'s record', () => {
+    expect(of('CVE-2099-1303')).toEqual(['bookworm fixed 2.36-9+deb12u9 high']);
+    expect(feed.problems).toEqual([{ where: 'tracker.json#glibc/CVE-2099-1303', problem: 'releases.trixie.fixed_version: is required when status is "resolved"' }]);
+  });
+
+  it('reads only the releases asked for', () => {
+    const bookworm = normalizeTracker(readFixture('tracker-two-releases.json'), 'tracker.json', { releases: ['bookworm'] });
+    expect(new Set(bookworm.records.map((record) => record.release))).toEqual(new Set(['bookworm']));
+    expect(bookworm.skipped.map((skip) => `${skip.where} ${skip.detail}`)).toEqual([
+      'tracker.json#rust-hyper/CVE-2099-1304 no bookworm release',
+      'tracker.json#python2.7/CVE-2099-1305 no bookworm release',
+    ]);
   });
 });
 

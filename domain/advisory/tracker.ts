@@ -4,12 +4,17 @@
  *
  * The document is `{ <source package>: { <CVE or TEMP id>: { releases: {
  * <codename>: { status, fixed_version, urgency, nodsa, nodsa_reason,
- * repositories } } } } }`. We build bookworm images, so only the `bookworm`
- * release is read; an issue without one is skipped (the package is not in
- * bookworm), and a malformed entry is reported and skipped without costing
- * the rest of the document.
+ * repositories } } } } }`. Each release tempered builds (`trixie`,
+ * `bookworm`) becomes its own record with `release` set, because the fix
+ * reaches each release as its own upload, often on different days: an issue
+ * resolved in trixie and still open in bookworm is a fixed trixie record and
+ * an open bookworm one. Other releases (bullseye, forky, sid) are not read;
+ * an issue with none of ours is skipped as `other-release` (the package is
+ * not in them). A malformed release entry is reported and skipped without
+ * costing the issue's other release or the rest of the document.
  */
 import { z } from 'zod';
+import { RELEASES, type Release } from '../debian/releases';
 import {
   ADVISORY_LIMITS,
   type Advisory,
@@ -23,7 +28,10 @@ import {
   severityFromLabel,
 } from './record';
 
-export const TRACKER_RELEASE = 'bookworm';
+export interface TrackerOptions {
+  /** The releases to read; default every release tempered builds. */
+  releases?: readonly Release[];
+}
 
 // Bounded before anything reads them (ADVISORY_LIMITS, the record's own bounds).
 const trackerReleaseSchema = z.looseObject({
@@ -37,10 +45,11 @@ const trackerReleaseSchema = z.looseObject({
 
 const trackerIssueSchema = z.looseObject({ releases: z.record(z.string(), z.unknown()) });
 
-/** Parsing the release through its place in the issue makes zod name paths such as `releases.bookworm.status`. */
-const bookwormIssueSchema = z.looseObject({ releases: z.looseObject({ bookworm: trackerReleaseSchema }) });
-
 type TrackerRelease = z.infer<typeof trackerReleaseSchema>;
+
+/** Parsing a release through its place in the issue makes zod name paths such as `releases.trixie.status`. */
+const releaseIssueSchema = (release: Release) => z.looseObject({ releases: z.looseObject({ [release]: trackerReleaseSchema }) });
+const releaseIssueSchemas = Object.fromEntries(RELEASES.map((release) => [release, releaseIssueSchema(release)])) as Record<Release, ReturnType<typeof releaseIssueSchema>>;
 
 /** The tracker's "fixed in version 0": the vulnerable code never shipped in this release. */
 const NEVER_AFFECTED_VERSION = '0';
@@ -54,7 +63,8 @@ export function looksLikeTracker(document: unknown): boolean {
   return isPlainObject(firstIssue) && isPlainObject(firstIssue.releases);
 }
 
-export function normalizeTracker(document: unknown, location: string): NormalizedFeed {
+export function normalizeTracker(document: unknown, location: string, options: TrackerOptions = {}): NormalizedFeed {
+  const releases = options.releases ?? RELEASES;
   const feed: NormalizedFeed = { records: [], problems: [], skipped: [] };
   if (!isPlainObject(document)) {
     feed.problems.push({ where: location, problem: '(record): expected an object of source packages' });
@@ -67,25 +77,32 @@ export function normalizeTracker(document: unknown, location: string): Normalize
     }
     for (const [id, issue] of Object.entries(issues)) {
       const where = `${location}#${source}/${id}`;
-      const result = normalizeIssue(source, id, issue, where);
-      if ('skip' in result) feed.skipped.push(result.skip);
-      else if (result.ok) feed.records.push(result.value);
-      else feed.problems.push(result.problem);
+      for (const result of normalizeIssue(source, id, issue, where, releases)) {
+        if ('skip' in result) feed.skipped.push(result.skip);
+        else if (result.ok) feed.records.push(result.value);
+        else feed.problems.push(result.problem);
+      }
     }
   }
   return feed;
 }
 
-function normalizeIssue(source: string, id: string, issue: unknown, where: string): Parsed<Advisory> | { skip: FeedSkip } {
+type IssueResult = Parsed<Advisory> | { skip: FeedSkip };
+
+/** One result per release of ours the issue names, in RELEASES order (newest first). */
+function normalizeIssue(source: string, id: string, issue: unknown, where: string, releases: readonly Release[]): IssueResult[] {
   const parsedIssue = parseWith(trackerIssueSchema, issue, where);
-  if (!parsedIssue.ok) return parsedIssue;
-  if (parsedIssue.value.releases[TRACKER_RELEASE] === undefined) {
-    return { skip: { where, reason: 'not-bookworm', detail: 'no bookworm release' } };
-  }
-  const parsedRelease = parseWith(bookwormIssueSchema, issue, where);
+  if (!parsedIssue.ok) return [parsedIssue];
+  const named = releases.filter((release) => parsedIssue.value.releases[release] !== undefined);
+  if (named.length === 0) return [{ skip: { where, reason: 'other-release', detail: `no ${releases.join(' or ')} release` } }];
+  return named.map((release) => recordForRelease(source, id, issue, release, where));
+}
+
+function recordForRelease(source: string, id: string, issue: unknown, release: Release, where: string): Parsed<Advisory> {
+  const parsedRelease = parseWith(releaseIssueSchemas[release], issue, where);
   if (!parsedRelease.ok) return parsedRelease;
-  const release = parsedRelease.value.releases.bookworm;
-  const resolution = resolutionOf(release);
+  const entry = parsedRelease.value.releases[release] as TrackerRelease;
+  const resolution = resolutionOf(entry, release);
   if ('problem' in resolution) return { ok: false, problem: { where, problem: resolution.problem } };
 
   return parseAdvisory(
@@ -94,8 +111,9 @@ function normalizeIssue(source: string, id: string, issue: unknown, where: strin
       aliases: [],
       source,
       ...resolution,
-      severity: severityFromLabel(release.urgency),
+      severity: severityFromLabel(entry.urgency),
       origin: 'debian-tracker',
+      release,
     },
     where,
   );
@@ -103,20 +121,20 @@ function normalizeIssue(source: string, id: string, issue: unknown, where: strin
 
 type Resolution = { status: AdvisoryStatus; fixedVersion: string | null; reason?: string } | { problem: string };
 
-function resolutionOf(release: TrackerRelease): Resolution {
-  switch (release.status) {
+function resolutionOf(entry: TrackerRelease, release: Release): Resolution {
+  switch (entry.status) {
     case 'resolved':
-      return resolvedRelease(release.fixed_version?.trim());
+      return resolvedRelease(entry.fixed_version?.trim(), release);
     case 'open':
-      return { status: 'no-fix', fixedVersion: null, reason: openReason(release) };
+      return { status: 'no-fix', fixedVersion: null, reason: openReason(entry) };
     case 'undetermined':
       return { status: 'undetermined', fixedVersion: null };
   }
 }
 
-function resolvedRelease(fixedVersion: string | undefined): Resolution {
+function resolvedRelease(fixedVersion: string | undefined, release: Release): Resolution {
   if (fixedVersion === undefined || fixedVersion === '') {
-    return { problem: `releases.${TRACKER_RELEASE}.fixed_version: is required when status is "resolved"` };
+    return { problem: `releases.${release}.fixed_version: is required when status is "resolved"` };
   }
   if (fixedVersion === NEVER_AFFECTED_VERSION) return { status: 'not-affected', fixedVersion: null };
   return { status: 'fixed', fixedVersion };

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ownRecord } from '../schema/ownRecord';
+import { RELEASES, type Release } from '../debian/releases';
 import { ImageNameSchema } from '../image';
 import { RESERVED_ANNOTATIONS } from '../oci/image';
 import { patternProblem } from './testPattern';
@@ -154,17 +155,42 @@ const VariantFields = {
 export const VariantOverrideSchema = z.strictObject(VariantFields);
 export type VariantOverride = z.infer<typeof VariantOverrideSchema>;
 
+const VariantOverrides = z.strictObject({ runtime: VariantOverrideSchema.optional(), dev: VariantOverrideSchema.optional() });
+
+/**
+ * What one Debian release changes: package names that differ (`libssl3` in
+ * bookworm, `libssl3t64` in trixie), version checks in tests, and the same
+ * per variant (`releases.bookworm.variants.dev`).
+ */
+export const ReleaseOverrideSchema = z.strictObject({ ...VariantFields, variants: VariantOverrides.optional() });
+export type ReleaseOverride = z.infer<typeof ReleaseOverrideSchema>;
+
+/** Every release tempered builds, when a definition does not narrow them. */
+const ALL_RELEASES = Object.fromEntries(RELEASES.map((r) => [r, {}])) as Record<Release, ReleaseOverride>;
+
 export const DefinitionSchema = z.strictObject({
   ...VariantFields,
   name: ImageNameSchema,
   description: z.string().min(1),
-  /** Tag of the runtime variant; dev gets `<tag>-dev`. */
-  tag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, 'is not a valid OCI tag').default('bookworm'),
-  /** Archive suites this image takes packages from (all configured ones when absent). */
-  suites: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
   packages: VariantFields.packages.unwrap(),
-  variants: z
-    .strictObject({ runtime: VariantOverrideSchema.optional(), dev: VariantOverrideSchema.optional() })
-    .default({}),
+  variants: VariantOverrides.default({}),
+  /**
+   * The releases the image is built for, each with its overrides (`{}` for
+   * none): both when absent. Each release has its own lock
+   * (`<name>.<release>.lock.json`), workflows and tags (`<release>`,
+   * `<release>-dev`; the newest also `latest`, `latest-dev`).
+   */
+  releases: z
+    .strictObject(Object.fromEntries(RELEASES.map((r) => [r, ReleaseOverrideSchema.optional()])) as Record<Release, z.ZodOptional<typeof ReleaseOverrideSchema>>)
+    .refine((r) => Object.values(r).some((o) => o !== undefined), { error: 'must name at least one release' })
+    .default(ALL_RELEASES),
+  /** Replaced by `releases`: an image's tags are its release's name. */
+  tag: z.never({ error: 'is no longer a definition field: a release\'s images are tagged <release> and <release>-dev (and latest for the newest); list the releases under `releases`' }).optional(),
+  suites: z.never({ error: 'is no longer a definition field: a release\'s suites are <release>, <release>-updates and <release>-security' }).optional(),
 });
 export type Definition = z.infer<typeof DefinitionSchema>;
+
+/** The releases a definition is built for, newest first. */
+export function definitionReleases(definition: Definition): Release[] {
+  return RELEASES.filter((r) => definition.releases[r] !== undefined);
+}

@@ -1,19 +1,26 @@
 /**
- * Merges a definition with one variant's overrides into the exact spec the
- * builder and the image tests consume. The variant policy's fixed parts
- * (runtime exclusions, dev essentials) are added here, in one place.
+ * Merges a definition with one release's and one variant's overrides into
+ * the exact spec the builder and the image tests consume, in this order:
+ * the definition, `releases.<r>`, `variants.<v>`, `releases.<r>.variants.<v>`
+ * (lists add up, maps merge, single values are replaced by the later one).
+ * The variant policy's fixed parts (runtime exclusions, dev essentials) are
+ * added here, in one place.
  */
-import type { CatalogImageRef, Variant } from '../image';
-import type { Definition, ImageTest, Layering, PathEntry, VariantOverride } from './definition';
-import { DEFAULT_RUNTIME_PRUNE, DEV_REQUIRED_PACKAGES, RUNTIME_EXCLUDED_PACKAGES, tagFor } from './policy';
+import type { Release } from '../debian/releases';
+import { type CatalogImageRef, publishedTags, releaseTag, type Variant } from '../imageId';
+import { type Architecture, BUILT_ARCHITECTURES } from '../platform';
+import { type Definition, definitionReleases, type ImageTest, type Layering, type PathEntry, type VariantOverride } from './definition';
+import { DEFAULT_RUNTIME_PRUNE, DEV_REQUIRED_PACKAGES, RUNTIME_EXCLUDED_PACKAGES } from './policy';
 
 type Accounts = NonNullable<Definition['accounts']>;
 
 export interface VariantSpec {
   image: CatalogImageRef;
   description: string;
+  /** The release's tag (`trixie`, `trixie-dev`); `tags` adds `latest` for the definition's newest release. */
   tag: string;
-  suites?: string[];
+  tags: string[];
+  architectures: Architecture[];
   packages: { include: string[]; exclude: string[] };
   /** Dev images carry the Essential set, so dpkg and its maintainer scripts work. */
   essential: boolean;
@@ -43,19 +50,53 @@ function mergeByKey<T>(base: readonly T[], over: readonly T[], key: (t: T) => st
   return [...merged.values()];
 }
 
-export function effectiveSpec(definition: Definition, variant: Variant): VariantSpec {
-  const o: VariantOverride = definition.variants[variant] ?? {};
+/** The overrides that apply to one release and variant, in merge order. */
+function overridesFor(definition: Definition, release: Release, variant: Variant): VariantOverride[] {
+  const r = definition.releases[release];
+  if (!r) throw new Error(`${definition.name} is not built for ${release} (its releases: ${definitionReleases(definition).join(', ')})`);
+  const { variants: releaseVariants, ...releaseFields } = r;
+  return [releaseFields, definition.variants[variant] ?? {}, releaseVariants?.[variant] ?? {}];
+}
+
+/** Later single values win; lists and maps accumulate. */
+function merged(overrides: readonly VariantOverride[]): VariantOverride {
+  const out: VariantOverride = {};
+  for (const o of overrides) {
+    const { packages, environment, labels, annotations, tests, allowSetid, paths, accounts, ...single } = o;
+    Object.assign(out, Object.fromEntries(Object.entries(single).filter(([, v]) => v !== undefined)));
+    if (packages) out.packages = { include: [...(out.packages?.include ?? []), ...packages.include], exclude: [...(out.packages?.exclude ?? []), ...packages.exclude] };
+    if (environment) out.environment = { ...out.environment, ...environment };
+    if (labels) out.labels = { ...out.labels, ...labels };
+    if (annotations) out.annotations = { ...out.annotations, ...annotations };
+    if (tests) out.tests = [...(out.tests ?? []), ...tests];
+    if (allowSetid) out.allowSetid = [...(out.allowSetid ?? []), ...allowSetid];
+    if (paths) out.paths = mergeByKey(out.paths ?? [], paths, (p) => p.path);
+    if (accounts) {
+      out.accounts = {
+        groups: mergeByKey(out.accounts?.groups ?? [], accounts.groups, (g) => g.name),
+        users: mergeByKey(out.accounts?.users ?? [], accounts.users, (u) => u.name),
+        runAs: accounts.runAs ?? out.accounts?.runAs,
+      };
+    }
+  }
+  return out;
+}
+
+export function effectiveSpec(definition: Definition, release: Release, variant: Variant): VariantSpec {
+  const o = merged(overridesFor(definition, release, variant));
   const include = [...definition.packages.include, ...(o.packages?.include ?? [])];
   const exclude = [...definition.packages.exclude, ...(o.packages?.exclude ?? [])];
   if (variant === 'runtime') exclude.push(...RUNTIME_EXCLUDED_PACKAGES);
   else include.push(...DEV_REQUIRED_PACKAGES);
 
   const accounts = definition.accounts;
+  const image: CatalogImageRef = { kind: 'catalog', name: definition.name, release, variant };
   return {
-    image: { kind: 'catalog', name: definition.name, variant },
+    image,
     description: o.description ?? definition.description,
-    tag: tagFor(definition.tag, variant),
-    suites: definition.suites,
+    tag: releaseTag(release, variant),
+    tags: publishedTags(image, definitionReleases(definition)[0]),
+    architectures: [...BUILT_ARCHITECTURES],
     packages: { include: unique(include), exclude: unique(exclude).filter((p) => !include.includes(p)) },
     essential: variant === 'dev',
     prune: o.prune ?? definition.prune ?? (variant === 'runtime' ? [...DEFAULT_RUNTIME_PRUNE] : []),

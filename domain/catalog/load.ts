@@ -5,6 +5,7 @@
  * file, the field and the problem: every caller (CLI, activities) reads
  * definitions through here, so nothing is built from a refused one.
  */
+import type { Release } from '../debian/releases';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML, { type Alias, type CST, type Document, isAlias, Parser, visit } from 'yaml';
@@ -177,6 +178,7 @@ export function checkFileName(dir: string, name: string, what: string): void {
   }
 }
 
-export function lockFileFor(definitionFile: string): string {
-  return definitionFile.replace(/\.ya?ml$/, '.lock.json');
+/** `catalog/python.yaml` -> `catalog/python.trixie.lock.json`: each release has its own lock. */
+export function lockFileFor(definitionFile: string, release: Release): string {
+  return definitionFile.replace(/\.ya?ml$/, `.${release}.lock.json`);
 }

@@ -1,10 +1,12 @@
 /**
- * What a lock is resolved from: per variant, the packages asked for and left
- * out. Its digest is stored in the lock (`resolvedFrom`), so a definition
+ * What a lock is resolved from: the release and architectures, and per
+ * variant the packages asked for and left out. Its digest is stored in the lock (`resolvedFrom`), so a definition
  * whose package lists changed is never built from a lock made for the old
  * lists.
  */
 import { canonicalJson, sha256Digest } from '../digest';
+import type { Release } from '../debian/releases';
+import type { Architecture } from '../platform';
 import type { Definition } from './definition';
 import { effectiveSpec } from './effective';
 
@@ -15,17 +17,19 @@ export interface VariantRequest {
 }
 
 export interface LockRequest {
-  suites?: string[];
+  release: Release;
+  architectures: Architecture[];
   runtime: VariantRequest;
   dev: VariantRequest;
 }
 
-export function lockRequest(definition: Definition): LockRequest {
+export function lockRequest(definition: Definition, release: Release): LockRequest {
   const variant = (v: 'runtime' | 'dev'): VariantRequest => {
-    const spec = effectiveSpec(definition, v);
+    const spec = effectiveSpec(definition, release, v);
     return { include: spec.packages.include, exclude: spec.packages.exclude, essential: spec.essential };
   };
-  return { suites: definition.suites, runtime: variant('runtime'), dev: variant('dev') };
+  const runtime = variant('runtime');
+  return { release, architectures: effectiveSpec(definition, release, 'runtime').architectures, runtime, dev: variant('dev') };
 }
 
 export function lockRequestDigest(request: LockRequest): string {

@@ -9,6 +9,7 @@
  * lacks, UNSATISFIABLE, CONFLICT) are the same kind of problem for this
  * package set: retrying cannot fix them, a changed definition or archive can.
  */
+import type { Release } from '../debian/releases';
 import type { ResolveError } from '../debian/resolve';
 import type { Definition } from './definition';
 import type { Problem } from './validate';
@@ -21,18 +22,24 @@ export interface PackageNames {
 
 const known = (index: PackageNames, name: string) => index.versions(name).length > 0 || index.providers(name).length > 0;
 
-/** Every include and exclude of the definition (top level and variants) the archive does not know. */
-export function packageNameProblems(definition: Definition, index: PackageNames, suites: readonly string[]): Problem[] {
-  const lists: { field: string; names: readonly string[]; verb: string }[] = [
-    { field: 'packages.include', names: definition.packages.include, verb: 'no package or provider named' },
-    { field: 'packages.exclude', names: definition.packages.exclude, verb: 'excludes nothing: no package or provider named' },
-  ];
-  for (const [variant, override] of Object.entries(definition.variants)) {
+/**
+ * Every include and exclude the definition asks of one release's archive
+ * (top level, variants, `releases.<release>` and its variants) that the
+ * archive does not know.
+ */
+export function packageNameProblems(definition: Definition, release: Release, index: PackageNames, suites: readonly string[]): Problem[] {
+  const lists: { field: string; names: readonly string[]; verb: string }[] = [];
+  const add = (field: string, packages: { include: readonly string[]; exclude: readonly string[] } | undefined) => {
     lists.push(
-      { field: `variants.${variant}.packages.include`, names: override?.packages?.include ?? [], verb: 'no package or provider named' },
-      { field: `variants.${variant}.packages.exclude`, names: override?.packages?.exclude ?? [], verb: 'excludes nothing: no package or provider named' },
+      { field: `${field}.include`, names: packages?.include ?? [], verb: 'no package or provider named' },
+      { field: `${field}.exclude`, names: packages?.exclude ?? [], verb: 'excludes nothing: no package or provider named' },
     );
-  }
+  };
+  add('packages', definition.packages);
+  for (const [variant, override] of Object.entries(definition.variants)) add(`variants.${variant}.packages`, override?.packages);
+  const releaseOverride = definition.releases[release];
+  add(`releases.${release}.packages`, releaseOverride?.packages);
+  for (const [variant, override] of Object.entries(releaseOverride?.variants ?? {})) add(`releases.${release}.variants.${variant}.packages`, override?.packages);
   const where = suites.length > 0 ? ` in ${suites.join(', ')}` : '';
   return lists.flatMap(({ field, names, verb }) =>
     names.flatMap((name, i) => (known(index, name) ? [] : [{ field: `${field}[${i}]`, problem: `${verb} "${name}"${where}` }])),

@@ -53,7 +53,8 @@ export const RUNTIME_FORBIDDEN_PATHS = [
  * bookworm: the tree is built merged-/usr already, and without it the
  * resolver takes the first alternative of init-system-helpers' `usrmerge |
  * usr-is-merged`, which brings full perl (~45 MB) and a postinst that walks
- * the whole tree into every dev image.
+ * the whole tree into every dev image. In trixie base-files provides
+ * usr-is-merged (it ships the symlinks), so the name resolves to it.
  */
 export const DEV_REQUIRED_PACKAGES = ['apt', 'ca-certificates', 'mawk', 'usr-is-merged'] as const;
 

@@ -55,7 +55,7 @@ describe('problemsAgainstBase', () => {
       { field: 'accounts.runAs', problem: 'runtime images never run as root (variant policy); run as a service user instead' },
     ]);
     expect(problemsAgainstBase(customization({ accounts: { runAs: 0 } }), BASE)).toHaveLength(1);
-    expect(problemsAgainstBase(customization({ base: { image: 'base', variant: 'dev' }, accounts: { runAs: 'root' } }), { ...BASE, variant: 'dev' })).toEqual([]);
+    expect(problemsAgainstBase(customization({ base: { image: 'base', release: 'bookworm', variant: 'dev' }, accounts: { runAs: 'root' } }), { ...BASE, variant: 'dev' })).toEqual([]);
   });
 
   it('refuses packages the base keeps out', () => {
@@ -74,10 +74,10 @@ describe('tags', () => {
   it('finds another customization writing the same repository and tag', () => {
     const c = customization({});
     expect(tagClashes(c, [
-      { name: 'app', base: { image: 'base', variant: 'runtime' }, tagSuffix: 'app' },
-      { name: 'twin', base: { image: 'base', variant: 'runtime' }, tagSuffix: 'app' },
-      { name: 'dev-twin', base: { image: 'base', variant: 'dev' }, tagSuffix: 'app' },
-      { name: 'elsewhere', base: { image: 'python', variant: 'runtime' }, tagSuffix: 'app' },
+      { name: 'app', base: { image: 'base', release: 'bookworm', variant: 'runtime' }, tagSuffix: 'app' },
+      { name: 'twin', base: { image: 'base', release: 'bookworm', variant: 'runtime' }, tagSuffix: 'app' },
+      { name: 'dev-twin', base: { image: 'base', release: 'bookworm', variant: 'dev' }, tagSuffix: 'app' },
+      { name: 'elsewhere', base: { image: 'python', release: 'bookworm', variant: 'runtime' }, tagSuffix: 'app' },
     ])).toEqual(['twin']);
   });
 });

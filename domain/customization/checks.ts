@@ -72,6 +72,6 @@ export function customTag(baseTag: string, tagSuffix: string): string {
 /** Other customizations publishing to the same repository and tag as `c`: two writers of one tag would overwrite each other. */
 export function tagClashes(c: Customization, others: readonly (Pick<Customization, 'name' | 'base'> & { tagSuffix?: string })[]): string[] {
   return others
-    .filter((o) => o.name !== c.name && o.base.image === c.base.image && o.base.variant === c.base.variant && o.tagSuffix === c.tagSuffix)
+    .filter((o) => o.name !== c.name && o.base.image === c.base.image && o.base.release === c.base.release && o.base.variant === c.base.variant && o.tagSuffix === c.tagSuffix)
     .map((o) => o.name);
 }

@@ -64,6 +64,7 @@ describe('laterOf', () => {
 describe('customTestSpec', () => {
   const base = effectiveSpec(
     DefinitionSchema.parse({ name: 'base', description: 'b', packages: { include: ['libc6', 'ca-certificates'] }, tests: [{ name: 'base test', file: '/etc/os-release' }] }),
+    'bookworm',
     'runtime',
   );
 
@@ -75,7 +76,7 @@ describe('customTestSpec', () => {
     });
     const pem = '-----BEGIN CERTIFICATE-----\nAAAA\nBBBB\nCC==\n-----END CERTIFICATE-----\n';
     const spec = customTestSpec(base, c, 'bookworm-app', [{ name: 'corp', pems: [pem] }]);
-    expect(spec.image).toEqual({ kind: 'catalog', name: 'base', variant: 'runtime' });
+    expect(spec.image).toEqual({ kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' });
     expect(spec.tag).toBe('bookworm-app');
     expect(spec.packages.include).toEqual(['ca-certificates', 'curl', 'libc6']);
     expect(spec.tests).toEqual([

@@ -12,6 +12,9 @@ import type { Customization } from './schema';
 
 /** The fields of an OCI image config the merge reads. */
 export interface BaseImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
   created?: string;
   config?: {
     User?: string;
@@ -52,6 +55,8 @@ export function customConfig(input: CustomConfigInput): ImageConfigInput {
     return eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
   }));
   return {
+    // A customization runs where its base runs: the layer it adds is the same on every platform.
+    platform: { os: 'linux', architecture: base.architecture ?? 'amd64', ...(base.variant ? { variant: base.variant } : {}) },
     created: input.created,
     user: input.user ?? inherited.User ?? '',
     env: { ...env, ...c.environment },

@@ -20,7 +20,7 @@ it('has the three examples: a Python app, an nginx site, a cc service', () => {
 });
 
 it.each(examples.map((e) => [e.customization.name, e] as const))('%s fits its base', (_name, { customization: c }) => {
-  const spec = effectiveSpec(findDefinition(CATALOG, c.base.image).definition, c.base.variant);
+  const spec = effectiveSpec(findDefinition(CATALOG, c.base.image).definition, c.base.release, c.base.variant);
   const accounts = mergeAccounts({ users: [...MINIMAL_USERS], groups: [...MINIMAL_GROUPS] }, spec.accounts);
   expect(problemsAgainstBase(c, { image: c.base.image, variant: c.base.variant, ...accounts, excluded: spec.packages.exclude })).toEqual([]);
   expect(tagClashes(c, customizationBases(path.join(CATALOG, 'customizations')).bases)).toEqual([]);

@@ -130,7 +130,7 @@ describe('customizationBases', () => {
   it('reads the base of a customization that is otherwise broken, and reports one whose base cannot be read', () => {
     const { dir } = dirWith(`${HEADER}files:\n  - { path: ../../etc/shadow, content: x }\n`, { 'broken.yaml': 'name: broken\nbase: [\n' });
     const { bases, unreadable } = customizationBases(dir);
-    expect(bases).toEqual([{ name: 'app', base: { image: 'base', variant: 'runtime' }, tagSuffix: 'app' }]);
+    expect(bases).toEqual([{ name: 'app', base: { image: 'base', release: 'bookworm', variant: 'runtime' }, tagSuffix: 'app' }]);
     expect(unreadable).toEqual([{ file: path.join(dir, 'broken.yaml'), problem: expect.stringMatching(/YAML/) }]);
   });
 });

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { checkFileName, parseYamlFile } from '../catalog/load';
 import { CA_BUNDLE_PATH } from '../catalog/policy';
-import { ImageNameSchema, VariantSchema } from '../image';
+import { CustomizationBaseSchema } from './base';
+import { ImageNameSchema } from '../image';
 import { InputError, parseOrThrow } from '../schema/errors';
 import { type Customization, CustomizationSchema } from './schema';
 import { caCertificates, checkSource, readSource, SourceProblem } from './sources';
@@ -114,7 +115,7 @@ export function customLockFileFor(file: string): string {
 
 const BaseOnlySchema = z.object({
   name: ImageNameSchema,
-  base: z.object({ image: ImageNameSchema, variant: VariantSchema.default('runtime') }),
+  base: CustomizationBaseSchema.loose(),
   tagSuffix: z.string().optional(),
 });
 export type CustomizationBase = z.infer<typeof BaseOnlySchema>;

@@ -49,7 +49,7 @@ describe('resolveExtras', () => {
   it('locks only what the base lacks, and the base installed version stands in for its name', () => {
     const lock = lockFor(['curl']);
     expect(lock.packages.map((p) => `${p.name}=${p.version}`)).toEqual(['curl=7.88.1-10', 'libcurl4=7.88.1-10']);
-    expect(lock.base).toEqual({ image: 'base', variant: 'runtime' });
+    expect(lock.base).toEqual({ image: 'base', release: 'bookworm', variant: 'runtime' });
     expect(lock.sourceDateEpoch).toBe(Date.parse('2026-01-02T03:04:05Z') / 1000);
   });
 

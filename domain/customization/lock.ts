@@ -14,7 +14,8 @@ import { canonicalJson, sha256Digest } from '../digest';
 import { type BinaryPackage, type PackageIndex } from '../debian/packages';
 import { InstalledOverlay, provides } from '../debian/installed';
 import { resolve } from '../debian/resolve';
-import { ImageNameSchema, type Variant, VariantSchema } from '../image';
+import type { Release } from '../debian/releases';
+import { ImageNameSchema, ReleaseSchema, type Variant, VariantSchema } from '../image';
 import { type LockedPackage, LockedPackageSchema } from '../lock';
 import { lockedFrom, packageChanges } from '../lockResolution';
 import type { Customization } from './schema';
@@ -22,7 +23,8 @@ import type { Customization } from './schema';
 export const CustomLockSchema = z.strictObject({
   lockVersion: z.literal(1),
   customization: ImageNameSchema,
-  base: z.strictObject({ image: ImageNameSchema, variant: VariantSchema }),
+  /** `release` absent: a lock from before releases, on bookworm. */
+  base: z.strictObject({ image: ImageNameSchema, release: ReleaseSchema.optional(), variant: VariantSchema }),
   /** Digest of the request (extra packages, base, exclusions) the lock was resolved from. */
   resolvedFrom: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   archives: z.array(z.strictObject({ uri: z.string().min(1), suites: z.array(z.string().min(1)).min(1) })),
@@ -34,7 +36,7 @@ export const CustomLockSchema = z.strictObject({
 export type CustomLock = z.infer<typeof CustomLockSchema>;
 
 export interface CustomLockRequest {
-  base: { image: string; variant: Variant };
+  base: { image: string; release: Release; variant: Variant };
   packages: string[];
   /** The base's exclusions (its definition and variant policy): treated as present, never added. */
   exclude: string[];
@@ -42,7 +44,7 @@ export interface CustomLockRequest {
 
 export function customLockRequest(customization: Customization, exclude: readonly string[]): CustomLockRequest {
   return {
-    base: { image: customization.base.image, variant: customization.base.variant },
+    base: { image: customization.base.image, release: customization.base.release, variant: customization.base.variant },
     packages: [...customization.packages].sort(),
     exclude: [...exclude].sort(),
   };

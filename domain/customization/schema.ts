@@ -11,7 +11,8 @@
  */
 import { z } from 'zod';
 import { ownRecord } from '../schema/ownRecord';
-import { ImageNameSchema, VariantSchema } from '../image';
+import { CustomizationBaseSchema } from './base';
+import { ImageNameSchema } from '../image';
 import { AccountsSchema, AnnotationsSchema, ImagePathSchema, ImageTestSchema, OwnerSchema, PackageNameSchema } from '../catalog/definition';
 
 /** A source file path relative to the customization's directory; never absolute, never climbing out. */
@@ -61,7 +62,7 @@ const uniqueBy = <T>(key: (t: T) => string) => (items: readonly T[]) => new Set(
 export const CustomizationSchema = z.strictObject({
   name: ImageNameSchema,
   description: z.string().min(1),
-  base: z.strictObject({ image: ImageNameSchema, variant: VariantSchema.default('runtime') }),
+  base: CustomizationBaseSchema,
   tagSuffix: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._-]{0,60}$/, 'must be lowercase letters, digits, ".", "_" or "-"')

@@ -26,6 +26,7 @@
  * orders versions and providers itself, so neither the order of `include`
  * nor the order the indexes were read in changes the result.
  */
+import type { Architecture } from '../platform';
 import type { BinaryPackage, PackageIndex } from './packages';
 import { formatRelation, isPackageName, type Relation } from './relations';
 import { isValidVersion, satisfies } from './version';
@@ -36,7 +37,7 @@ export interface ResolveRequest {
   readonly include: readonly string[];
   /** Names treated as already satisfied and never added. */
   readonly exclude?: readonly string[];
-  readonly architecture: 'amd64';
+  readonly architecture: Architecture;
 }
 
 export interface Resolution {

@@ -14,6 +14,8 @@ export interface Descriptor {
 }
 
 export interface ImageConfigInput {
+  /** The platform the image runs on (its `architecture`, `os` and `variant`). */
+  platform: { os: 'linux'; architecture: string; variant?: string };
   created: string;
   user: string;
   env: Record<string, string>;
@@ -40,8 +42,9 @@ const sortedRecord = (r: Record<string, string>) => Object.fromEntries(Object.en
 
 export function imageConfigJson(input: ImageConfigInput): string {
   const config = {
-    architecture: 'amd64',
-    os: 'linux',
+    architecture: input.platform.architecture,
+    os: input.platform.os,
+    variant: input.platform.variant,
     created: input.created,
     config: {
       User: input.user,

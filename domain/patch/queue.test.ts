@@ -6,7 +6,7 @@ import {
 import { KEEP_CYCLES, type PatchState, QUEUED_ADVISORY_BYTES } from './state';
 
 const T = '2026-12-04T10:00:00.000Z';
-const catalog: ImageRef = { kind: 'catalog', name: 'base', variant: 'runtime' };
+const catalog: ImageRef = { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' };
 const custom: ImageRef = { kind: 'custom', name: 'app' };
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const advisory = (id: string, source = 'openssl', fixedVersion: string | null = '3.0.16-1~deb12u1', over: Partial<Advisory> = {}): Advisory => ({
@@ -23,6 +23,18 @@ describe('queueAdvisory', () => {
     expect(s.pending).toHaveLength(1);
     queueAdvisory(s, advisory('CVE-2026-1', 'openssl', '3.0.17-1~deb12u1'), T);
     expect(s.pending.map((a) => a.fixedVersion)).toEqual(['3.0.17-1~deb12u1']);
+  });
+
+  test('a record about another release is refused, naming both; one about this release or none is queued', () => {
+    const s = settled();
+    const trixieFix = advisory('CVE-2026-9', 'openssl', '3.5.1-1+deb13u1', { release: 'trixie' });
+    expect(queueAdvisory(s, trixieFix, T, true, 'bookworm')).toBe('release: the advisory is about trixie; this image is built on bookworm');
+    expect(s.pending).toEqual([]);
+    expect(queueAdvisory(s, advisory('CVE-2026-9', 'openssl', '3.0.17-1~deb12u2', { release: 'bookworm' }), T, true, 'bookworm')).toBeUndefined();
+    expect(queueAdvisory(s, advisory('CVE-2026-8'), T, true, 'bookworm')).toBeUndefined();
+    // An image that does not know its release (a customization) takes every record.
+    expect(queueAdvisory(settled(custom), trixieFix, T)).toBeUndefined();
+    expect(s.pending.map((a) => `${a.id} ${a.release ?? 'every release'}`)).toEqual(['CVE-2026-9 bookworm', 'CVE-2026-8 every release']);
   });
 
   test('one already handled, or in the running cycle, is not queued again', () => {
@@ -68,8 +80,8 @@ describe('queueBaseChange', () => {
 
   test('a catalog image has no base: refused, and a waiting child hears so', () => {
     const out = queueBaseChange(settled(), catalog, change('a', 'child-1'), 50);
-    expect(out.rejection).toMatch(/base:runtime is a catalog image/);
-    expect(out.replies).toEqual([{ to: 'child-1', reply: { outcome: 'refused', detail: 'base:runtime has no base' } }]);
+    expect(out.rejection).toMatch(/base:bookworm is a catalog image/);
+    expect(out.replies).toEqual([{ to: 'child-1', reply: { outcome: 'refused', detail: 'base:bookworm has no base' } }]);
   });
 
   test('a newer base replaces a queued one; every waiting child waits for the one build', () => {

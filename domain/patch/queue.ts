@@ -11,6 +11,7 @@
  * bounded; a newer base supersedes a queued one and every waiting cascade
  * child hears one answer; everything queued joins the next cycle.
  */
+import type { Release } from '../debian/releases';
 import { type Advisory, advisoryKey } from '../advisory/record';
 import { displayName, type ImageRef } from '../image';
 import {
@@ -54,7 +55,12 @@ export function recordRejection(state: PatchState, reason: string, id: unknown, 
  * failed cycle is carried by continue-as-new with them, so queued plus
  * running must fit (histories recorded before this counted queued only).
  */
-export function queueAdvisory(state: PatchState, advisory: Advisory, now: string, countRunning = true): string | undefined {
+export function queueAdvisory(state: PatchState, advisory: Advisory, now: string, countRunning = true, release?: Release): string | undefined {
+  // Another release's record: its fixed version is that release's upload, never one this image can get.
+  // Only records with a release are refused, and only by images that know theirs (histories before releases hold neither).
+  if (advisory.release !== undefined && release !== undefined && advisory.release !== release) {
+    return `release: the advisory is about ${advisory.release}; this image is built on ${release}`;
+  }
   const key = advisoryKey(advisory);
   if (state.pending.some((a) => advisoryKey(a) === key)) return undefined;
   if (state.current?.advisories.some((a) => advisoryKey(a) === key)) return undefined;
@@ -64,7 +70,7 @@ export function queueAdvisory(state: PatchState, advisory: Advisory, now: string
   state.pending = state.pending.filter((a) => !sameIssue(a));
   state.waiting = state.waiting.filter((w) => !sameIssue(w.advisory) || advisoryKey(w.advisory) === key);
   if (advisory.status === 'not-affected') {
-    handleAdvisory(state, advisory, { status: 'not_affected', justification: 'vulnerable_code_not_present', detail: advisory.reason ?? 'the advisory says bookworm is not affected' }, now);
+    handleAdvisory(state, advisory, { status: 'not_affected', justification: 'vulnerable_code_not_present', detail: advisory.reason ?? `the advisory says ${advisory.release ?? 'the release'} is not affected` }, now);
     return undefined;
   }
   state.waiting = state.waiting.filter((w) => advisoryKey(w.advisory) !== key);

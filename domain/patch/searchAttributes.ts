@@ -8,6 +8,8 @@ import { utf8Bytes } from './state';
 
 export const ImageNameKey = defineSearchAttributeKey('ImageName', SearchAttributeType.KEYWORD);
 export const ImageVariantKey = defineSearchAttributeKey('ImageVariant', SearchAttributeType.KEYWORD);
+/** `trixie`, `bookworm`; absent on customizations. */
+export const ImageReleaseKey = defineSearchAttributeKey('ImageRelease', SearchAttributeType.KEYWORD);
 export const PatchPhaseKey = defineSearchAttributeKey('PatchPhase', SearchAttributeType.KEYWORD);
 export const PendingAdvisoriesKey = defineSearchAttributeKey('PendingAdvisories', SearchAttributeType.KEYWORD_LIST);
 export const PublishedDigestKey = defineSearchAttributeKey('PublishedDigest', SearchAttributeType.KEYWORD);
@@ -15,6 +17,7 @@ export const PublishedDigestKey = defineSearchAttributeKey('PublishedDigest', Se
 /** `Name=Type` pairs in the form `temporal server start-dev --search-attribute` takes. */
 export const SEARCH_ATTRIBUTE_FLAGS = [
   'ImageName=Keyword',
+  'ImageRelease=Keyword',
   'ImageVariant=Keyword',
   'PatchPhase=Keyword',
   'PendingAdvisories=KeywordList',

@@ -1,15 +1,15 @@
 #!/bin/sh
 # Multi-stage build of hello-cc without a registry and without network:
-#   1. compile in cc:bookworm-dev, source mounted read-only, --network none;
-#   2. put the binary on top of cc:bookworm with the classic builder (local base);
+#   1. compile in cc:trixie-dev, source mounted read-only, --network none;
+#   2. put the binary on top of cc:trixie with the classic builder (local base);
 #   3. run it, --network none.
 # Usage: build.sh [TAG]   (DEV_IMAGE, RUNTIME_IMAGE override the two bases)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 tag=${1:-tempered-example/hello-cc:latest}
-dev_image=${DEV_IMAGE:-tempered/cc:bookworm-dev}
-runtime_image=${RUNTIME_IMAGE:-tempered/cc:bookworm}
+dev_image=${DEV_IMAGE:-tempered/cc:trixie-dev}
+runtime_image=${RUNTIME_IMAGE:-tempered/cc:trixie}
 
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT

@@ -1,5 +1,5 @@
 /**
- * One loaded archive per worker process at a time. Parsing bookworm's
+ * One loaded archive per release and architectures per worker process at a time. Parsing bookworm's
  * indexes costs seconds and hundreds of MB; after an advisory storm a dozen
  * image workflows resolve at once, and they must share one load rather than
  * each parse their own. A load is reused while the archive has not changed:
@@ -11,46 +11,59 @@
 import type { Config } from '../../domain/config';
 import { type LoadedArchive, loadArchive } from './fetch';
 import { fetchVerifiedRelease } from './inRelease';
-import { type ArchiveSource, resolveArchiveSources } from './sources';
+import type { Release } from '../../domain/debian/releases';
+import type { Architecture } from '../../domain/platform';
+import { type ArchiveSource, forRelease, resolveArchiveSources } from './sources';
 
 interface Current {
   key: string;
   load: Promise<LoadedArchive>;
   check?: Promise<LoadedArchive>;
 }
-let current: Current | undefined;
+/** By scope (`trixie amd64,arm64`): the latest load of each. */
+const current = new Map<string, Current>();
 
-/** TEMPERED_ARCHIVE when set, else the machine's apt sources for bookworm. */
-export function configuredArchiveSources(config: Pick<Config, 'archive'>): Promise<ArchiveSource[]> {
-  return resolveArchiveSources({ env: config.archive ? { TEMPERED_ARCHIVE: config.archive } : {} });
+/** Which part of the archive: one release's suites, for these architectures. */
+export interface ArchiveScope {
+  release: Release;
+  architectures: readonly Architecture[];
 }
 
-export async function sharedArchive(config: Pick<Config, 'archive' | 'archiveCache'>): Promise<LoadedArchive> {
-  const sources = await configuredArchiveSources(config);
+export const DEFAULT_SCOPE: ArchiveScope = { release: 'bookworm', architectures: ['amd64'] };
+
+/** TEMPERED_ARCHIVE when set, else the machine's apt sources; narrowed to the scope's release and architectures. */
+export async function configuredArchiveSources(config: Pick<Config, 'archive'>, scope: ArchiveScope = DEFAULT_SCOPE): Promise<ArchiveSource[]> {
+  const sources = await resolveArchiveSources({ env: config.archive ? { TEMPERED_ARCHIVE: config.archive } : {}, codename: scope.release });
+  return forRelease(sources, scope.release, scope.architectures, config.archive ? 'TEMPERED_ARCHIVE' : '/etc/apt');
+}
+
+export async function sharedArchive(config: Pick<Config, 'archive' | 'archiveCache'>, scope: ArchiveScope = DEFAULT_SCOPE): Promise<LoadedArchive> {
+  const sources = await configuredArchiveSources(config, scope);
+  const slot = `${scope.release} ${[...scope.architectures].sort().join(',')}`;
   const key = JSON.stringify([config.archiveCache, sources]);
-  if (current?.key === key) {
-    const entry = current;
-    entry.check ??= revalidate(entry, sources, config.archiveCache).finally(() => {
+  const entry = current.get(slot);
+  if (entry?.key === key) {
+    entry.check ??= revalidate(slot, entry, sources, config.archiveCache).finally(() => {
       entry.check = undefined;
     });
     return entry.check;
   }
-  return startLoad(key, sources, config.archiveCache).load;
+  return startLoad(slot, key, sources, config.archiveCache).load;
 }
 
-function startLoad(key: string, sources: ArchiveSource[], cacheDir: string): Current {
+function startLoad(slot: string, key: string, sources: ArchiveSource[], cacheDir: string): Current {
   const entry: Current = { key, load: loadArchive(sources, { cacheDir }) };
-  current = entry;
+  current.set(slot, entry);
   entry.load.catch(() => {
-    if (current === entry) current = undefined;
+    if (current.get(slot) === entry) current.delete(slot);
   });
   return entry;
 }
 
-async function revalidate(entry: Current, sources: ArchiveSource[], cacheDir: string): Promise<LoadedArchive> {
+async function revalidate(slot: string, entry: Current, sources: ArchiveSource[], cacheDir: string): Promise<LoadedArchive> {
   const loaded = await entry.load.catch(() => undefined);
   if (loaded && (await unchanged(loaded, sources))) return loaded;
-  return startLoad(entry.key, sources, cacheDir).load;
+  return startLoad(slot, entry.key, sources, cacheDir).load;
 }
 
 /** True when every suite's verified InRelease is byte-identical to the one the load was made from. */

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { readAptSourceEntries, type AptSourceEntry } from './aptSources';
+import { RELEASE_INFO, RELEASES, type Release } from '../../domain/debian/releases';
 import { ArchiveError } from './errors';
 
 export const DEBIAN_ARCHIVE_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -71,6 +72,15 @@ export function isReleaseSuite(suite: string, codename: string): boolean {
   return suite === codename || suite === `${codename}-updates` || suite === `${codename}-security`;
 }
 
+/** `trixie-security` -> the security suite's place (2) in its release's suites; undefined for other suites. */
+function suiteRole(suite: string): number | undefined {
+  for (const release of RELEASES) {
+    const role = RELEASE_INFO[release].suites.indexOf(suite);
+    if (role >= 0) return role;
+  }
+  return undefined;
+}
+
 /**
  * A Debian mirror, as opposed to a third-party repo that reuses Debian's suite
  * names (Docker's repo serves a `bookworm` suite): served from debian.org or
@@ -83,12 +93,20 @@ function isDebianArchive(uri: string, keyrings: readonly string[]): boolean {
   return debianHost || debianKeyring;
 }
 
-/** Turns apt entries into sources: Debian mirrors only, one source per (uri, keyring, components, architectures). */
-export function archiveSourcesFromApt(entries: readonly AptSourceEntry[], codename = 'bookworm'): ArchiveSourceInput[] {
+/**
+ * Turns apt entries into sources for `release`: Debian mirrors only, one
+ * source per (uri, keyring, components, architectures). A mirror configured
+ * for another release serves this one too (a Debian mirror carries every
+ * release), so its suites are mapped by role: a machine on bookworm with
+ * `bookworm bookworm-updates` and `bookworm-security` gives trixie's
+ * `trixie trixie-updates` and `trixie-security` from the same URIs.
+ */
+export function archiveSourcesFromApt(entries: readonly AptSourceEntry[], release: Release = 'bookworm'): ArchiveSourceInput[] {
   const grouped = new Map<string, ArchiveSourceInput & { suites: string[] }>();
   for (const entry of entries) {
     if (!entry.enabled || !entry.types.includes('deb')) continue;
-    const suites = entry.suites.filter((suite) => isReleaseSuite(suite, codename));
+    const roles = entry.suites.map(suiteRole).filter((role): role is number => role !== undefined);
+    const suites = [...new Set(roles)].sort().map((role) => RELEASE_INFO[release].suites[role] as string);
     if (suites.length === 0 || entry.components.length === 0) continue;
     for (const rawUri of entry.uris) {
       const uri = rawUri.replace(/\/+$/, '');
@@ -112,9 +130,9 @@ export function archiveSourcesFromApt(entries: readonly AptSourceEntry[], codena
   return [...grouped.values()];
 }
 
-/** The Debian `codename` suites configured for apt under `aptDir`, with their Signed-By keyrings. */
+/** The Debian suites of `codename` (a release) from the machine's apt configuration under `aptDir`, with their Signed-By keyrings. */
 export async function defaultArchiveSources(
-  options: { aptDir?: string; codename?: string } = {},
+  options: { aptDir?: string; codename?: Release } = {},
 ): Promise<ArchiveSource[]> {
   const aptDir = options.aptDir ?? '/etc/apt';
   const codename = options.codename ?? 'bookworm';
@@ -125,6 +143,26 @@ export async function defaultArchiveSources(
     ]);
   }
   return parseArchiveSources(found, aptDir);
+}
+
+/**
+ * The configured sources narrowed to one release's suites (a test archive
+ * may list both releases, or a local repository with its own suite names:
+ * a source with no Debian release suite at all is kept for every release),
+ * each reading the given architectures. Refused when nothing is left: the
+ * configuration names Debian suites, none of them this release's.
+ */
+export function forRelease(sources: readonly ArchiveSource[], release: Release, architectures: readonly string[], where: string): ArchiveSource[] {
+  const narrowed = sources.flatMap((source) => {
+    const known = source.suites.filter((suite) => suiteRole(suite) !== undefined);
+    if (known.length === 0) return [{ ...source, architectures: [...architectures] }];
+    const suites = known.filter((suite) => isReleaseSuite(suite, release));
+    return suites.length ? [{ ...source, suites, architectures: [...architectures] }] : [];
+  });
+  if (narrowed.length === 0) {
+    throw new ArchiveError('ARCHIVE_CONFIG_INVALID', where, [`no ${release} suite is configured (${RELEASE_INFO[release].suites.join(', ')})`]);
+  }
+  return narrowed;
 }
 
 /** Reads a JSON or YAML file holding an array of sources (YAML is a superset of JSON). */
@@ -155,7 +193,7 @@ export function archiveSourcesFromEnv(env: NodeJS.ProcessEnv = process.env): Arc
 
 /** The sources to use: `TEMPERED_ARCHIVE`, else `configFile`, else the machine's apt configuration. */
 export async function resolveArchiveSources(
-  options: { env?: NodeJS.ProcessEnv; configFile?: string; aptDir?: string; codename?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; configFile?: string; aptDir?: string; codename?: Release } = {},
 ): Promise<ArchiveSource[]> {
   const fromEnv = archiveSourcesFromEnv(options.env ?? process.env);
   if (fromEnv) return fromEnv;

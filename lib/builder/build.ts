@@ -5,6 +5,7 @@
  * and the blobs already there, and the push skips what the registry has.
  */
 import type { BuildInput, BuildResult } from '../../activities/types';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { catalogSubject } from '../catalog/subjects';
 import { ImageRecords } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
@@ -17,9 +18,10 @@ import { buildImage } from './image';
 export async function buildAndPush(ctx: ActivityContext, input: BuildInput, progress: Progress): Promise<BuildResult> {
   if (input.image.kind === 'custom') return buildCustomizedImage(ctx, input, progress);
   const subject = catalogSubject(ctx.config, input.image);
-  const built = await buildImage(subject.spec, ctx.locks.load(input.lockDigest), buildContextOf(ctx, progress));
+  const architecture = input.architecture ?? DEFAULT_ARCHITECTURE;
+  const built = await buildImage(subject.spec, ctx.locks.load(input.lockDigest), architecture, buildContextOf(ctx, progress));
   new ImageRecords(ctx.paths.images).write({
-    image: input.image, digest: built.digest, spec: subject.spec, lockDigest: input.lockDigest,
+    image: input.image, architecture, digest: built.digest, spec: subject.spec, lockDigest: input.lockDigest,
     repository: subject.repository, tag: subject.tag, builtAt: new Date().toISOString(),
   });
   progress(`pushing ${built.digest} to ${ctx.registry.host}/${subject.repository} (untagged)`);

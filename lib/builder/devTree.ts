@@ -18,6 +18,8 @@ import { extract } from 'tar-stream';
 import { formatGroup, formatPasswd, MINIMAL_GROUPS, MINIMAL_USERS, mergeAccounts, parseGroup, parsePasswd } from '../../domain/catalog/accounts';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import type { Lock, LockedPackage } from '../../domain/lock';
+import type { Architecture } from '../../domain/platform';
+import { RELEASE_INFO } from '../../domain/debian/releases';
 import { type Accounts, addHomes, applyPaths } from '../../domain/rootfs/paths';
 import type { RawEntry } from '../../domain/rootfs/rawEntry';
 import { GENERATED_MTIME, ImageTree } from '../../domain/rootfs/tree';
@@ -38,7 +40,7 @@ export interface DevTree {
 export async function assembleDevTree(
   spec: VariantSpec,
   packages: readonly { locked: LockedPackage; deb: string }[],
-  options: { lock: Lock; sourceDateEpoch: number; account: SandboxAccount; scratchRoot?: string; progress: Progress },
+  options: { lock: Lock; architecture: Architecture; sourceDateEpoch: number; account: SandboxAccount; scratchRoot?: string; progress: Progress },
 ): Promise<DevTree> {
   const scratch = fs.mkdtempSync(path.join(options.scratchRoot ?? os.tmpdir(), 'tempered-dev-'));
   try {
@@ -50,17 +52,18 @@ export async function assembleDevTree(
     // Traversable by the subuid range mmdebstrap's root maps to (it holds only the throwaway repository).
     fs.chmodSync(scratch, 0o755);
     options.progress(`mmdebstrap (sandboxed): installing ${packages.length} packages with dpkg`);
-    const suite = options.lock.archives[0]?.suites[0] ?? 'bookworm';
     const sandbox = runSandboxed({
       account: options.account,
       userNamespace: 'none',
       cwd: scratch,
       script: [
         'exec mmdebstrap --mode=unshare --variant=apt --format=tar --quiet',
-        // Merged /usr the way debootstrap sets it up, with the locked usr-is-merged (policy.ts DEV_REQUIRED_PACKAGES).
-        `--hook-dir=${MERGED_USR_HOOKS}`,
+        // Merged /usr the way debootstrap sets it up, with the locked usr-is-merged (policy.ts DEV_REQUIRED_PACKAGES);
+        // trixie's base-files ships the symlinks itself, and the hook's check of usr-is-merged would fail on it.
+        ...(RELEASE_INFO[options.lock.release].baseFilesMergesUsr ? [] : [`--hook-dir=${MERGED_USR_HOOKS}`]),
+        `--architectures=${options.architecture}`,
         `--include=${spec.packages.include.join(',')}`,
-        `${suite} - "deb [trusted=yes] copy://${repo} ./"`,
+        `${options.lock.release} - "deb [trusted=yes] copy://${repo} ./"`,
       ].join(' '),
       env: { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch), TMPDIR: scratch, HOME: scratch },
       timeoutMs: DEV_BUILD_TIMEOUT_MS,

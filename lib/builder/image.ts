@@ -1,6 +1,6 @@
 /**
- * Builds one image variant from its lock into the blob store and returns its
- * manifest digest. Same spec + same lock => same bytes => same digest, so a
+ * Builds one image variant for one architecture from its lock into the blob
+ * store and returns its manifest digest. Same spec + same lock => same bytes => same digest, so a
  * repeated build (activity retry, worker restart, `tempered build` twice) is
  * answered from the build record, and a build after a patch writes only the
  * layers whose packages changed (layers.ts).
@@ -16,7 +16,8 @@ import { imageUser } from '../../domain/catalog/accounts';
 import type { VariantSpec } from '../../domain/catalog/effective';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
 import type { Lock, LockedPackage } from '../../domain/lock';
-import { lockDigest, variantLockDigest, variantPackages } from '../../domain/lock';
+import { lockDigest, lockPlatform, variantLockDigest, variantPackages } from '../../domain/lock';
+import { type Architecture, PLATFORMS } from '../../domain/platform';
 import { Annotation, imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import { partition } from '../../domain/rootfs/partition';
@@ -54,13 +55,13 @@ export interface BuildContext {
 }
 
 /** Identity of a build: everything that goes into the image. */
-export function buildKey(spec: VariantSpec, lock: Lock): string {
+export function buildKey(spec: VariantSpec, lock: Lock, arch: Architecture): string {
   // `builder` changes whenever the same spec and lock would give other bytes (3: layers by origin, in memory).
-  return sha256Digest(canonicalJson({ builder: 3, spec, lock: variantLockDigest(lock, spec.image.variant) }));
+  return sha256Digest(canonicalJson({ builder: 3, spec, architecture: arch, lock: variantLockDigest(lock, spec.image.variant, arch) }));
 }
 
-export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContext): Promise<BuiltImage> {
-  const key = buildKey(spec, lock);
+export async function buildImage(spec: VariantSpec, lock: Lock, arch: Architecture, ctx: BuildContext): Promise<BuiltImage> {
+  const key = buildKey(spec, lock, arch);
   const record = path.join(ctx.cacheDir, 'builds', `${key.replace('sha256:', '')}.json`);
   const previous = readRecord(record, ctx.store);
   if (previous) {
@@ -69,8 +70,8 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
   }
 
   const variant = spec.image.variant;
-  const locked = variantPackages(lock, variant);
-  const sourceDateEpoch = lock.variants[variant].sourceDateEpoch;
+  const locked = variantPackages(lock, variant, arch);
+  const sourceDateEpoch = lockPlatform(lock, arch).variants[variant].sourceDateEpoch;
   let fetched = 0;
   const debs = await mapLimit(locked, 8, async (p) => {
     const deb = await ctx.fetchDeb(p);
@@ -89,7 +90,7 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
       store: ctx.store, recordsDir: path.join(ctx.cacheDir, 'layers'), sandbox: ctx.sandbox, sourceDateEpoch, progress: ctx.progress,
     });
   } else {
-    const dev = await assembleDevTree(spec, debs, { lock, sourceDateEpoch, account: ctx.sandbox(), progress: ctx.progress });
+    const dev = await assembleDevTree(spec, debs, { lock, architecture: arch, sourceDateEpoch, account: ctx.sandbox(), progress: ctx.progress });
     user = imageUser(spec.accounts.runAs, dev.accounts);
     ctx.progress('writing the layer');
     const [plan] = partition(dev.tree, [['mmdebstrap']], { single: true });
@@ -99,9 +100,10 @@ export async function buildImage(spec: VariantSpec, lock: Lock, ctx: BuildContex
 
   const created = new Date(sourceDateEpoch * 1000).toISOString();
   // The image carries its variant's part of the lock only: a dev-only lock change must not move the runtime digest.
-  const digestOfLock = variantLockDigest(lock, variant);
+  const digestOfLock = variantLockDigest(lock, variant, arch);
   const config = ctx.store.put(
     imageConfigJson({
+      platform: PLATFORMS[arch],
       created,
       user,
       env: spec.environment,

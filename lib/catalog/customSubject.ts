@@ -26,7 +26,7 @@ export function customSubject(config: Config, image: ImageRef): CustomSubject {
   const { base: baseRef, tagSuffix } = loaded.customization;
   let base: CatalogSubject;
   try {
-    base = catalogSubject(config, { kind: 'catalog', name: baseRef.image, variant: baseRef.variant });
+    base = catalogSubject(config, { kind: 'catalog', name: baseRef.image, release: baseRef.release, variant: baseRef.variant });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     throw new InputError(loaded.file, [{ field: 'base.image', problem: `"${baseRef.image}" is not usable: ${err.message}` }]);

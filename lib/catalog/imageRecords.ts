@@ -4,6 +4,7 @@
  * so every later stage works on exactly what was built even if the
  * definition file changes meanwhile.
  */
+import type { Architecture } from '../../domain/platform';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { VariantSpec } from '../../domain/catalog/effective';
@@ -14,6 +15,8 @@ import { writeFileAtomicSync } from '../state/files';
 
 export interface ImageRecord {
   image: ImageRef;
+  /** The platform image's architecture; absent in records from before architectures (amd64). */
+  architecture?: Architecture;
   digest: string;
   /** For a customization: the base's variant spec merged with it, which its image tests run from. */
   spec: VariantSpec;

@@ -1,7 +1,8 @@
 /**
  * From an ImageRef to what the activities need to work on it: its definition
  * (read fresh from the catalog, so a fixed definition is picked up by an
- * on-call retry), the variant spec, the repository and the tag.
+ * on-call retry), the spec of its release and variant, its release's lock
+ * file, the repository and the tag.
  */
 import { type Definition } from '../../domain/catalog/definition';
 import { effectiveSpec, type VariantSpec } from '../../domain/catalog/effective';
@@ -23,12 +24,12 @@ export interface CatalogSubject {
 export function catalogSubject(config: Config, image: ImageRef): CatalogSubject {
   if (image.kind !== 'catalog') throw new Error(`${image.name} is a customization, not a catalog image`);
   const { definition, file } = findDefinition(config.catalogDir, image.name);
-  const spec = effectiveSpec(definition, image.variant);
+  const spec = effectiveSpec(definition, image.release, image.variant);
   return {
     image,
     definition,
     definitionFile: file,
-    lockFile: lockFileFor(file),
+    lockFile: lockFileFor(file, image.release),
     spec,
     repository: repositoryOf(config, definition.name),
     tag: spec.tag,

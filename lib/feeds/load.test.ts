@@ -29,13 +29,13 @@ describe('loadFeed from files', () => {
     expect(new Set(feed.records.map((record) => record.source))).toEqual(new Set(['openssl', 'glibc', 'zlib', 'curl']));
     expect(new Set(feed.records.map((record) => record.status))).toEqual(new Set(['fixed', 'not-affected', 'no-fix', 'undetermined']));
     expect(feed.problems).toEqual([]);
-    expect(feed.skipped).toEqual({ 'not-bookworm': 1, withdrawn: 0 });
+    expect(feed.skipped).toEqual({ 'other-release': 1, withdrawn: 0 });
   });
 
   it('reads every *.json of a directory in name order', async () => {
     const feed = await loadFeed(osvDirectory);
     expect(feed.records.map((record) => record.id)).toEqual(['CVE-2023-4039', 'DSA-5514-1', 'DSA-5532-1']);
-    expect(feed.skipped).toEqual({ 'not-bookworm': 2, withdrawn: 0 });
+    expect(feed.skipped).toEqual({ 'other-release': 2, withdrawn: 0 });
     expect(feed.problems).toEqual([]);
   });
 
@@ -73,12 +73,26 @@ describe('loadFeed from files', () => {
     const feed = await loadFeed(zipPath);
     expect(feed.records.map((record) => record.id)).toEqual(['CVE-2023-4039', 'DSA-5514-1', 'DSA-5532-1']);
     expect(feed.problems).toEqual([{ where: 'all.zip!broken.json', problem: expect.stringMatching(/^\(document\): not JSON/) }]);
-    expect(feed.skipped['not-bookworm']).toBe(2);
+    expect(feed.skipped['other-release']).toBe(2);
   });
 
-  it('passes other OSV ecosystems through when asked', async () => {
-    const feed = await loadFeed(join(osvDirectory, 'DSA-5514-1.json'), { ecosystems: ['Debian:11', 'Debian:12'] });
-    expect(feed.records.map((record) => record.fixedVersion).sort()).toEqual(['2.31-13+deb11u7', '2.36-9+deb12u3']);
+  it('keeps one record per release: the same issue and version in two releases is not a duplicate', async () => {
+    const feed = await loadFeed(join(fixtures, 'tracker-two-releases.json'));
+    // CVE-2099-1302 has no fixed version in either release: only the release tells its two records apart.
+    expect(feed.records.filter((record) => record.id === 'CVE-2099-1302').map((record) => `${record.release} ${record.status}`)).toEqual([
+      'trixie undetermined',
+      'bookworm not-affected',
+    ]);
+    expect(feed.records).toHaveLength(8);
+    expect(feed.skipped).toEqual({ 'other-release': 1, withdrawn: 0 });
+  });
+
+  it('reads only the releases it is asked for, from either kind of feed', async () => {
+    const osv = await loadFeed(join(fixtures, 'osv-two-releases.json'), { releases: ['bookworm'] });
+    expect(osv.records.map((record) => `${record.release} ${record.fixedVersion}`)).toEqual(['bookworm 3.0.17-1~deb12u2']);
+    expect(osv.skipped['other-release']).toBe(3);
+    const tracker = await loadFeed(join(fixtures, 'tracker-two-releases.json'), { releases: ['trixie'] });
+    expect(new Set(tracker.records.map((record) => record.release))).toEqual(new Set(['trixie']));
   });
 
   it('throws a typed error for a feed it cannot read', async () => {

@@ -23,6 +23,7 @@ import {
   mergeFeeds,
 } from '../../domain/advisory/record';
 import { looksLikeTracker, normalizeTracker } from '../../domain/advisory/tracker';
+import type { Release } from '../../domain/debian/releases';
 import { TemperedError } from '../../domain/errors';
 
 export type FeedKind = 'osv' | 'debian-tracker';
@@ -30,8 +31,8 @@ export type FeedKind = 'osv' | 'debian-tracker';
 export interface LoadFeedOptions {
   /** Skip format detection: every document is read as this kind. */
   kind?: FeedKind;
-  /** OSV `affected[].package.ecosystem` values to read; default `Debian:12`. */
-  ecosystems?: readonly string[];
+  /** The releases to read (OSV `Debian:<version>` entries, tracker `releases.<codename>`); default every release tempered builds. */
+  releases?: readonly Release[];
   /** Whole-request budget for URL feeds; the tracker's JSON is tens of MB. */
   timeoutMs?: number;
   /** Bytes the whole feed may decompress to, every document together (MAX_FEED_BYTES). */
@@ -237,8 +238,9 @@ function normalizeDocument(document: FeedDocument, options: LoadFeedOptions): No
     return onlyProblem(document.where, `(document): not JSON: ${errorMessage(error)}`);
   }
   const kind = options.kind ?? detectKind(json);
-  if (kind === 'osv') return normalizeOsvDocument(json, document.where, options.ecosystems ? { ecosystems: options.ecosystems } : {});
-  if (kind === 'debian-tracker') return normalizeTracker(json, document.where);
+  const releases = options.releases ? { releases: options.releases } : {};
+  if (kind === 'osv') return normalizeOsvDocument(json, document.where, releases);
+  if (kind === 'debian-tracker') return normalizeTracker(json, document.where, releases);
   return onlyProblem(document.where, '(document): neither an OSV record nor Debian Security Tracker JSON');
 }
 
@@ -252,7 +254,7 @@ function onlyProblem(where: string, problem: string): NormalizedFeed {
   return { records: [], problems: [{ where, problem }], skipped: [] };
 }
 
-/** A directory may hold the same advisory twice (a re-downloaded file): keep the first copy of each key. */
+/** A directory may hold the same advisory twice (a re-downloaded file): keep the first copy of each key (per release: the key ends with it). */
 function dedupe(records: readonly Advisory[]): Advisory[] {
   const seen = new Set<string>();
   return records.filter((record) => {
@@ -264,7 +266,7 @@ function dedupe(records: readonly Advisory[]): Advisory[] {
 }
 
 function countSkips(feed: NormalizedFeed): Record<SkipReason, number> {
-  const counts: Record<SkipReason, number> = { 'not-bookworm': 0, withdrawn: 0 };
+  const counts: Record<SkipReason, number> = { 'other-release': 0, withdrawn: 0 };
   for (const skip of feed.skipped) counts[skip.reason] += 1;
   return counts;
 }

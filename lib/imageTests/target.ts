@@ -5,6 +5,7 @@
  * own layers) plus its extras, and a runtime one may run as a service user.
  */
 import { variantPackages } from '../../domain/lock';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { baseFilesystemOf, baseInstalled } from '../builder/custom/baseImage';
 import type { ImageRecord } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
@@ -14,7 +15,7 @@ import type { TestTarget } from './run';
 export async function testTargetOf(ctx: ActivityContext, record: ImageRecord): Promise<TestTarget> {
   if (!record.custom) {
     const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
-    return { spec: record.spec, digest: record.digest, locked: variantPackages(ctx.locks.load(record.lockDigest), variant) };
+    return { spec: record.spec, digest: record.digest, locked: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE) };
   }
   const { base } = record.custom;
   const filesystem = await baseFilesystemOf(ctx, base.repository, base.digest);

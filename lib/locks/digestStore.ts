@@ -26,7 +26,7 @@ export class DigestStore<T> {
     private readonly kind: LockKind<T>,
   ) {}
 
-  private fileOf(digest: string): string {
+  protected fileOf(digest: string): string {
     return path.join(this.dir, `${hexOf(digest)}.json`);
   }
 

@@ -1,5 +1,6 @@
 /** Image locks by digest under the state directory (`locks/`), and the lock files beside definitions. */
-import { formatLock, type Lock, lockDigest, LockSchema } from '../../domain/lock';
+import * as fs from 'node:fs';
+import { CURRENT_LOCK_VERSION, formatLock, type Lock, lockDigest, LockSchema } from '../../domain/lock';
 import { DigestStore, type LockKind, readLock, writeLock } from './digestStore';
 
 const IMAGE_LOCK: LockKind<Lock> = { what: 'lock', schema: LockSchema, digest: lockDigest, format: formatLock };
@@ -8,6 +9,27 @@ export class LockStore extends DigestStore<Lock> {
   constructor(dir: string) {
     super(dir, IMAGE_LOCK);
   }
+
+  /** The lock, or undefined when it was written in an older format (see isCurrentFormat). */
+  loadCurrent(digest: string): Lock | undefined {
+    return isCurrentFormat(this.fileOf(digest)) ? this.load(digest) : undefined;
+  }
+}
+
+/**
+ * Locks before releases and architectures (`lockVersion: 1`) describe one
+ * bookworm amd64 package set without saying so. They are not migrated: an
+ * image whose previous lock is one resolves afresh (its published image keeps
+ * its own SBOM and provenance), and the tree's lock files were regenerated.
+ */
+function isCurrentFormat(file: string): boolean {
+  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return typeof parsed === 'object' && parsed !== null && (parsed as { lockVersion?: unknown }).lockVersion === CURRENT_LOCK_VERSION;
+}
+
+/** The checked-in lock beside a definition, or undefined when there is none or it is in an older format. */
+export function readCurrentLockFile(file: string): Lock | undefined {
+  return fs.existsSync(file) && isCurrentFormat(file) ? readLockFile(file) : undefined;
 }
 
 export function readLockFile(file: string): Lock {

@@ -2,11 +2,11 @@ import type { Advisory } from '../../domain/advisory/record';
 import { FeedLoadError, type LoadedFeed } from '../feeds/load';
 import { feedLocationProblem, isTransient, loadFeeds } from './feeds';
 
-function advisory(id: string, fixedVersion: string | null, source = 'openssl'): Advisory {
-  return { id, aliases: [], source, fixedVersion, status: fixedVersion ? 'fixed' : 'no-fix', severity: 'high', origin: 'osv' };
+function advisory(id: string, fixedVersion: string | null, source = 'openssl', release?: Advisory['release']): Advisory {
+  return { id, aliases: [], source, fixedVersion, status: fixedVersion ? 'fixed' : 'no-fix', severity: 'high', origin: 'osv', ...(release ? { release } : {}) };
 }
 
-const feed = (records: Advisory[], problems: LoadedFeed['problems'] = []): LoadedFeed => ({ records, problems, skipped: { 'not-bookworm': 2, withdrawn: 1 } });
+const feed = (records: Advisory[], problems: LoadedFeed['problems'] = []): LoadedFeed => ({ records, problems, skipped: { 'other-release': 2, withdrawn: 1 } });
 
 describe('loadFeeds', () => {
   it('keeps the good records of every readable feed and reports each problem', async () => {
@@ -28,6 +28,15 @@ describe('loadFeeds', () => {
       { where: 'tracker.json#openssl/CVE-2024-9', problem: 'fixedVersion: invalid', retryable: false },
       { where: 'https://feeds.example/osv.zip', problem: 'cannot load advisory feed https://feeds.example/osv.zip: HTTP 503 Service Unavailable', retryable: true },
     ]);
+  });
+
+  it('dedupes per release: the first feed wins each release\'s record, and one release never hides another', async () => {
+    const feeds: Record<string, LoadedFeed> = {
+      '/feeds/osv': feed([advisory('CVE-2099-1300', null, 'openssl', 'bookworm')]),
+      '/feeds/tracker.json': feed([advisory('CVE-2099-1300', '3.5.1-1+deb13u1', 'openssl', 'trixie'), advisory('CVE-2099-1300', '3.0.17-1~deb12u2', 'openssl', 'bookworm')]),
+    };
+    const result = await loadFeeds(Object.keys(feeds), async (location) => feeds[location] as LoadedFeed);
+    expect(result.records.map((r) => `${r.release} ${r.fixedVersion}`)).toEqual(['bookworm null', 'trixie 3.5.1-1+deb13u1']);
   });
 
   it('lets unexpected errors through: a bug must fail loudly, not look like a feed outage', async () => {

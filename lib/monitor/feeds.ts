@@ -44,7 +44,7 @@ export interface MonitorProblem {
 }
 
 export interface LoadedFeeds {
-  /** One record per (advisory id, source package): the first feed listed wins. */
+  /** One record per (advisory id, source package, release): the first feed listed wins. */
   records: Advisory[];
   loaded: number;
   skipped: number;
@@ -67,10 +67,11 @@ export async function loadFeeds(locations: readonly string[], load: FeedLoader =
       continue;
     }
     result.loaded += 1;
-    result.skipped += feed.skipped['not-bookworm'] + feed.skipped.withdrawn;
+    result.skipped += feed.skipped['other-release'] + feed.skipped.withdrawn;
     for (const problem of feed.problems) result.problems.push({ ...problem, retryable: false });
     // Feeds overlap (OSV's Debian records are derived from the tracker). When two disagree
-    // about one issue, configuration order decides: list the feed you trust most first.
+    // about one issue in one release, configuration order decides: list the feed you trust most first.
+    // Each release's record is its own issue: trixie's fix never hides bookworm's open record.
     for (const record of feed.records) {
       const issue = issueOf(record);
       if (issues.has(issue)) continue;

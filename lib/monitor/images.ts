@@ -15,7 +15,8 @@ import { packagesOfImage, repositoryOfReference } from '../../client/imageConten
 import { allImageStatuses } from '../../client/status';
 import type { InstalledPackage } from '../../domain/debian/status';
 import { advisoryKey } from '../../domain/advisory/record';
-import type { ImageRef } from '../../domain/image';
+import { releaseOfPackages, type Release } from '../../domain/debian/releases';
+import { type ImageRef, withRelease } from '../../domain/image';
 import type { ActivityContext } from '../context';
 import type { MonitorProblem } from './feeds';
 
@@ -28,6 +29,8 @@ export interface SurveyedImage {
   packages: InstalledPackage[];
   /** What the monitor matches: all packages for a catalog image; for a customization, those its base does not have. */
   ownPackages: InstalledPackage[];
+  /** The Debian release of its packages (a catalog image's own; a customization's base's), when known. */
+  release?: Release;
   /** advisoryKeys the workflow holds in `waiting`, and when its last cycle finished: whether a nudge was acted on. */
   waiting: string[];
   lastCycleFinishedAt?: string;
@@ -55,9 +58,12 @@ export async function surveyImages(client: Client, ctx: ActivityContext, onImage
     try {
       const packages = await packagesOfImage(ctx, repository, published.digest);
       const base = status.state.image.kind === 'custom' && published.baseDigest ? await packagesOfImage(ctx, repository, published.baseDigest) : undefined;
+      const image = withRelease(status.state.image);
+      const release = image.kind === 'catalog' ? image.release : releaseOfPackages(packages);
       survey.images.push({
         workflowId: status.workflowId,
-        image: status.state.image,
+        image,
+        ...(release ? { release } : {}),
         digest: published.digest,
         reference: published.reference,
         packages,

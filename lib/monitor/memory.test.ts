@@ -39,6 +39,20 @@ describe('monitor memory file', () => {
     expect(fs.readdirSync(path.dirname(file))).toEqual(['sent.json']);
   });
 
+  it('keeps the two releases\' records of one advisory as two entries', () => {
+    const file = memoryFile(dir);
+    const memory = sample();
+    const advisories = memory.images['image:base:runtime']?.advisories ?? {};
+    advisories['CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie'] = { status: 'fixed', fixOffered: true, ...at('2025-05-21T10:00:00.000Z') };
+    advisories['CVE-2024-5535/openssl@none#bookworm'] = { status: 'no-fix', fixOffered: false, ...at('2025-05-21T10:00:00.000Z') };
+    writeMemory(file, memory);
+    expect(Object.keys(readMemory(file).memory.images['image:base:runtime']?.advisories ?? {}).sort()).toEqual([
+      'CVE-2024-5535/openssl@3.0.16-1~deb12u1',
+      'CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie',
+      'CVE-2024-5535/openssl@none#bookworm',
+    ]);
+  });
+
   it('replaces the whole file on each write', () => {
     const file = memoryFile(dir);
     writeMemory(file, sample());

@@ -29,7 +29,10 @@ const advisoryEntrySchema = z.strictObject({
 const packageEntrySchema = z.strictObject({ sentAt: isoTime, seenAt: isoTime });
 
 const imageMemorySchema = z.strictObject({
-  /** By advisoryKey: `CVE-2024-1234/openssl@3.0.15-1~deb12u1`. */
+  /**
+   * By advisoryKey: `CVE-2024-1234/openssl@3.0.15-1~deb12u1#bookworm`, one per
+   * release (keys from before releases have no `#release`; plan.ts takes them over).
+   */
   advisories: z.record(z.string(), advisoryEntrySchema),
   /** By `name version` of a newer package the archive offers. */
   packages: z.record(z.string(), packageEntrySchema),

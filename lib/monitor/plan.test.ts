@@ -1,4 +1,5 @@
 import type { Advisory } from '../../domain/advisory/record';
+import type { Release } from '../../domain/debian/releases';
 import type { InstalledPackage } from '../../domain/debian/status';
 import { assessImpactOnImages } from '../../domain/impact';
 import type { ImageMemory } from './memory';
@@ -34,9 +35,18 @@ const notAffected = (overrides: Partial<Advisory> = {}) => advisory({ status: 'n
 function poll(
   memory: ImageMemory | undefined,
   advisories: Advisory[],
-  options: { now?: Date; offered?: (a: Advisory) => boolean; newer?: string[]; workflow?: { waiting: ReadonlySet<string>; lastCycleFinishedAt?: string } } = {},
+  options: {
+    now?: Date;
+    offered?: (a: Advisory) => boolean;
+    newer?: string[];
+    workflow?: { waiting: ReadonlySet<string>; lastCycleFinishedAt?: string };
+    /** The image's release and packages; default the bookworm-era `image` above, release not given. */
+    release?: Release;
+    packages?: InstalledPackage[];
+  } = {},
 ): ImagePlan {
-  const [impacts] = assessImpactOnImages(advisories, [{ id: 'image:base:runtime', packages: image }]);
+  const subject = { id: 'image:base:runtime', packages: options.packages ?? image, ...(options.release ? { release: options.release } : {}) };
+  const [impacts] = assessImpactOnImages(advisories, [subject]);
   return planImage(
     memory,
     {
@@ -206,5 +216,93 @@ describe('planImage: upstream package versions', () => {
     expect(second.remembered.packages).toBe(1);
     const third = poll(second.memory, [], { now: T2, newer: ['libssl3 3.0.17-1~deb12u1'] });
     expect(third.upstream).toEqual(['libssl3 3.0.17-1~deb12u1']);
+  });
+});
+
+describe('planImage: one advisory, two releases', () => {
+  const trixieImage = [pkg('libssl3t64', '3.5.0-1', 'openssl'), pkg('libc6', '2.41-12', 'glibc')];
+  const trixieFixed = advisory({ fixedVersion: '3.5.1-1+deb13u1', release: 'trixie' });
+  const bookwormOpen = noFix({ release: 'bookworm', reason: 'postponed' });
+  const bookwormFixed = advisory({ fixedVersion: '3.0.17-1~deb12u2', release: 'bookworm' });
+  const feed = [trixieFixed, bookwormOpen];
+  const onTrixie = (memory: ImageMemory | undefined, advisories: Advisory[], options: Parameters<typeof poll>[2] = {}) =>
+    poll(memory, advisories, { ...options, release: 'trixie', packages: trixieImage });
+  const onBookworm = (memory: ImageMemory | undefined, advisories: Advisory[], options: Parameters<typeof poll>[2] = {}) =>
+    poll(memory, advisories, { ...options, release: 'bookworm' });
+
+  it('a fix in trixie patches the trixie image only; the bookworm image waits on its own open record', () => {
+    const trixie = onTrixie(undefined, feed, { offered: () => true });
+    expect(trixie.advisories.map((d) => `${d.advisory.release} ${d.advisory.fixedVersion} ${d.reason}`)).toEqual(['trixie 3.5.1-1+deb13u1 new']);
+    expect(Object.keys(trixie.memory.advisories)).toEqual(['CVE-2024-5535/openssl@3.5.1-1+deb13u1#trixie']);
+
+    const bookworm = onBookworm(undefined, feed, { offered: () => true });
+    expect(bookworm.advisories.map((d) => `${d.advisory.release} ${d.advisory.status} ${d.reason}`)).toEqual(['bookworm no-fix new']);
+    expect(bookworm.memory.advisories).toEqual({
+      'CVE-2024-5535/openssl@none#bookworm': { status: 'no-fix', fixOffered: false, sentAt: T0.toISOString(), seenAt: T0.toISOString() },
+    });
+    expect(bookworm.affecting).toBe(1);
+  });
+
+  it('sends bookworm its fix when it comes, days later, and nothing more to trixie', () => {
+    const trixie = onTrixie(undefined, feed, { offered: () => true });
+    const bookworm = onBookworm(undefined, feed);
+    const later = [trixieFixed, bookwormFixed];
+    expect(onTrixie(trixie.memory, later, { now: T1, offered: () => true }).advisories).toEqual([]);
+    const fixed = onBookworm(bookworm.memory, later, { now: T1, offered: () => false });
+    expect(fixed.advisories.map((d) => `${d.advisory.release} ${d.advisory.fixedVersion} ${d.reason}`)).toEqual(['bookworm 3.0.17-1~deb12u2 new']);
+    const arrived = onBookworm(fixed.memory, later, { now: T2, offered: () => true });
+    expect(sent(arrived)).toEqual(['CVE-2024-5535 fix-arrived']);
+  });
+
+  it('keeps one memory entry per release: records of both releases judged on one image never share a key', () => {
+    // An image whose release is not given is judged by both records (it cannot rule either out).
+    const plan = poll(undefined, [noFix({ release: 'trixie' }), noFix({ release: 'bookworm' })]);
+    expect(Object.keys(plan.memory.advisories).sort()).toEqual(['CVE-2024-5535/openssl@none#bookworm', 'CVE-2024-5535/openssl@none#trixie']);
+    // Debian then says trixie was never affected: only trixie's key is retracted and forgotten.
+    const retracted = poll(plan.memory, [notAffected({ release: 'trixie' }), noFix({ release: 'bookworm' })], { now: T1 });
+    expect(retracted.advisories.map((d) => `${d.advisory.release} ${d.reason}`)).toEqual(['trixie retraction']);
+    expect(Object.keys(retracted.memory.advisories).sort()).toEqual(['CVE-2024-5535/openssl@none#bookworm', 'CVE-2024-5535/openssl@none#trixie']);
+    expect(retracted.memory.advisories['CVE-2024-5535/openssl@none#trixie']?.status).toBe('not-affected');
+    expect(retracted.memory.advisories['CVE-2024-5535/openssl@none#bookworm']?.status).toBe('no-fix');
+  });
+
+  it('retracts a record about every release when Debian says the image\'s release is not affected', () => {
+    const first = onBookworm(undefined, [noFix()]);
+    const retracted = onBookworm(first.memory, [notAffected({ release: 'bookworm' })], { now: T1 });
+    expect(sent(retracted)).toEqual(['CVE-2024-5535 retraction']);
+    expect(Object.keys(retracted.memory.advisories)).toEqual(['CVE-2024-5535/openssl@none#bookworm']);
+  });
+});
+
+describe('planImage: memory from before releases', () => {
+  const oldKey = 'CVE-2024-5535/openssl@3.0.16-1~deb12u1';
+  const newKey = `${oldKey}#bookworm`;
+  const bookwormRecord = advisory({ release: 'bookworm' });
+
+  it('takes over a bookworm record\'s entry from its key without a release: nothing is sent again', () => {
+    const before = poll(undefined, [advisory()], { offered: () => false }).memory;
+    expect(Object.keys(before.advisories)).toEqual([oldKey]);
+    const after = poll(before, [bookwormRecord], { now: T1, offered: () => false, release: 'bookworm' });
+    expect(after.advisories).toEqual([]);
+    expect(after.remembered.advisories).toBe(1);
+    expect(after.memory.advisories).toEqual({ [newKey]: { status: 'fixed', fixOffered: false, sentAt: T0.toISOString(), seenAt: T1.toISOString() } });
+    // The fix arrives: sent once, under the new key.
+    const arrived = poll(after.memory, [bookwormRecord], { now: T2, offered: () => true, release: 'bookworm' });
+    expect(arrived.advisories.map((d) => `${d.advisory.release} ${d.reason}`)).toEqual(['bookworm fix-arrived']);
+  });
+
+  it('still nudges a workflow that waits under the old key', () => {
+    const nudged = poll(poll(undefined, [advisory()]).memory, [advisory()], { now: T1, offered: () => true });
+    const stuck = poll(nudged.memory, [bookwormRecord], {
+      now: T2, offered: () => true, release: 'bookworm', workflow: { waiting: new Set([oldKey]), lastCycleFinishedAt: '2025-05-20T11:00:30Z' },
+    });
+    expect(stuck.advisories.map((d) => `${d.advisory.release} ${d.reason}`)).toEqual(['bookworm still-waiting']);
+  });
+
+  it('takes over nothing for trixie: no memory from before releases is about trixie', () => {
+    const before = poll(undefined, [advisory()]).memory;
+    const trixie = poll(before, [advisory({ release: 'trixie' })], { now: T1, release: 'trixie' });
+    expect(sent(trixie)).toEqual(['CVE-2024-5535 new']);
+    expect(Object.keys(trixie.memory.advisories).sort()).toEqual([oldKey, `${oldKey}#trixie`]);
   });
 });

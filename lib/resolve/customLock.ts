@@ -25,6 +25,7 @@ import type { LockedPackage } from '../../domain/lock';
 import { InputError } from '../../domain/schema/errors';
 import { fetchDeb, unobtainableDebs } from '../archive/fetch';
 import { readDebControl, readDebFile } from '../deb/archive';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { sharedArchive } from '../archive/shared';
 import { checkedReleases, refuseDowngrades } from './downgrades';
 import { baseAccounts, baseInstalled, openBaseImage, publishedBaseDigest } from '../builder/custom/baseImage';
@@ -72,8 +73,9 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
     lock = resolveExtras({ customization: c.name, request, requestDigest, index: new PackageIndex([]), installed, archives: [], previous, now: new Date() });
   }
   if (!lock) {
-    progress('loading and verifying the archive indexes');
-    const archive = await sharedArchive(ctx.config);
+    const scope = { release: c.base.release, architectures: [DEFAULT_ARCHITECTURE] };
+    progress(`loading and verifying the ${scope.release} archive indexes`);
+    const archive = await sharedArchive(ctx.config, scope);
     trustedReleases = checkedReleases(archive.releases, input.trustedReleases);
     const { index } = archive;
     const unknown = c.packages.flatMap((name, i) =>

@@ -5,6 +5,7 @@
  * the base image by registry reference and digest, so `resolvedDependencies`
  * names the exact base it was built on.
  */
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import type { ProvenanceInput } from '../../domain/attest/provenance';
 import { type LockedPackage, variantPackages } from '../../domain/lock';
 import type { ImageRecord } from '../catalog/imageRecords';
@@ -30,7 +31,7 @@ export function builtFrom(ctx: ActivityContext, record: ImageRecord): BuiltFrom 
   return {
     definition: plainJson(record.spec),
     variant,
-    packages: variantPackages(ctx.locks.load(record.lockDigest), variant).map(asDeb),
+    packages: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE).map(asDeb),
     ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),
   };
 }

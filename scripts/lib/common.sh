@@ -157,7 +157,7 @@ start_temporal() {
   say "starting the Temporal dev server ($TEMPORAL_ADDRESS, UI on $TEMPERED_UI_PORT, SQLite in $STATE_DIR)"
   mkdir -p "$LOG_DIR"
   local attrs=()
-  for a in ImageName=Keyword ImageVariant=Keyword PatchPhase=Keyword PendingAdvisories=KeywordList PublishedDigest=Keyword; do
+  for a in ImageName=Keyword ImageRelease=Keyword ImageVariant=Keyword PatchPhase=Keyword PendingAdvisories=KeywordList PublishedDigest=Keyword; do
     attrs+=(--search-attribute "$a")
   done
   nohup "$TEMPORAL_BIN" server start-dev --ip "${TEMPORAL_ADDRESS%:*}" --port "${TEMPORAL_ADDRESS##*:}" --ui-port "$TEMPERED_UI_PORT" \

@@ -21,7 +21,7 @@ import { waitForState } from '../support/wait';
 
 jest.setTimeout(900_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 let upstream: Upstream;
 let stack: Stack;
 let env: Record<string, string>;
@@ -35,7 +35,7 @@ beforeAll(async () => {
   upstream = await startUpstream([canaryPackage('1.0-1')]);
   stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ canary: CANARY_DEFINITION }), TEMPERED_ARCHIVE: upstream.archive } });
   env = cliEnv(stack.config);
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', variant: 'runtime' }, { debounceSeconds: 1 });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -57,7 +57,7 @@ test('an advisory whose fix the archive offers publishes a new digest with the f
   const submitted = await runCli(['advisory', 'submit', advisoryFile(advisory), '--json'], env);
   expect(submitted.stderr).toBe('');
   expect(submitted.code).toBe(0);
-  expect(JSON.parse(submitted.stdout)).toEqual([expect.objectContaining({ image: 'canary:runtime', verdict: 'affected', action: 'signalled' })]);
+  expect(JSON.parse(submitted.stdout)).toEqual([expect.objectContaining({ image: 'canary:bookworm', verdict: 'affected', action: 'signalled' })]);
 
   const patched = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && s.published.digest !== first.published!.digest) || s.phase === 'failed');
   expect(patched.failure).toBeUndefined();

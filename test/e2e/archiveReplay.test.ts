@@ -21,14 +21,14 @@ import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 let upstream: Upstream;
 let stack: Stack;
 
 beforeAll(async () => {
   upstream = await startUpstream([canaryPackage('1.0-1')]);
   stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ canary: CANARY_DEFINITION }), TEMPERED_ARCHIVE: upstream.archive } });
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', variant: 'runtime' }, { debounceSeconds: 0 });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 0 });
 });
 afterAll(async () => {
   await stack?.stop();

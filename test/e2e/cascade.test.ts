@@ -59,7 +59,7 @@ const POLICY: Record<string, { yaml: string; problem: string }> = {
 const invalidCustomization = (name: string, body: string) =>
   `name: ${name}\ndescription: invalid on purpose\nbase: { image: other, variant: runtime }\ntagSuffix: ${name}\n${body}`;
 const custom = (name: string) => `custom:${name}`;
-const BASE = 'image:base:runtime';
+const BASE = 'image:base:bookworm:runtime';
 
 const APP_TWO = `
 name: app-two
@@ -101,8 +101,8 @@ beforeAll(async () => {
   fs.copyFileSync('/bin/busybox', path.join(catalogDir, 'customizations', 'with-shell-file', 'helper'));
   stack = await startStack({ env: { TEMPERED_CATALOG_DIR: catalogDir, TEMPERED_ARCHIVE: upstream.archive } });
   // Only the catalog images are started: their first publish cascades to the customizations, which starts their workflows.
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', variant: 'runtime' }, { debounceSeconds: 1 });
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'other', variant: 'runtime' }, { debounceSeconds: 1 });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'other', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
 });
 afterAll(async () => {
   await stack?.stop();

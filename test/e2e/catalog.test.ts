@@ -1,6 +1,6 @@
 /**
- * Every catalog image, both variants, with the real build code and the real
- * Docker engine: built from its checked-in lock, it passes its variant policy
+ * Every catalog image, both releases and both variants, with the real build
+ * code and the real Docker engine: built from its release's checked-in lock, it passes its variant policy
  * and its definition's tests (in containers, network none); its CycloneDX
  * SBOM, made from the image's own dpkg metadata, validates and lists every
  * locked package; and a second build from scratch (a fresh blob store, no
@@ -8,7 +8,7 @@
  *
  * Only the .deb cache is shared (content-addressed and checked by sha256, it
  * is input, not output). The second build runs for every runtime image and
- * for base:dev (TEMPERED_CATALOG_REBUILD_ALL=1: every one). Dev images are large (up to ~450 MB for cc), so each
+ * for base's dev image, on each release (TEMPERED_CATALOG_REBUILD_ALL=1: every one). Dev images are large (up to ~450 MB for cc), so each
  * image's stores are removed as soon as its checks are done.
  * TEMPERED_CATALOG_IMAGES=base,static narrows the run when working locally.
  */
@@ -22,7 +22,10 @@ import { BlobStore } from '../../lib/oci/blobStore';
 import { imageSbom } from '../../lib/sbom/imageSbom';
 import { effectiveSpec } from '../../domain/catalog/effective';
 import { definitionFiles, lockFileFor, readDefinition } from '../../domain/catalog/load';
-import { VARIANTS } from '../../domain/image';
+import { definitionReleases } from '../../domain/catalog/definition';
+import { RELEASES } from '../../domain/debian/releases';
+import { releaseTag, VARIANTS } from '../../domain/image';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { type Lock, variantPackages } from '../../domain/lock';
 import { installedFromSbom, validateSbom } from '../../domain/sbom/cyclonedx';
 import { buildForTest, buildInto } from '../support/builds';
@@ -32,11 +35,12 @@ jest.setTimeout(1_200_000);
 const CATALOG = path.join(__dirname, '../../catalog');
 const only = process.env.TEMPERED_CATALOG_IMAGES?.split(',').filter(Boolean);
 const images = definitionFiles(CATALOG)
-  .map((file) => ({ file, definition: readDefinition(file), lock: readLockFile(lockFileFor(file)) }))
-  .filter(({ definition }) => !only || only.includes(definition.name));
+  .map((file) => ({ file, definition: readDefinition(file) }))
+  .filter(({ definition }) => !only || only.includes(definition.name))
+  .flatMap(({ file, definition }) => definitionReleases(definition).map((release) => ({ definition, release, lock: readLockFile(lockFileFor(file, release)) })));
 
 /** Uncompressed size budgets (layer tar bytes, MB = 10^6 as docker reports them). */
-const SIZE_BUDGET: Record<string, number> = { 'base:runtime': 30e6 };
+const SIZE_BUDGET: Record<string, number> = { 'base:trixie': 30e6, 'base:bookworm': 30e6 };
 
 let work: string;
 const timings: string[] = [];
@@ -60,13 +64,15 @@ const removeStore = (store: BlobStore) => fs.rmSync(path.dirname(store.root), { 
 test('the catalog has every image of the product, each with a lock', () => {
   if (only) return;
   expect(images.map((i) => i.definition.name)).toEqual(expect.arrayContaining(['base', 'cc', 'nginx', 'python', 'static']));
+  for (const image of images) expect({ image: image.definition.name, release: image.lock.release }).toEqual({ image: image.definition.name, release: image.release });
+  expect(new Set(images.map((i) => i.release))).toEqual(new Set(RELEASES));
 });
 
-describe.each(images.flatMap((image) => VARIANTS.map((variant) => [`${image.definition.name}:${variant}`, image, variant] as const)))(
+describe.each(images.flatMap((image) => VARIANTS.map((variant) => [`${image.definition.name}:${releaseTag(image.release, variant)}`, image, variant] as const)))(
   '%s',
-  (label, { definition, lock }, variant) => {
-    const spec = effectiveSpec(definition, variant);
-    const locked = variantPackages(lock, variant);
+  (label, { definition, release, lock }, variant) => {
+    const spec = effectiveSpec(definition, release, variant);
+    const locked = variantPackages(lock, variant, DEFAULT_ARCHITECTURE);
     let first: { built: BuiltImage; store: BlobStore; shared: boolean; seconds: number } | undefined;
     afterAll(() => first && !first.shared && removeStore(first.store));
 

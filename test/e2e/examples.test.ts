@@ -27,14 +27,14 @@ beforeAll(async () => {
   // A copy of the catalog with only the examples' bases, so the run writes nothing into the repository.
   catalogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-examples-'));
   for (const base of new Set(Object.values(EXAMPLES))) {
-    for (const file of [`${base}.yaml`, `${base}.lock.json`]) {
-      if (fs.existsSync(path.join(REPO_CATALOG, file))) fs.copyFileSync(path.join(REPO_CATALOG, file), path.join(catalogDir, file));
-    }
+    // The definition and its lock for each release (`cc.yaml`, `cc.trixie.lock.json`, `cc.bookworm.lock.json`).
+    const ofBase = (file: string) => file === `${base}.yaml` || (file.startsWith(`${base}.`) && file.endsWith('.lock.json'));
+    for (const file of fs.readdirSync(REPO_CATALOG).filter(ofBase)) fs.copyFileSync(path.join(REPO_CATALOG, file), path.join(catalogDir, file));
   }
   fs.cpSync(path.join(REPO_CATALOG, 'customizations'), path.join(catalogDir, 'customizations'), { recursive: true });
   stack = await startStack({ env: { TEMPERED_CATALOG_DIR: catalogDir } });
   for (const base of new Set(Object.values(EXAMPLES))) {
-    await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: base, variant: 'runtime' }, { debounceSeconds: 1 });
+    await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: base, release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
   }
 });
 afterAll(async () => {
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 test.each(Object.entries(EXAMPLES))('%s is built on the published %s image, passes its tests and verifies', async (name, base) => {
-  const baseState = await waitForState(stack.client, `image:${base}:runtime`, (s) => !!s.published || s.phase === 'failed', 1_500_000);
+  const baseState = await waitForState(stack.client, `image:${base}:bookworm:runtime`, (s) => !!s.published || s.phase === 'failed', 1_500_000);
   expect(baseState.failure).toBeUndefined();
   const s = await waitForState(stack.client, `custom:${name}`, (st) => (!!st.published && !st.current) || st.phase === 'failed', 1_500_000);
   expect(s.failure).toBeUndefined();

@@ -26,10 +26,10 @@ async function pull(reference: string): Promise<void> {
 
 test('base runtime and dev are published by their workflows', async () => {
   const { client, config } = stack;
-  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(client, config, { kind: 'catalog', name: 'base', variant });
-  const runtime = await waitForState(client, 'image:base:runtime', (s) => !!s.published || s.phase === 'failed');
+  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(client, config, { kind: 'catalog', name: 'base', release: 'trixie', variant });
+  const runtime = await waitForState(client, 'image:base:trixie:runtime', (s) => !!s.published || s.phase === 'failed');
   expect(runtime.failure).toBeUndefined();
-  expect(runtime.published?.reference).toBe(`${stack.registry.host}/tempered/base:bookworm`);
+  expect(runtime.published?.reference).toBe(`${stack.registry.host}/tempered/base:trixie`);
 
   const reference = runtime.published!.reference;
   await pull(reference);
@@ -38,7 +38,7 @@ test('base runtime and dev are published by their workflows', async () => {
   const inspect = await dockerClient().getImage(reference).inspect();
   expect(inspect.Config.User).toBe('65532:65532');
 
-  const dev = await waitForState(client, 'image:base:dev', (s) => !!s.published || s.phase === 'failed');
+  const dev = await waitForState(client, 'image:base:trixie:dev', (s) => !!s.published || s.phase === 'failed');
   expect(dev.failure).toBeUndefined();
   await pull(dev.published!.reference);
   const ok = await runInContainer({ image: dev.published!.reference, command: ['sh', '-c', 'echo ok'], timeoutSeconds: 30 });

@@ -22,7 +22,7 @@ import { waitForState } from '../support/wait';
 
 jest.setTimeout(900_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 
 
 let upstream: Upstream;
@@ -51,7 +51,7 @@ const installedCanary = async (digest: string) =>
   (await packagesOfImage(createContext(stack.config), 'tempered/canary', digest)).find((p) => p.name === 'tempered-canary')?.version;
 
 test('an advisory waits for its fix, and the image patches itself when the fix reaches the archive', async () => {
-  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', variant: 'runtime' }, { debounceSeconds: 1 });
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
   const first = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && s.phase === 'idle') || s.phase === 'failed');
   expect(first.failure).toBeUndefined();
   expect(await installedCanary(first.published!.digest)).toBe('1.0-1');

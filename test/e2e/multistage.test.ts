@@ -1,11 +1,12 @@
 /**
- * The multi-stage proof: examples/hello-cc compiled in cc:bookworm-dev
- * (source mounted read-only, network none), copied onto cc:bookworm with the
+ * The multi-stage proof: examples/hello-cc compiled in cc:trixie-dev
+ * (source mounted read-only, network none), copied onto cc:trixie with the
  * classic builder from the locally loaded base, and run with network none.
- * Both bases are built here from catalog/cc.lock.json with the real build
+ * Both bases are built here from catalog/cc.trixie.lock.json with the real build
  * code; the example's own build.sh does the rest with the docker CLI, exactly
  * as its README tells a user to.
  */
+import { NEWEST_RELEASE } from '../../domain/debian/releases';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,16 +27,16 @@ const run = promisify(execFile);
 const EXAMPLE = path.join(__dirname, '../../examples/hello-cc');
 const CC = path.join(__dirname, '../../catalog/cc.yaml');
 const suffix = `${process.pid}`;
-const bases = { runtime: `tempered-e2e/cc:bookworm-${suffix}`, dev: `tempered-e2e/cc:bookworm-dev-${suffix}` };
+const bases = { runtime: `tempered-e2e/cc:trixie-${suffix}`, dev: `tempered-e2e/cc:trixie-dev-${suffix}` };
 const app = `tempered-e2e/hello-cc:${suffix}`;
 
 let work: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-multistage-'));
   const definition = readDefinition(CC);
-  const lock = readLockFile(lockFileFor(CC));
+  const lock = readLockFile(lockFileFor(CC, NEWEST_RELEASE));
   for (const variant of ['runtime', 'dev'] as Variant[]) {
-    const { built, store } = await buildForTest(effectiveSpec(definition, variant), lock, work);
+    const { built, store } = await buildForTest(effectiveSpec(definition, NEWEST_RELEASE, variant), lock, work);
     // loadImage skips an image the engine already has, under whatever tag: tag it ourselves.
     const id = await loadImage(store, built.digest, bases[variant]);
     const [repo, tag] = bases[variant].split(':') as [string, string];
@@ -49,12 +50,12 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('hello-cc built in cc:bookworm-dev runs on cc:bookworm as nonroot with network none', async () => {
+test('hello-cc built in cc:trixie-dev runs on cc:trixie as nonroot with network none', async () => {
   const { stdout } = await run(path.join(EXAMPLE, 'build.sh'), [app], {
     env: { ...process.env, DEV_IMAGE: bases.dev, RUNTIME_IMAGE: bases.runtime },
     timeout: 300_000,
   });
-  expect(stdout.trim().split('\n').pop()).toBe('hello from cc:bookworm (glibc 2.36) as uid 65532');
+  expect(stdout.trim().split('\n').pop()).toBe('hello from cc:trixie (glibc 2.41) as uid 65532');
 });
 
 test('the result is the runtime base plus one binary: same user, no shell, no compiler', async () => {

@@ -6,6 +6,7 @@
  * client to ask it with, so the host's static busybox is mounted read-only
  * (as the image-test probe does) and `wget` runs inside the container.
  */
+import { NEWEST_RELEASE } from '../../domain/debian/releases';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +32,7 @@ let container: Docker.Container;
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-nginx-'));
-  const { built, store } = await buildForTest(effectiveSpec(readDefinition(NGINX), 'runtime'), readLockFile(lockFileFor(NGINX)), work);
+  const { built, store } = await buildForTest(effectiveSpec(readDefinition(NGINX), NEWEST_RELEASE, 'runtime'), readLockFile(lockFileFor(NGINX, NEWEST_RELEASE)), work);
   const image = await loadImage(store, built.digest, TAG); // the image ID
   // Config, entrypoint and user all from the image: only the hardening flags a user would add.
   container = await dockerClient().createContainer({

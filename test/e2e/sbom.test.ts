@@ -5,6 +5,8 @@
  * catalog name. Both are the same valid CycloneDX document listing every
  * locked package.
  */
+import { NEWEST_RELEASE } from '../../domain/debian/releases';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,7 +27,7 @@ import { SHARED_CACHE } from '../support/stack';
 jest.setTimeout(300_000);
 
 const STATIC = path.join(__dirname, '../../catalog/static.yaml');
-const lock = readLockFile(lockFileFor(STATIC));
+const lock = readLockFile(lockFileFor(STATIC, NEWEST_RELEASE));
 
 let work: string;
 let registry: TestRegistry;
@@ -34,7 +36,7 @@ let digest: string;
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-sbom-'));
   registry = await startRegistry();
-  const { built, store } = await buildForTest(effectiveSpec(readDefinition(STATIC), 'runtime'), lock, path.join(work, 'build'));
+  const { built, store } = await buildForTest(effectiveSpec(readDefinition(STATIC), NEWEST_RELEASE, 'runtime'), lock, path.join(work, 'build'));
   digest = built.digest;
   const client = new RegistryClient({ host: registry.host, scheme: 'http' });
   await pushByDigest(client, 'tempered/static', store, digest);
@@ -69,7 +71,7 @@ async function sbom(...args: string[]): Promise<string> {
   return printed.join('\n');
 }
 
-const lockedNames = variantPackages(lock, 'runtime').map((p) => `${p.name}=${p.version}`).sort();
+const lockedNames = variantPackages(lock, 'runtime', DEFAULT_ARCHITECTURE).map((p) => `${p.name}=${p.version}`).sort();
 
 test('from a registry reference: pulled, valid, every locked package listed', async () => {
   const document = await sbom(`${registry.host}/tempered/static:bookworm`, '--json');

@@ -21,6 +21,7 @@
  *     digest, and another repository's image copied in together with all
  *     of its (genuine) signatures.
  */
+import { definitionReleases } from '../../domain/catalog/definition';
 import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -88,9 +89,9 @@ beforeAll(async () => {
   });
   lane = new Lane(stack.config, 'fsecurity', credentialEnv);
   await lane.worker();
-  for (const name of ['canary', 'other']) await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name, variant: 'runtime' });
+  for (const name of ['canary', 'other']) await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
   for (const name of ['canary', 'other']) {
-    const state = await waitForState(stack.client, `image:${name}:runtime`, (s) => (!!s.published && !s.current) || s.phase === 'failed');
+    const state = await waitForState(stack.client, `image:${name}:bookworm:runtime`, (s) => (!!s.published && !s.current) || s.phase === 'failed');
     if (!state.published) throw new Error(`${name} was not published: ${JSON.stringify(state.failure)}`);
     published[name] = state;
   }
@@ -132,14 +133,14 @@ describe('no secret in what users and operators read', () => {
   test('exported histories of every workflow, the worker log and the CLI outputs hold neither the private key nor the registry password', async () => {
     // What `tempered history export` writes, for every image workflow (cascade children included, were there any).
     const exported = path.join(dir, 'histories');
-    for (const name of ['canary', 'other']) expect((await cli(['history', 'export', `${name}:runtime`, '--out', exported])).code).toBe(0);
+    for (const name of ['canary', 'other']) expect((await cli(['history', 'export', `${name}:bookworm`, '--out', exported])).code).toBe(0);
     let histories = '';
     for (const file of walk(exported)) histories += withPayloadsDecoded(fs.readFileSync(file, 'utf8'));
     // And straight from the server, every execution in the namespace, so nothing the CLI skips escapes the scan.
     for await (const info of stack.client.workflow.list()) {
       histories += withPayloadsDecoded(historyToJSON(await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()));
     }
-    for (const name of ['canary', 'other']) expect((await cli(['status', `${name}:runtime`, '--json'])).code).toBe(0);
+    for (const name of ['canary', 'other']) expect((await cli(['status', `${name}:bookworm`, '--json'])).code).toBe(0);
     expect((await cli(['status'])).code).toBe(0);
 
     const sources: Record<string, string> = { histories, 'worker log': fs.readFileSync(lane.log, 'utf8'), 'CLI outputs': cliOutputs.join('\n') };
@@ -205,10 +206,11 @@ describe('runtime images of the whole catalog run as non-root with no shell', ()
     expect(images.length).toBeGreaterThanOrEqual(5);
   });
 
-  test.each(images.map((i) => [i.definition.name, i] as const))('%s:runtime', async (name, { file, definition }) => {
-    const spec = effectiveSpec(definition, 'runtime');
-    const lock = readLockFile(lockFileFor(file));
-    const { built, store } = await buildForTest(spec, lock, path.join(work, name));
+  test.each(images.flatMap((i) => definitionReleases(i.definition).map((release) => [`${i.definition.name}:${release}`, i, release] as const)))('%s', async (label, { file, definition }, release) => {
+    const name = definition.name;
+    const spec = effectiveSpec(definition, release, 'runtime');
+    const lock = readLockFile(lockFileFor(file, release));
+    const { built, store } = await buildForTest(spec, lock, path.join(work, label.replace(':', '-')));
     const image = await loadImage(store, built.digest, `tempered-test/${name}:runtime-policy-${built.digest.slice(7, 19)}`);
 
     // The image says so, and a process in it really is 65532:65532 with no shell or package manager in reach.

@@ -36,9 +36,9 @@ const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 const COLUMNS = ['Status', 'Workflow ID', 'ImageName', 'ImageVariant', 'PatchPhase', 'PendingAdvisories', 'PublishedDigest', 'Start'];
 
 const images: ImageRef[] = [
-  { kind: 'catalog', name: 'base', variant: 'runtime' },
-  { kind: 'catalog', name: 'base', variant: 'dev' },
-  { kind: 'catalog', name: 'static', variant: 'runtime' },
+  { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' },
+  { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'dev' },
+  { kind: 'catalog', name: 'static', release: 'bookworm', variant: 'runtime' },
 ];
 
 let server: TestTemporal;
@@ -62,12 +62,12 @@ beforeAll(async () => {
     },
   });
   for (const image of images) await ensureImageWorkflow(tw.client, tw.config, image, { debounceSeconds: 1 });
-  await waitForState(tw.client, 'image:base:runtime', (s) => !!s.published && s.phase === 'idle', 60_000);
-  await waitForState(tw.client, 'image:static:runtime', (s) => !!s.published && s.phase === 'idle', 60_000);
-  await waitForState(tw.client, 'image:base:dev', (s) => s.phase === 'failed', 60_000);
+  await waitForState(tw.client, 'image:base:bookworm:runtime', (s) => !!s.published && s.phase === 'idle', 60_000);
+  await waitForState(tw.client, 'image:static:bookworm:runtime', (s) => !!s.published && s.phase === 'idle', 60_000);
+  await waitForState(tw.client, 'image:base:bookworm:dev', (s) => s.phase === 'failed', 60_000);
   // Visibility is eventually consistent: the UI must find what the test expects on its first load.
-  await visible(`ImageName = 'base' AND PatchPhase = 'failed' AND ExecutionStatus = 'Running'`, ['image:base:dev']);
-  await visible(`ImageName = 'base' AND PatchPhase = 'idle' AND ExecutionStatus = 'Running'`, ['image:base:runtime']);
+  await visible(`ImageName = 'base' AND PatchPhase = 'failed' AND ExecutionStatus = 'Running'`, ['image:base:bookworm:dev']);
+  await visible(`ImageName = 'base' AND PatchPhase = 'idle' AND ExecutionStatus = 'Running'`, ['image:base:bookworm:runtime']);
 
   // launch() gives Chromium a new empty profile of its own, removed on close.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
@@ -127,10 +127,10 @@ test('ImageName="base" lists both base workflows with their search attributes, a
   const page = await context.newPage();
   const rows = await openList(page, 'ImageName="base" AND ExecutionStatus="Running"');
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-imagename-base.png') });
-  expect([...rows.keys()].sort()).toEqual(['image:base:dev', 'image:base:runtime']);
-  const runtime = await tw.client.workflow.getHandle('image:base:runtime').query<{ published: { digest: string } }>('state');
-  expect(rows.get('image:base:runtime')).toMatch(new RegExp(`Running image:base:runtime base runtime idle ${runtime.published.digest}`, 'i'));
-  expect(rows.get('image:base:dev')).toMatch(/Running image:base:dev base dev failed/i);
+  expect([...rows.keys()].sort()).toEqual(['image:base:bookworm:dev', 'image:base:bookworm:runtime']);
+  const runtime = await tw.client.workflow.getHandle('image:base:bookworm:runtime').query<{ published: { digest: string } }>('state');
+  expect(rows.get('image:base:bookworm:runtime')).toMatch(new RegExp(`Running image:base:runtime base runtime idle ${runtime.published.digest}`, 'i'));
+  expect(rows.get('image:base:bookworm:dev')).toMatch(/Running image:base:dev base dev failed/i);
   await page.close();
 });
 
@@ -138,23 +138,23 @@ test('adding PatchPhase="failed" leaves the failed one, and its page says why', 
   const page = await context.newPage();
   const rows = await openList(page, 'ImageName="base" AND PatchPhase="failed" AND ExecutionStatus="Running"');
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-imagename-base-patchphase-failed.png') });
-  expect([...rows.keys()]).toEqual(['image:base:dev']);
+  expect([...rows.keys()]).toEqual(['image:base:bookworm:dev']);
 
   // The row links to the running workflow; its User Metadata shows the current details the workflow sets.
-  await page.getByRole('link', { name: 'image:base:dev' }).first().click();
+  await page.getByRole('link', { name: 'image:base:bookworm:dev' }).first().click();
   await page.getByRole('tab', { name: /User Metadata/ }).click();
-  expect(await rendered(page, /base:dev - failed: testImage ImageTestFailed/)).toMatch(/^base:dev - failed: testImage ImageTestFailed$/);
+  expect(await rendered(page, /base:bookworm-dev - failed: testImage ImageTestFailed/)).toMatch(/^base:bookworm-dev - failed: testImage ImageTestFailed$/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-base-dev-current-details.png') });
   await page.close();
 });
 
 test('the first run of an image carries the static summary and details set at start', async () => {
-  const [first] = await listRuns(tw.client, 'image:base:runtime');
+  const [first] = await listRuns(tw.client, 'image:base:bookworm:runtime');
   const page = await context.newPage();
   await page.goto(`${server.uiUrl}/namespaces/default/workflows/image:base:runtime/${first?.runId}/history`);
   await page.getByRole('tab', { name: /User Metadata/ }).click({ timeout: 60_000 });
   expect(await rendered(page, /base runtime image/)).toBe('base runtime image');
-  expect(await rendered(page, /Long-lived patch workflow for base:runtime/)).toMatch(/Query state for everything it knows/);
+  expect(await rendered(page, /Long-lived patch workflow for base:bookworm/)).toMatch(/Query state for everything it knows/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-base-runtime-first-run-summary.png') });
   await page.close();
 });

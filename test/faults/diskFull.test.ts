@@ -30,7 +30,7 @@ import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 const SIZE = '30m';
 let upstream: Upstream;
 let stack: Stack;
@@ -99,7 +99,7 @@ test('disk full in the state directory: a clear error, no corrupted lock or blob
   await lane.worker();
   fill();
   expect(freeBytes()).toBe(0);
-  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', variant: 'runtime' });
+  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' });
 
   // 1. Nothing fits: the lock cannot be stored.
   const noSpace = await failingOnDisk('resolveLock');

@@ -28,7 +28,7 @@ import { waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:sleeper:runtime';
+const WORKFLOW = 'image:sleeper:bookworm:runtime';
 const SLEEP = '/usr/bin/sleep';
 
 const SLEEPER_DEFINITION = testImageDefinition({
@@ -83,7 +83,7 @@ test('dockerd restarted during a test container run: the test activity retries a
   const t0 = Date.now();
   const watch = await running(SLEEP, 1000);
   await lane.worker();
-  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'sleeper', variant: 'runtime' });
+  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'sleeper', release: 'bookworm', variant: 'runtime' });
 
   const container = await watch.started;
   watch.stop();

@@ -64,7 +64,7 @@ const exited = (w: WorkerProcess) =>
 
 test('SIGTERM during a build: it finishes within the grace time, once, and the cycle completes on the next worker', async () => {
   fs.rmSync(path.join(dir, 'marks.log'), { force: true });
-  const image: ImageRef = { kind: 'catalog', name: 'graceful', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'graceful', release: 'bookworm', variant: 'runtime' };
   // The production grace time of the build queue (5 minutes) by far covers a 6 s build.
   const first = await worker('first', { TEMPERED_FAKE_SLOW: 'buildImage=6000' });
   await ensureImageWorkflow(client, config, image, { debounceSeconds: 0 });
@@ -79,11 +79,11 @@ test('SIGTERM during a build: it finishes within the grace time, once, and the c
   expect(marks()).toEqual([`started buildImage attempt=1 pid=${first.child.pid}`, `finished buildImage attempt=1 pid=${first.child.pid}`]);
   expect(fs.readFileSync(path.join(dir, 'first.log'), 'utf8')).toMatch(/workers stopped/);
 
-  const state = await waitForState(client, 'image:graceful:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
+  const state = await waitForState(client, 'image:graceful:bookworm:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
   expect(state.failure).toBeUndefined();
   expect(state.cycles[0]).toMatchObject({ outcome: 'published' });
   // Only the last attempt's ActivityTaskStarted is in the history: attempt 1, from the first worker.
-  const build = (await activityRecords(client, 'image:graceful:runtime')).buildImage!;
+  const build = (await activityRecords(client, 'image:graceful:bookworm:runtime')).buildImage!;
   expect(build).toMatchObject({ scheduled: 1, attempts: [1], completed: 1 });
   expect(parseWorkerIdentity(build.identities[0] ?? '').process).toMatch(new RegExp(`^${first.child.pid}@`));
   await second.kill('SIGTERM');
@@ -91,7 +91,7 @@ test('SIGTERM during a build: it finishes within the grace time, once, and the c
 
 test('a build longer than the grace time is cancelled at its end and retried cleanly on the next worker', async () => {
   fs.rmSync(path.join(dir, 'marks.log'), { force: true });
-  const image: ImageRef = { kind: 'catalog', name: 'overdue', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'overdue', release: 'bookworm', variant: 'runtime' };
   const first = await worker('overdue-first', { TEMPERED_FAKE_SLOW: 'buildImage=60000', TEMPERED_FAKE_GRACE: '2 seconds' });
   await ensureImageWorkflow(client, config, image, { debounceSeconds: 0 });
   await untilMarks('the build to start', () => marks().some((m) => m.startsWith('started buildImage')));
@@ -104,9 +104,9 @@ test('a build longer than the grace time is cancelled at its end and retried cle
 
   // The next worker gets the retry (the build policy's 5 s backoff), not a heartbeat timeout later.
   const second = await worker('overdue-second', { TEMPERED_FAKE_SLOW: 'buildImage=1000' });
-  const state = await waitForState(client, 'image:overdue:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
+  const state = await waitForState(client, 'image:overdue:bookworm:runtime', (s) => !!s.published || s.phase === 'failed', 60_000);
   expect(state.failure).toBeUndefined();
   expect(marks().slice(2)).toEqual([`started buildImage attempt=2 pid=${second.child.pid}`, `finished buildImage attempt=2 pid=${second.child.pid}`]);
-  expect((await activityRecords(client, 'image:overdue:runtime')).buildImage).toMatchObject({ scheduled: 1, attempts: [2], completed: 1 });
+  expect((await activityRecords(client, 'image:overdue:bookworm:runtime')).buildImage).toMatchObject({ scheduled: 1, attempts: [2], completed: 1 });
   await second.kill('SIGTERM');
 });

@@ -25,7 +25,7 @@ import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 let upstream: Upstream;
 let mirror: TcpProxy;
 let stack: Stack;
@@ -51,7 +51,7 @@ test('mirror unreachable: the cycle waits and retries, status names the mirror, 
   const t0 = Date.now();
   const registry = new RegistryClient({ host: stack.registry.host, scheme: 'http' });
   await lane.worker();
-  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', variant: 'runtime' });
+  await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' });
 
   // A few attempts in: still resolving, retried with backoff, the reason on the pending activity.
   const waiting = await until('resolveLock to have failed twice on the mirror', async () => {
@@ -63,10 +63,10 @@ test('mirror unreachable: the cycle waits and retries, status names the mirror, 
   expect(waiting.activity).toMatchObject({ type: 'resolveLock', lastFailure: expect.stringMatching(new RegExp(`ARCHIVE_UNREACHABLE.*http://${mirror.host}/dists/`)) });
 
   // What on-call sees: the table and the JSON of `tempered status`.
-  const table = await runCli(['status', 'canary:runtime'], cliEnv(lane.config));
+  const table = await runCli(['status', 'canary:bookworm'], cliEnv(lane.config));
   expect(table.code).toBe(0);
   expect(table.stdout).toMatch(new RegExp(`resolving.*\\(attempt \\d+[^:]*: ARCHIVE_UNREACHABLE: .*${mirror.host.replace(/\./g, '\\.')}`));
-  const json = await runCli(['status', 'canary:runtime', '--json'], cliEnv(lane.config));
+  const json = await runCli(['status', 'canary:bookworm', '--json'], cliEnv(lane.config));
   const [row] = JSON.parse(json.stdout) as { phase: string; activity: { type: string; attempt: number; lastFailure: string } }[];
   expect(row).toMatchObject({ phase: 'resolving', activity: { type: 'resolveLock', lastFailure: expect.stringContaining(mirror.host) } });
 

@@ -27,7 +27,7 @@ import { until, waitForState } from '../support/wait';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 const OUTAGE_MS = 60_000;
 let upstream: Upstream;
 let stack: Stack;
@@ -75,7 +75,7 @@ test('registry down for 60 s during publish: the publish retries with backoff, s
   const t0 = Date.now();
   const registry = new RegistryClient({ host: stack.registry.host, scheme: 'http' });
   await lane.worker();
-  const handle = await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', variant: 'runtime' }, { debounceSeconds: 1 });
+  const handle = await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
   const first = await waitForState(stack.client, WORKFLOW, cycleEnded);
   expect(first.failure).toBeUndefined();
   const before = first.published!.digest;

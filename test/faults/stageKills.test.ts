@@ -77,7 +77,7 @@ async function laneA(): Promise<LaneResult> {
   const lane = new Lane(stack.config, 'fa');
   lanes.push(lane);
   const t0 = Date.now();
-  const image: ImageRef = { kind: 'catalog', name: 'stages-a', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'stages-a', release: 'bookworm', variant: 'runtime' };
   await ensureImageWorkflow(stack.client, lane.config, image);
   const kills: LaneResult['kills'] = [];
   const stages = ['resolveLock', 'buildImage', 'testImage', 'scanImage'];
@@ -88,8 +88,8 @@ async function laneA(): Promise<LaneResult> {
     kills.push({ at: `start of ${held}`, second: secondsSince(t0) });
     if (next) await lane.reached(next);
   }
-  const state = await waitForState(stack.client, 'image:stages-a:runtime', cycleEnded);
-  return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-a:runtime') } };
+  const state = await waitForState(stack.client, 'image:stages-a:bookworm:runtime', cycleEnded);
+  return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-a:bookworm:runtime') } };
 }
 
 async function laneB(): Promise<LaneResult> {
@@ -97,7 +97,7 @@ async function laneB(): Promise<LaneResult> {
   const lane = new Lane(stack.config, 'fb', { TEMPERED_REGISTRY: tap.host });
   lanes.push(lane);
   const t0 = Date.now();
-  const image: ImageRef = { kind: 'catalog', name: 'stages-b', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'stages-b', release: 'bookworm', variant: 'runtime' };
   await ensureImageWorkflow(stack.client, lane.config, image);
   const kills: LaneResult['kills'] = [];
 
@@ -120,15 +120,15 @@ async function laneB(): Promise<LaneResult> {
   await lane.crash(worker);
   kills.push({ at: `after the registry moved the tag (HTTP ${moved.status}), before the worker heard`, second: secondsSince(t0) });
 
-  const state = await waitForState(stack.client, 'image:stages-b:runtime', cycleEnded);
-  return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-b:runtime') } };
+  const state = await waitForState(stack.client, 'image:stages-b:bookworm:runtime', cycleEnded);
+  return { seconds: secondsSince(t0), kills, states: { image: state }, records: { image: await activityRecords(stack.client, 'image:stages-b:bookworm:runtime') } };
 }
 
 async function laneC(): Promise<LaneResult> {
   const lane = new Lane(stack.config, 'fc');
   lanes.push(lane);
   const t0 = Date.now();
-  const image: ImageRef = { kind: 'catalog', name: 'stages-c', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'stages-c', release: 'bookworm', variant: 'runtime' };
   await ensureImageWorkflow(stack.client, lane.config, image);
   const kills: LaneResult['kills'] = [];
 
@@ -143,14 +143,14 @@ async function laneC(): Promise<LaneResult> {
 
   const custom = await waitForState(stack.client, 'custom:stages-app', cycleEnded);
   // The base's cycle ends when it publishes; its cascade coordinator reports once the customization answered.
-  const base = await waitForState(stack.client, 'image:stages-c:runtime', (s) => cycleEnded(s) && !!s.cascade?.finished);
+  const base = await waitForState(stack.client, 'image:stages-c:bookworm:runtime', (s) => cycleEnded(s) && !!s.cascade?.finished);
   const childId = cascadeWorkflowId('stages-app', base.published?.digest ?? '');
   return {
     seconds: secondsSince(t0),
     kills,
     states: { base, custom },
     records: {
-      base: await activityRecords(stack.client, 'image:stages-c:runtime'),
+      base: await activityRecords(stack.client, 'image:stages-c:bookworm:runtime'),
       custom: await activityRecords(stack.client, 'custom:stages-app'),
       child: await activityRecords(stack.client, childId),
     },

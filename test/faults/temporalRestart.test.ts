@@ -24,7 +24,7 @@ import type { WorkerProcess } from '../support/workerProcess';
 
 jest.setTimeout(600_000);
 
-const WORKFLOW = 'image:canary:runtime';
+const WORKFLOW = 'image:canary:bookworm:runtime';
 let upstream: Upstream;
 let stack: Stack;
 let dir: string;
@@ -57,7 +57,7 @@ const ADVISORIES = [
 test('the dev server killed mid-cycle and restarted on its SQLite file: the cycle completes and no acknowledged signal is lost', async () => {
   const t0 = Date.now();
   const worker: WorkerProcess = await lane.worker();
-  const handle = await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', variant: 'runtime' }, { debounceSeconds: 1 });
+  const handle = await ensureImageWorkflow(stack.client, lane.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
 
   // Mid-cycle: the build (or the test after it) is running on the worker.
   const during = await until('the cycle to be building', async () => {

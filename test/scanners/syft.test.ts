@@ -5,6 +5,8 @@
  * package, from an OCI layout of the exact bytes tempered built, and must
  * list every locked package at its locked version.
  */
+import { definitionReleases } from '../../domain/catalog/definition';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -48,11 +50,14 @@ function ociLayout(store: BlobStore, digest: string, dir: string): void {
   fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest, size: store.size(digest) }] }));
 }
 
-describe.each(definitionFiles(CATALOG).map((file) => [readDefinition(file).name, file] as const))('%s runtime', (name, file) => {
+const runtimeImages = definitionFiles(CATALOG).flatMap((file) => definitionReleases(readDefinition(file)).map((release) => [`${readDefinition(file).name}:${release}`, file, release] as const));
+
+describe.each(runtimeImages)('%s runtime', (label, file, release) => {
   test('syft lists every locked package at its version', async () => {
+    const name = label.replace(':', '-');
     const definition = readDefinition(file);
-    const lock = readLockFile(lockFileFor(file));
-    const { built, store } = await buildForTest(effectiveSpec(definition, 'runtime'), lock, fs.mkdtempSync(path.join(work, `${name}-`)));
+    const lock = readLockFile(lockFileFor(file, release));
+    const { built, store } = await buildForTest(effectiveSpec(definition, release, 'runtime'), lock, fs.mkdtempSync(path.join(work, `${name}-`)));
     expect(built.layers.length).toBeGreaterThan(1);
     const layout = path.join(work, `${name}-layout`);
     ociLayout(store, built.digest, layout);
@@ -61,7 +66,7 @@ describe.each(definitionFiles(CATALOG).map((file) => [readDefinition(file).name,
       maxBuffer: 256 * 1024 * 1024,
     });
     const seen = new Set((JSON.parse(stdout) as { artifacts: { name: string; version: string; type: string }[] }).artifacts.filter((a) => a.type === 'deb').map((a) => `${a.name}=${a.version}`));
-    const missing = variantPackages(lock, 'runtime').map((p) => `${p.name}=${p.version}`).filter((p) => !seen.has(p));
+    const missing = variantPackages(lock, 'runtime', DEFAULT_ARCHITECTURE).map((p) => `${p.name}=${p.version}`).filter((p) => !seen.has(p));
     expect(missing).toEqual([]);
   });
 });

@@ -30,9 +30,9 @@ beforeAll(async () => {
   stack = await startStack();
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cosign-home-'));
   tuf = await startOfflineTuf(OFFLINE_TRUSTED_ROOT);
-  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'static', variant });
+  for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'static', release: 'bookworm', variant });
   for (const variant of ['runtime', 'dev']) {
-    const state = await waitForState(stack.client, `image:static:${variant}`, (s) => !!s.published || s.phase === 'failed');
+    const state = await waitForState(stack.client, `image:static:bookworm:${variant}`, (s) => !!s.published || s.phase === 'failed');
     if (!state.published) throw new Error(`static:${variant} was not published: ${JSON.stringify(state.failure)}`);
     published.push(state);
   }
@@ -88,7 +88,7 @@ test('no exported history of these cycles holds any byte of the private key', as
   ];
   let exported = '';
   for (const state of published) {
-    const workflowId = `image:static:${state.image.kind === 'catalog' ? state.image.variant : ''}`;
+    const workflowId = `image:static:bookworm:${state.image.kind === 'catalog' ? state.image.variant : ''}`;
     for (const run of await listRuns(stack.client, workflowId)) exported += historyToJSON(await stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory());
   }
   expect(exported).toContain('signImage');

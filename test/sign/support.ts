@@ -4,6 +4,7 @@
  * pair on disk, and a runner for the cosign binaries scripts/install-tools
  * builds.
  */
+import { PLATFORMS } from '../../domain/platform';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -42,7 +43,7 @@ export async function pushTinyImage(registry: RegistryClient, repository: string
   const { tar, gz } = await tinyLayer(content);
   const layer = { mediaType: MediaType.ociLayerGzip, digest: sha256Digest(gz), size: gz.length };
   const config = Buffer.from(
-    imageConfigJson({
+    imageConfigJson({ platform: PLATFORMS.amd64,
       created: '1970-01-01T00:00:00Z',
       user: '65532',
       env: { PATH: '/usr/bin' },
@@ -122,7 +123,7 @@ export function buildInputs(options: { vexTimestamp?: string; extraWaiting?: str
       packages: packages.map(({ source: _source, ...p }) => ({ ...p, archive: 'http://deb.debian.org/debian' })),
       builderId: 'https://tempered.dev/builders/temporal-worker/v1',
       builderVersion: { tempered: '0.1.0' },
-      invocation: { workflowId: 'image:signtest:runtime', runId: '0195f3c2-7b1e-7c3a-9d4e-1a2b3c4d5e6f' },
+      invocation: { workflowId: 'image:signtest:bookworm:runtime', runId: '0195f3c2-7b1e-7c3a-9d4e-1a2b3c4d5e6f' },
       startedOn: '2026-01-15T10:00:00Z',
       finishedOn: '2026-01-15T10:02:30Z',
     },

@@ -83,7 +83,7 @@ test('reports what a signed image carries, by tag and by digest', async () => {
     provenance: {
       builderId: 'https://tempered.dev/builders/temporal-worker/v1',
       buildType: TEMPERED_BUILD_TYPE,
-      invocationId: 'image:signtest:runtime/0195f3c2-7b1e-7c3a-9d4e-1a2b3c4d5e6f',
+      invocationId: 'image:signtest:bookworm:runtime/0195f3c2-7b1e-7c3a-9d4e-1a2b3c4d5e6f',
       lockDigest: 'sha256:' + 'd'.repeat(64),
       dependencies: 3,
     },

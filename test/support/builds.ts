@@ -6,6 +6,7 @@
  * reuses it; without that variable, to `fallbackRoot`. Tests about
  * reproducibility build from scratch themselves (test/e2e/catalog.test.ts).
  */
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import * as path from 'node:path';
 import { fetchDeb } from '../../lib/archive/fetch';
 import { type BuildContext, type BuiltImage, buildImage } from '../../lib/builder/image';
@@ -30,7 +31,7 @@ export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: 
 /** A build with its blob store and build records under `root` (a fresh root: a build from scratch). */
 export async function buildInto(root: string, spec: VariantSpec, lock: Lock): Promise<{ built: BuiltImage; store: BlobStore }> {
   const store = new BlobStore(path.join(root, 'blobs'));
-  const built = await buildImage(spec, lock, testBuildContext(root, store));
+  const built = await buildImage(spec, lock, DEFAULT_ARCHITECTURE, testBuildContext(root, store));
   return { built, store };
 }
 

@@ -57,7 +57,7 @@ export function testImageDefinition(o: { name: string; description: string; pack
   return `
 name: ${o.name}
 description: ${o.description}
-tag: bookworm
+releases: { bookworm: {} }
 packages:
   include: [${['base-files', 'netbase', 'libc6', ...o.packages].join(', ')}]
 accounts:

@@ -191,7 +191,7 @@ const validDefinition = fc
   .map(({ description, packages, env, file }) => ({
     name: 'img',
     description,
-    tag: 'bookworm',
+    releases: { bookworm: {} },
     packages: { include: packages },
     accounts: {
       groups: [{ name: 'nonroot', gid: 65532 }],
@@ -220,8 +220,10 @@ const badPackageName = fc.constantFrom('LibC6', 'a', '-x', 'lib_c', 'lib c', '..
 const definitionMutation: fc.Arbitrary<Mutation<Doc>> = fc.oneof(
   fc.constantFrom('Img', 'img/../x', '', '-img', 'img\u200b', 'other', '../img').map((v) => at('name', 'bad or mismatched name', v)),
   fc.oneof(fc.constant(''), notString, fc.constant(DELETE)).map((v) => at('description', 'bad description', v)),
-  fc.oneof(fc.constantFrom('-x', 'a b', 'x'.repeat(102), 'tag:1', '../x', '', '\u00e9'), notString).map((v) => at('tag', 'bad tag', v)),
-  fc.constantFrom('Bookworm', 'a b', '../x', 'bookworm/updates').map((v) => at('suites[0]', 'bad suite', v)),
+  // `tag` and `suites` are gone (a release names both): any value is refused, naming the field.
+  fc.constantFrom('bookworm', 'latest', '-x').map((v) => at('tag', 'removed field tag', v)),
+  fc.constantFrom(['bookworm'], ['trixie-security']).map((v) => at('suites', 'removed field suites', v)),
+  fc.constantFrom({}, { sid: {} }, { bookworm: { tag: 'x' } }, { trixie: { packages: { include: ['Bad'] } } }, 'trixie').map((v) => at('releases', 'bad releases', v)),
   fc.constant(DELETE).map((v) => at('packages', 'no packages', v)),
   notArray.map((v) => at('packages.include', 'include not a list', v)),
   badPackageName.map((v) => at('packages.include[0]', 'bad package name', v)),

@@ -56,7 +56,7 @@ afterAll(async () => {
   await temporal?.stop();
 });
 
-const catalog = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
+const catalog = (name: string): ImageRef => ({ kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
 const state = (image: ImageRef): Promise<PatchState> => client.workflow.getHandle(workflowIdFor(image)).query(stateQuery);
 
 async function published(image: ImageRef): Promise<PatchState> {

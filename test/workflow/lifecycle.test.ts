@@ -44,9 +44,9 @@ beforeAll(async () => {
   };
 });
 
-const catalog = (name: string): CatalogImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
+const catalog = (name: string): CatalogImageRef => ({ kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
 const custom = (name: string): ImageRef => ({ kind: 'custom', name });
-const idOf = (name: string) => `image:${name}:runtime`;
+const idOf = (name: string) => `image:${name}:bookworm:runtime`;
 const customId = (name: string) => `custom:${name}`;
 const state = (id: string): Promise<PatchState> => client.workflow.getHandle(id).query(stateQuery);
 const by = { by: 'test' };

@@ -48,10 +48,10 @@ import { buildStageDoubles } from './monitorStages';
 jest.setTimeout(240_000);
 
 const FEED = path.join(findRepoRoot(__dirname), 'test/fixtures/advisories/monitor/tracker.json');
-const demo: ImageRef = { kind: 'catalog', name: 'demo', variant: 'runtime' };
-const other: ImageRef = { kind: 'catalog', name: 'other', variant: 'runtime' };
-const DEMO = 'image:demo:runtime';
-const OTHER = 'image:other:runtime';
+const demo: ImageRef = { kind: 'catalog', name: 'demo', release: 'bookworm', variant: 'runtime' };
+const other: ImageRef = { kind: 'catalog', name: 'other', release: 'bookworm', variant: 'runtime' };
+const DEMO = 'image:demo:bookworm:runtime';
+const OTHER = 'image:other:bookworm:runtime';
 
 const upstream: FakePackage[] = [
   { name: 'libfoo1', version: '1.0-1', source: 'foo', architecture: 'amd64' },
@@ -221,7 +221,7 @@ describe('monitoring upstream', () => {
     expect(untouched.waiting).toEqual([]);
 
     const memory = JSON.parse(fs.readFileSync(memoryFile(config.stateDir), 'utf8'));
-    expect(Object.keys(memory.images[DEMO].advisories).sort()).toEqual(['CVE-2099-1001/foo@1.0-2', 'CVE-2099-1002/bar@none']);
+    expect(Object.keys(memory.images[DEMO].advisories).sort()).toEqual(['CVE-2099-1001/foo@1.0-2#bookworm', 'CVE-2099-1002/bar@none#bookworm']);
   });
 
   it('signals nothing when the feed and the archive have not changed', async () => {
@@ -326,9 +326,9 @@ describe('the CLI', () => {
   it('impact --json: which images an advisory affects, and why the others are not', async () => {
     const report = JSON.parse(await tempered('impact', FEED, '--json')) as ImpactReport;
     expect(report.feed).toMatchObject({ advisories: 5, problems: [{ where: 'tracker.json#bar/CVE-2099-1006' }] });
-    expect(report.images.map((i) => i.image)).toEqual(['demo:runtime', 'other:runtime']);
+    expect(report.images.map((i) => i.image)).toEqual(['demo:bookworm', 'other:bookworm']);
     expect(report.affected).toEqual([
-      expect.objectContaining({ image: 'demo:runtime', advisory: 'CVE-2099-1002', source: 'bar', binaries: ['libbar1'], installed: ['2.0-1'], fixedVersion: null, verdict: 'no-fix-yet' }),
+      expect.objectContaining({ image: 'demo:bookworm', advisory: 'CVE-2099-1002', source: 'bar', binaries: ['libbar1'], installed: ['2.0-1'], fixedVersion: null, verdict: 'no-fix-yet' }),
     ]);
     const why = Object.fromEntries(report.unaffected.map((r) => [`${r.image} ${r.advisory}`, r.verdict]));
     expect(why).toEqual({
@@ -338,18 +338,18 @@ describe('the CLI', () => {
     });
     expect(report.unaffected.find((r) => r.advisory === 'CVE-2099-1003')).toMatchObject({ binaries: ['libbaz1'], installed: ['3.0-1'], fixedVersion: '2.9-1' });
     expect(report.notInstalled).toEqual([
-      { advisory: 'CVE-2099-1001', source: 'foo', images: ['other:runtime'], everywhere: false },
-      { advisory: 'CVE-2099-1005', source: 'foo', images: ['other:runtime'], everywhere: false },
-      { advisory: 'CVE-2099-1002', source: 'bar', images: ['other:runtime'], everywhere: false },
-      { advisory: 'CVE-2099-1003', source: 'baz', images: ['other:runtime'], everywhere: false },
-      { advisory: 'CVE-2099-1004', source: 'quux', images: ['demo:runtime', 'other:runtime'], everywhere: true },
+      { advisory: 'CVE-2099-1001', source: 'foo', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1005', source: 'foo', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1002', source: 'bar', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1003', source: 'baz', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1004', source: 'quux', images: ['demo:bookworm', 'other:bookworm'], everywhere: true },
     ]);
   });
 
   it('impact: a table for people', async () => {
     const text = await tempered('impact', FEED);
     expect(text).toContain('Affected (1):');
-    expect(text).toMatch(/demo:runtime\s*│ CVE-2099-1002 │ bar \(libbar1\)\s*│ 2\.0-1\s*│ no fix yet\s*│ affected, no fix yet/);
+    expect(text).toMatch(/demo:bookworm\s*│ CVE-2099-1002 │ bar \(libbar1\)\s*│ 2\.0-1\s*│ no fix yet\s*│ affected, no fix yet/);
     expect(text).toContain('already fixed: installed baz 3.0-1 (libbaz1) already includes the fix baz 2.9-1');
     expect(text).toContain('not installed: no package built from foo');
     expect(text).toContain('Not installed in any image (1): CVE-2099-1004 (quux)');

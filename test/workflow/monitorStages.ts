@@ -14,6 +14,7 @@
  * So the monitor reads each published image's packages the way it does in
  * production: pulled from the registry by digest, parsed from dpkg metadata.
  */
+import { PLATFORMS } from '../../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -84,7 +85,7 @@ export function buildStageDoubles(options: StageDoubleOptions): BuildStages & { 
         fs.writeFileSync(path.join(rootfs, 'var/lib/dpkg/status'), lock.map(statusStanza).join('\n'));
         const layer = await createLayer(rootfs, SOURCE_DATE_EPOCH, blobs);
         const created = new Date(SOURCE_DATE_EPOCH * 1000).toISOString();
-        const config = blobs.put(imageConfigJson({
+        const config = blobs.put(imageConfigJson({ platform: PLATFORMS.amd64,
           created, user: '65532', env: {}, entrypoint: [], cmd: [], workdir: '/', labels: {},
           diffIds: [layer.diffId], history: [{ created, createdBy: 'tempered test double' }],
         }));

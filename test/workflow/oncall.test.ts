@@ -29,8 +29,8 @@ import { FakeUpstream } from './fakeStages';
 
 jest.setTimeout(240_000);
 
-const image = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
-const idOf = (name: string) => `image:${name}:runtime`;
+const image = (name: string): ImageRef => ({ kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
+const idOf = (name: string) => `image:${name}:bookworm:runtime`;
 
 /** Per-image faults on top of the shared doubles: a failing image test, a registry that refuses pushes. */
 const brokenTests = new Set<string>();
@@ -123,7 +123,7 @@ test('a failed cycle stays Running in phase failed with reason and activity; ret
   brokenTests.delete('stuck');
   const fixed = await tempered('retry', 'stuck', '--by', 'on-call', '--wait');
   expect(fixed.code).toBe(0);
-  expect(fixed.stdout).toMatch(new RegExp(`stuck:runtime: retrying cycle ${cycle} \\(it failed in testing\\)`));
+  expect(fixed.stdout).toMatch(new RegExp(`stuck:bookworm: retrying cycle ${cycle} \\(it failed in testing\\)`));
   expect(fixed.stdout).toMatch(/│ published │/);
   const after = await state('stuck');
   expect(after.phase).toBe('idle');

@@ -28,8 +28,8 @@ let client: Client;
 
 useFakeStack((s) => ({ upstream, tw, client } = s));
 
-const image = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
-const idOf = (name: string) => `image:${name}:runtime`;
+const image = (name: string): ImageRef => ({ kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
+const idOf = (name: string) => `image:${name}:bookworm:runtime`;
 const advisory = (id: string, source: string, fixedVersion: string | null) => ({ id, source, ...(fixedVersion ? { fixedVersion } : {}), severity: 'high' });
 const state = (name: string): Promise<PatchState> => client.workflow.getHandle(idOf(name)).query(stateQuery);
 const settle = (ms = 3000) => new Promise((r) => setTimeout(r, ms));

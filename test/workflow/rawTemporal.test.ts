@@ -20,9 +20,9 @@ import { FakeUpstream } from './fakeStages';
 jest.setTimeout(240_000);
 
 const README = path.resolve(__dirname, '../../README.md');
-const RAW = 'image:raw:runtime';
-const CLI = 'image:cli:runtime';
-const image = (name: string): ImageRef => ({ kind: 'catalog', name, variant: 'runtime' });
+const RAW = 'image:raw:bookworm:runtime';
+const CLI = 'image:cli:bookworm:runtime';
+const image = (name: string): ImageRef => ({ kind: 'catalog', name, release: 'bookworm', variant: 'runtime' });
 
 let temporal: TestTemporal;
 let upstream: FakeUpstream;
@@ -61,7 +61,7 @@ function shellWords(line: string): string[] {
 function raw(commands: Record<string, string[]>, key: string, workflowId: string, ...extra: string[]): Promise<CliResult> {
   const words = commands[key];
   if (!words) throw new Error(`README has no "temporal workflow ${key}" example`);
-  const args = [...words.map((w) => w.replace('image:base:runtime', workflowId).replace(/ImageName="base"/, 'ImageName="raw"')), ...extra];
+  const args = [...words.map((w) => w.replace('image:base:bookworm:runtime', workflowId).replace(/ImageName="base"/, 'ImageName="raw"')), ...extra];
   return runProcess(TEMPORAL_BIN, args, { TEMPORAL_ADDRESS: temporal.address });
 }
 
@@ -144,7 +144,7 @@ async function expectSameRefusal(rawResult: CliResult, cliResult: CliResult, rea
   expect(rawResult.code).not.toBe(0);
   expect(rawResult.stderr + rawResult.stdout).toMatch(reason);
   expect(cliResult.code).toBe(1);
-  expect(cliResult.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error: cli:runtime ${reason.source}`))]);
+  expect(cliResult.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error: cli:bookworm ${reason.source}`))]);
 }
 
 /** The README's list query (visibility is eventually consistent: poll briefly). */

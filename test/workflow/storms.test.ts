@@ -57,7 +57,7 @@ function newFix(source: (typeof SOURCES)[number]): string {
 const settled = (ids: string[]) => (s: PatchState) => s.phase === 'idle' && ids.every((id) => s.handled.some((h) => h.advisory.id === id && h.verdict.status === 'fixed'));
 
 test('50 different advisories for one image within 10 s rebuild it at most twice, and each is fixed', async () => {
-  const image: ImageRef = { kind: 'catalog', name: 'burst', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'burst', release: 'bookworm', variant: 'runtime' };
   const id = workflowIdFor(image);
   await publishedAll([image]);
   const builds = upstream.count('buildImage', image);
@@ -84,7 +84,7 @@ test('50 different advisories for one image within 10 s rebuild it at most twice
 
 test('200 advisories across a 10-image catalog (both variants) within one debounce window rebuild each workflow at most twice', async () => {
   const names = Array.from({ length: 10 }, (_, i) => `cat${String(i).padStart(2, '0')}`);
-  const images: ImageRef[] = names.flatMap((name) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name, variant })));
+  const images: ImageRef[] = names.flatMap((name) => VARIANTS.map((variant) => ({ kind: 'catalog' as const, name, release: 'bookworm', variant })));
   const ids = images.map(workflowIdFor);
   // A 30 s window rather than the default 10 s: the figure is about a storm that lands within one window, and this
   // machine must be able to send its 700-odd signals inside it even when it is busy (it took up to 23 s under load).
@@ -99,7 +99,7 @@ test('200 advisories across a 10-image catalog (both variants) within one deboun
   for (const [i, picked] of targets.entries()) {
     const source = SOURCES[i % SOURCES.length] as (typeof SOURCES)[number];
     const advisory = { id: `CVE-2026-${30000 + i}`, source, fixedVersion: '', severity: 'medium' };
-    for (const n of picked) for (const variant of VARIANTS) sends.push({ id: workflowIdFor({ kind: 'catalog', name: names[n] as string, variant }), advisory });
+    for (const n of picked) for (const variant of VARIANTS) sends.push({ id: workflowIdFor({ kind: 'catalog', name: names[n] as string, release: 'bookworm', variant }), advisory });
   }
   const started = Date.now();
   let next = 0;
@@ -135,7 +135,7 @@ test('200 advisories across a 10-image catalog (both variants) within one deboun
 test('130 advisories waiting for a fix in one image keep it running (PendingAdvisories stays within its size limit)', async () => {
   // Each id is ~17 bytes in the KeywordList; a value over 2 KiB fails the upsert with BadSearchAttributes and the
   // server terminates the workflow. An image with a long tail of unfixed (no-dsa) CVEs reaches that.
-  const image: ImageRef = { kind: 'catalog', name: 'longtail', variant: 'runtime' };
+  const image: ImageRef = { kind: 'catalog', name: 'longtail', release: 'bookworm', variant: 'runtime' };
   const id = workflowIdFor(image);
   await publishedAll([image]);
   const advisories = Array.from({ length: 130 }, (_, i) => ({ id: `CVE-2025-${40000 + i}`, source: SOURCES[i % 3], reason: 'postponed' }));

@@ -4,6 +4,7 @@
  * build, the base's layers are reused by digest, and the new layer merges
  * what it must (accounts, CA bundle, files with owner and mode).
  */
+import { PLATFORMS } from '../../../domain/platform';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -39,7 +40,7 @@ async function syntheticBase(store: BlobStore): Promise<BaseImage> {
   fs.writeFileSync(path.join(root, 'etc/ssl/certs/ca-certificates.crt'), '# base bundle\n');
   const layer = await createLayer(root, EPOCH, store);
   const created = new Date(EPOCH * 1000).toISOString();
-  const config = store.put(imageConfigJson({ created, user: '65532:65532', env: { PATH: '/usr/bin' }, entrypoint: [], cmd: [], workdir: '/', labels: {}, diffIds: [layer.diffId], history: [{ created, createdBy: 'base' }] }));
+  const config = store.put(imageConfigJson({ platform: PLATFORMS.amd64, created, user: '65532:65532', env: { PATH: '/usr/bin' }, entrypoint: [], cmd: [], workdir: '/', labels: {}, diffIds: [layer.diffId], history: [{ created, createdBy: 'base' }] }));
   const manifest = store.put(imageManifestJson({ mediaType: MediaType.ociConfig, digest: config.digest, size: config.size }, [{ mediaType: MediaType.ociLayerGzip, digest: layer.digest, size: layer.size }], {}));
   return {
     repository: 'tempered/base', tag: 'bookworm', digest: manifest.digest, name: '127.0.0.1:5000/tempered/base:bookworm',
@@ -68,7 +69,7 @@ async function inputFor(store: BlobStore): Promise<CustomBuildInput> {
   const lock: CustomLock = {
     lockVersion: 1, customization: 'app', base: { image: 'base', variant: 'runtime' }, resolvedFrom: 'sha256:' + '0'.repeat(64), archives: [], packages: [], sourceDateEpoch: EPOCH + 60,
   };
-  const baseSpec = effectiveSpec(DefinitionSchema.parse({ name: 'base', description: 'b', packages: { include: ['libc6'] } }), 'runtime');
+  const baseSpec = effectiveSpec(DefinitionSchema.parse({ name: 'base', description: 'b', packages: { include: ['libc6'] } }), 'bookworm', 'runtime');
   const subject = { image: { kind: 'custom', name: 'app' }, loaded: { customization, file: '/x/app.yaml', dir: '/x' }, lockFile: '/x/app.lock.json', base: { spec: baseSpec, tag: 'bookworm' }, repository: 'tempered/base', tag: 'bookworm-app' } as unknown as CustomSubject;
   return {
     subject, base, lock, lockDigest: 'sha256:' + '1'.repeat(64), customization, prune: [], accounts, user: '10001:10001',
