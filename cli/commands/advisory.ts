@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import type { Advisory } from '../../domain/advisory/record';
 import { isRelease, RELEASES, type Release } from '../../domain/debian/releases';
 import { displayName } from '../../domain/imageId';
+import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { InputError } from '../../domain/schema/errors';
 import { fileArgument } from '../arguments';
 import { CliError, ExitCode, printJson, printTable } from '../output';
@@ -87,14 +88,25 @@ export function registerAdvisory(program: Command): void {
       const advisories = readAdvisories(fileArgument(file), where, release);
       const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
       const { sharedArchive } = require('../../lib/archive/shared') as typeof import('../../lib/archive/shared');
+      const { isArchiveError } = require('../../lib/archive/errors') as typeof import('../../lib/archive/errors');
       const { packagesOfImage, repositoryOfReference } = require('../../client/imageContents') as typeof import('../../client/imageContents');
       const { signalAdvisory } = require('../../client/imageWorkflows') as typeof import('../../client/imageWorkflows');
       const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
       const { advisoryAppliesTo, assessImpact } = require('../../domain/impact') as typeof import('../../domain/impact');
       await withClient(async (client, config) => {
         const ctx = createContext(config);
-        const known = (await sharedArchive(config)).index.sources();
-        const unknown = advisories.filter((a) => !known.has(a.source));
+        // Each advisory's source must be known in its release's archive (any configured release, without one).
+        const sourcesOf = new Map<Release, Set<string>>();
+        for (const r of new Set(advisories.flatMap((a) => (a.release ? [a.release] : [...RELEASES])))) {
+          const archive = await sharedArchive(config, { release: r, architectures: [DEFAULT_ARCHITECTURE] }).catch((error: unknown) => {
+            // A release the configuration has no suite of (TEMPERED_ARCHIVE naming bookworm only) knows no source.
+            if (isArchiveError(error, 'ARCHIVE_CONFIG_INVALID') && !advisories.some((a) => a.release === r)) return undefined;
+            throw error;
+          });
+          sourcesOf.set(r, archive ? archive.index.sources() : new Set());
+        }
+        const knownIn = (a: Advisory) => (a.release ? [a.release] : [...RELEASES]).some((r) => sourcesOf.get(r)?.has(a.source));
+        const unknown = advisories.filter((a) => !knownIn(a));
         if (unknown.length) {
           throw new InputError(where, unknown.map((a) => ({ field: `${a.id}.source`, problem: `unknown Debian source package "${a.source}": the configured archive has no package built from it` })));
         }

@@ -74,7 +74,8 @@ const VERDICT_LABEL: Record<ImpactVerdict, string> = {
  * carry: undefined, so every record is judged against it (advisoryAppliesTo).
  */
 export function releaseOfImage(image: ImageRef): Release | undefined {
-  return image.kind === 'catalog' ? image.release : undefined;
+  // A workflow started before releases holds an image without one: a bookworm image.
+  return image.kind === 'catalog' ? (image.release ?? 'bookworm') : undefined;
 }
 
 /** `trixie`, or `all` for a record about every release. */

@@ -6,7 +6,7 @@
  * The variant policy's fixed parts (runtime exclusions, dev essentials) are
  * added here, in one place.
  */
-import type { Release } from '../debian/releases';
+import { type Release, RELEASE_INFO } from '../debian/releases';
 import { type CatalogImageRef, publishedTags, releaseTag, type Variant } from '../imageId';
 import { type Architecture, BUILT_ARCHITECTURES } from '../platform';
 import { type Definition, definitionReleases, type ImageTest, type Layering, type PathEntry, type VariantOverride } from './definition';
@@ -113,8 +113,14 @@ export function effectiveSpec(definition: Definition, release: Release, variant:
     paths: mergeByKey(definition.paths ?? [], o.paths ?? [], (p) => p.path),
     labels: { ...definition.labels, ...o.labels },
     annotations: { ...definition.annotations, ...o.annotations },
-    tests: [...(definition.tests ?? []), ...(o.tests ?? [])],
+    tests: [releaseTest(release), ...(definition.tests ?? []), ...(o.tests ?? [])],
     allowSetid: unique([...(definition.allowSetid ?? []), ...(o.allowSetid ?? [])]),
     layering: variant === 'dev' ? { strategy: 'single' } : (o.layering ?? definition.layering ?? DEFAULT_LAYERING),
   };
+}
+
+/** Every catalog image proves which Debian release it is: what scanners read to pick their advisories. */
+function releaseTest(release: Release): ImageTest {
+  const { version } = RELEASE_INFO[release];
+  return { name: `os-release says Debian ${version} (${release})`, file: '/etc/os-release', exists: true, contains: `VERSION_ID="${version}"` };
 }

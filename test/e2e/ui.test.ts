@@ -33,7 +33,7 @@ const CHROMIUM_FLAGS = [
 ];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** The UI keeps its column choice in localStorage: show the search attributes next to the ids. */
-const COLUMNS = ['Status', 'Workflow ID', 'ImageName', 'ImageVariant', 'PatchPhase', 'PendingAdvisories', 'PublishedDigest', 'Start'];
+const COLUMNS = ['Status', 'Workflow ID', 'ImageName', 'ImageRelease', 'ImageVariant', 'PatchPhase', 'PendingAdvisories', 'PublishedDigest', 'Start'];
 
 const images: ImageRef[] = [
   { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' },
@@ -103,7 +103,7 @@ async function openList(page: Page, query: string): Promise<Map<string, string>>
   const rows = new Map<string, string>();
   for (const row of await page.getByTestId('workflows-summary-configurable-table-row').all()) {
     const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
-    const id = /image:[a-z]+:[a-z]+/.exec(text)?.[0];
+    const id = /image:[a-z]+:[a-z]+:[a-z]+/.exec(text)?.[0];
     if (id) rows.set(id, text);
   }
   return rows;
@@ -129,8 +129,8 @@ test('ImageName="base" lists both base workflows with their search attributes, a
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-imagename-base.png') });
   expect([...rows.keys()].sort()).toEqual(['image:base:bookworm:dev', 'image:base:bookworm:runtime']);
   const runtime = await tw.client.workflow.getHandle('image:base:bookworm:runtime').query<{ published: { digest: string } }>('state');
-  expect(rows.get('image:base:bookworm:runtime')).toMatch(new RegExp(`Running image:base:runtime base runtime idle ${runtime.published.digest}`, 'i'));
-  expect(rows.get('image:base:bookworm:dev')).toMatch(/Running image:base:dev base dev failed/i);
+  expect(rows.get('image:base:bookworm:runtime')).toMatch(new RegExp(`Running image:base:bookworm:runtime base bookworm runtime idle ${runtime.published.digest}`, 'i'));
+  expect(rows.get('image:base:bookworm:dev')).toMatch(/Running image:base:bookworm:dev base bookworm dev failed/i);
   await page.close();
 });
 
@@ -151,9 +151,9 @@ test('adding PatchPhase="failed" leaves the failed one, and its page says why', 
 test('the first run of an image carries the static summary and details set at start', async () => {
   const [first] = await listRuns(tw.client, 'image:base:bookworm:runtime');
   const page = await context.newPage();
-  await page.goto(`${server.uiUrl}/namespaces/default/workflows/image:base:runtime/${first?.runId}/history`);
+  await page.goto(`${server.uiUrl}/namespaces/default/workflows/image:base:bookworm:runtime/${first?.runId}/history`);
   await page.getByRole('tab', { name: /User Metadata/ }).click({ timeout: 60_000 });
-  expect(await rendered(page, /base runtime image/)).toBe('base runtime image');
+  expect(await rendered(page, /base bookworm runtime image/)).toBe('base bookworm runtime image');
   expect(await rendered(page, /Long-lived patch workflow for base:bookworm/)).toMatch(/Query state for everything it knows/);
   await page.screenshot({ path: path.join(ARTIFACTS, 'ui-base-runtime-first-run-summary.png') });
   await page.close();

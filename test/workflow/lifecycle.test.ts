@@ -21,6 +21,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { listRuns } from '../../client/imageHistory';
+import { endLegacyImageWorkflows } from '../../client/legacyWorkflows';
 import { ensureImageWorkflow, startOptions } from '../../client/imageWorkflows';
 import { type CatalogImageRef, cascadeCoordinatorId, cascadeWorkflowId, type ImageRef } from '../../domain/image';
 import type { PatchState } from '../../domain/patch/state';
@@ -233,4 +234,25 @@ test('the sign activity gets small VEX records, however large the advisories it 
   const signed = upstream.signInputBytes.at(-1) ?? 0;
   // The advisories are ~31 KiB each (~430 KiB together); what signing needs of them is a few hundred bytes each.
   expect(signed).toBeLessThan(32 * 1024);
+});
+
+describe('workflows from before releases', () => {
+  test('an image:<name>:<variant> workflow serves its bookworm image, and up ends it once its successor runs', async () => {
+    // Started as the previous version did: the old id, an input without a release.
+    const legacyId = 'image:legacy:runtime';
+    const options = startOptions(tw.config, catalog('legacy'), { debounceSeconds: 1 });
+    const input = options.args[0];
+    const { release: _dropped, ...oldImage } = input.image as CatalogImageRef;
+    await client.workflow.start('imagePatchWorkflow', { ...options, workflowId: legacyId, args: [{ ...input, image: oldImage }] });
+    const served = await waitForState(client, legacyId, (s) => !!s.published || s.phase === 'failed');
+    expect(served.failure).toBeUndefined();
+    expect(served.image).toEqual(catalog('legacy'));
+
+    await ensureImageWorkflow(client, tw.config, catalog('legacy'), { debounceSeconds: 1 });
+    expect(await endLegacyImageWorkflows(client, new Set(['image:other:bookworm:runtime']))).toEqual([]);
+    expect(await endLegacyImageWorkflows(client, new Set([idOf('legacy')]))).toEqual([legacyId]);
+    const ended = await client.workflow.getHandle(legacyId).describe();
+    expect(ended.status.name).toBe('TERMINATED');
+    expect((await client.workflow.getHandle(idOf('legacy')).describe()).status.name).toBe('RUNNING');
+  });
 });

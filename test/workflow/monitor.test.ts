@@ -332,9 +332,9 @@ describe('the CLI', () => {
     ]);
     const why = Object.fromEntries(report.unaffected.map((r) => [`${r.image} ${r.advisory}`, r.verdict]));
     expect(why).toEqual({
-      'demo:runtime CVE-2099-1001': 'fixed-in-image',
-      'demo:runtime CVE-2099-1003': 'fixed-in-image',
-      'demo:runtime CVE-2099-1005': 'not-affected',
+      'demo:bookworm CVE-2099-1001': 'fixed-in-image',
+      'demo:bookworm CVE-2099-1003': 'fixed-in-image',
+      'demo:bookworm CVE-2099-1005': 'not-affected',
     });
     expect(report.unaffected.find((r) => r.advisory === 'CVE-2099-1003')).toMatchObject({ binaries: ['libbaz1'], installed: ['3.0-1'], fixedVersion: '2.9-1' });
     expect(report.notInstalled).toEqual([
@@ -349,10 +349,10 @@ describe('the CLI', () => {
   it('impact: a table for people', async () => {
     const text = await tempered('impact', FEED);
     expect(text).toContain('Affected (1):');
-    expect(text).toMatch(/demo:bookworm\s*│ CVE-2099-1002 │ bar \(libbar1\)\s*│ 2\.0-1\s*│ no fix yet\s*│ affected, no fix yet/);
+    expect(text).toMatch(/demo:bookworm\s*│ CVE-2099-1002 │ bookworm │ bar \(libbar1\)\s*│ 2\.0-1\s*│ no fix yet\s*│ affected, no fix yet/);
     expect(text).toContain('already fixed: installed baz 3.0-1 (libbaz1) already includes the fix baz 2.9-1');
     expect(text).toContain('not installed: no package built from foo');
-    expect(text).toContain('Not installed in any image (1): CVE-2099-1004 (quux)');
+    expect(text).toContain('Not installed in any image (1): CVE-2099-1004 (quux, bookworm)');
   });
 
   it('monitor run --json polls through the Schedule; monitor status shows the runs', async () => {

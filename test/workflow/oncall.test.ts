@@ -110,18 +110,18 @@ test('a failed cycle stays Running in phase failed with reason and activity; ret
   expect(failed.failure).toMatchObject({ stage: 'testing', activity: 'testImage', type: 'ImageTestFailed', message: expect.stringMatching(/runs as nonroot/) });
   expect(failed.published?.digest).toBe(good.published?.digest);
   expect(await listed(`ExecutionStatus = 'Running' AND PatchPhase = 'failed' AND ImageName = 'stuck'`)).toEqual([idOf('stuck')]);
-  const status = JSON.parse((await tempered('status', 'stuck', '--json')).stdout) as { phase: string; failure: string }[];
+  const status = JSON.parse((await tempered('status', 'stuck:bookworm', '--json')).stdout) as { phase: string; failure: string }[];
   expect(status[0]).toMatchObject({ phase: 'failed', failure: expect.stringMatching(/^testImage: 1 of 7 image tests failed/) });
-  const history = JSON.parse((await tempered('history', 'stuck', '--json')).stdout) as { cycles: { number: number; current: boolean; runId: string; failure?: { type: string } }[] };
+  const history = JSON.parse((await tempered('history', 'stuck:bookworm', '--json')).stdout) as { cycles: { number: number; current: boolean; runId: string; failure?: { type: string } }[] };
   expect(history.cycles.at(-1)).toMatchObject({ number: cycle, current: true, runId: description.runId, failure: { type: 'ImageTestFailed' } });
 
   // Retried before the fix: fails again, and --wait says so in one line with exit 1.
-  const again = await tempered('retry', 'stuck', '--by', 'on-call', '--wait');
+  const again = await tempered('retry', 'stuck:bookworm', '--by', 'on-call', '--wait');
   expect(again.code).toBe(1);
   expect(again.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^error: cycle ${cycle} of stuck failed \\(testing: testImage ImageTestFailed: 1 of 7 image tests failed.*\\); fix the cause, then: tempered retry stuck$`));
 
   brokenTests.delete('stuck');
-  const fixed = await tempered('retry', 'stuck', '--by', 'on-call', '--wait');
+  const fixed = await tempered('retry', 'stuck:bookworm', '--by', 'on-call', '--wait');
   expect(fixed.code).toBe(0);
   expect(fixed.stdout).toMatch(new RegExp(`stuck:bookworm: retrying cycle ${cycle} \\(it failed in testing\\)`));
   expect(fixed.stdout).toMatch(/│ published │/);
@@ -145,7 +145,7 @@ test('temporal activity reset retries a backing-off activity at once, from attem
     return p?.activityType?.name === 'publishImage' && (p.attempt ?? 0) >= 4 && p.lastFailure ? p : undefined;
   }, 60_000);
   expect(pending).toMatchObject({ attempt: 4, lastFailure: { message: expect.stringMatching(/registry unreachable/) } });
-  const status = JSON.parse((await tempered('status', 'outage', '--json')).stdout) as { phase: string; activity: { type: string; attempt: number; lastFailure: string } }[];
+  const status = JSON.parse((await tempered('status', 'outage:bookworm', '--json')).stdout) as { phase: string; activity: { type: string; attempt: number; lastFailure: string } }[];
   expect(status[0]).toMatchObject({ phase: 'publishing', activity: { type: 'publishImage', attempt: 4, lastFailure: expect.stringMatching(/registry unreachable/) } });
 
   registryDown.delete('outage');
@@ -181,7 +181,7 @@ test('temporal workflow reset to the first workflow task of the failed run re-ru
   const cycle = after.cycles.find((c) => c.number === failed.current!.number);
   expect(cycle).toMatchObject({ outcome: 'published', reasons: [{ kind: 'advisories', ids: ['CVE-2026-4103'] }] });
   expect(after.published?.digest).not.toBe(good.published?.digest);
-  const history = JSON.parse((await tempered('history', 'rewind', '--json')).stdout) as { cycles: { number: number; runId: string }[]; runs: { runId: string; status: string }[] };
+  const history = JSON.parse((await tempered('history', 'rewind:bookworm', '--json')).stdout) as { cycles: { number: number; runId: string }[]; runs: { runId: string; status: string }[] };
   expect(history.cycles.find((c) => c.number === cycle?.number)?.runId).toBe(newRun);
   expect(history.runs.find((r) => r.runId === failedRun)?.status).toBe('TERMINATED');
 });
@@ -193,7 +193,7 @@ test('rollback with the registry down says so in one line (exit 3) and asks the 
   const patched = await waitForState(tw.client, idOf('norollback'), (s) => s.phase === 'idle' && s.handled.some((h) => h.advisory.id === 'CVE-2026-4104'), 60_000);
   expect(patched.published?.digest).not.toBe(before.published?.digest);
   const closed = `127.0.0.1:${await freePort()}`;
-  const r = await runCli(['rollback', 'norollback', before.published!.digest, '--reason', 'bad openssl'], cliEnv(tw.config, { TEMPERED_REGISTRY: closed }));
+  const r = await runCli(['rollback', 'norollback:bookworm', before.published!.digest, '--reason', 'bad openssl'], cliEnv(tw.config, { TEMPERED_REGISTRY: closed }));
   expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 3, stdout: '' });
   expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error: .*${closed}.*registry unreachable`))]);
   const events = (await tw.client.workflow.getHandle(idOf('norollback')).fetchHistory()).events ?? [];
@@ -203,13 +203,13 @@ test('rollback with the registry down says so in one line (exit 3) and asks the 
 test('history export writes every run; history replay passes them on this code and catches a changed one', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-histories-'));
   try {
-    const exported = await tempered('history', 'export', 'stuck', '--out', dir, '--json');
+    const exported = await tempered('history', 'export', 'stuck:bookworm', '--out', dir, '--json');
     expect(exported.code).toBe(0);
     const { runs } = JSON.parse(exported.stdout) as { runs: { file: string; events: number; status: string }[] };
     expect(runs.length).toBeGreaterThanOrEqual(3);
-    for (const run of runs) expect(run.file.startsWith(path.join(dir, 'image_stuck_runtime', ''))).toBe(true);
+    for (const run of runs) expect(run.file.startsWith(path.join(dir, 'image_stuck_bookworm_runtime', ''))).toBe(true);
 
-    const replayed = await tempered('history', 'replay', path.join(dir, 'image_stuck_runtime'), '--json');
+    const replayed = await tempered('history', 'replay', path.join(dir, 'image_stuck_bookworm_runtime'), '--json');
     expect({ code: replayed.code, failed: (JSON.parse(replayed.stdout) as { failed: number }).failed }).toEqual({ code: 0, failed: 0 });
 
     // The run with the failed and retried cycle, as if an older version of the code had run a different activity there.

@@ -84,7 +84,7 @@ test('the README lists the commands this test runs', () => {
 test('query state: the same phase and digest as tempered status', async () => {
   const cmds = readmeCommands();
   const queried = json<{ queryResult: PatchState[] }>(await raw(cmds, 'query state', RAW, '-o', 'json')).queryResult[0];
-  const status = json<{ workflowId: string; phase: string; publishedDigest: string }[]>(await tempered('status', 'raw', '--json'))[0];
+  const status = json<{ workflowId: string; phase: string; publishedDigest: string }[]>(await tempered('status', 'raw:bookworm', '--json'))[0];
   expect(queried?.phase).toBe('idle');
   expect(status).toMatchObject({ workflowId: RAW, phase: queried?.phase, publishedDigest: queried?.published?.digest });
 });
@@ -101,7 +101,7 @@ test('advisory, rebuild, pause/resume, refusals, failure and retry: the same out
 
   // rebuild answers with the cycle that will run it.
   const rawRebuild = json<{ name: string; result: { cycle: number } }>(await raw(cmds, 'update rebuild', RAW, '-o', 'json')).result;
-  const cliRebuild = json<{ cycle: number; by: string }>(await tempered('rebuild', 'cli', '--by', 'alice', '--note', 'new CA bundle', '--wait', '--json'));
+  const cliRebuild = json<{ cycle: number; by: string }>(await tempered('rebuild', 'cli:bookworm', '--by', 'alice', '--note', 'new CA bundle', '--wait', '--json'));
   expect(rawRebuild.cycle).toBe(cliRebuild.cycle);
   await waitForState(tw.client, RAW, (s) => s.cycles.some((c) => c.number === rawRebuild.cycle) && s.phase === 'idle', 60_000);
   const rebuilt = await Promise.all([RAW, CLI].map(async (id) => (await state(id)).cycles.find((c) => c.number === rawRebuild.cycle)));
@@ -110,14 +110,14 @@ test('advisory, rebuild, pause/resume, refusals, failure and retry: the same out
 
   // pause, a refused second pause, resume, a refused second resume, a refused retry: same answers.
   expect((await raw(cmds, 'update pause', RAW)).code).toBe(0);
-  expect(json<{ reason: string }>(await tempered('pause', 'cli', '--by', 'alice', '--reason', 'registry migration', '--json')).reason).toBe('registry migration');
+  expect(json<{ reason: string }>(await tempered('pause', 'cli:bookworm', '--by', 'alice', '--reason', 'registry migration', '--json')).reason).toBe('registry migration');
   const paused = await Promise.all([RAW, CLI].map(state));
   expect(paused.map((s) => [s.phase, s.paused?.by, s.paused?.reason])).toEqual([['paused', 'alice', 'registry migration'], ['paused', 'alice', 'registry migration']]);
-  await expectSameRefusal(await raw(cmds, 'update pause', RAW), await tempered('pause', 'cli', '--by', 'bob', '--reason', 'again'), /is already paused since .* by alice: registry migration/);
+  await expectSameRefusal(await raw(cmds, 'update pause', RAW), await tempered('pause', 'cli:bookworm', '--by', 'bob', '--reason', 'again'), /is already paused since .* by alice: registry migration/);
   expect((await raw(cmds, 'update resume', RAW)).code).toBe(0);
-  expect(json<{ queued: number }>(await tempered('resume', 'cli', '--json')).queued).toBe(0);
-  await expectSameRefusal(await raw(cmds, 'update resume', RAW), await tempered('resume', 'cli'), /is not paused/);
-  await expectSameRefusal(await raw(cmds, 'update retry', RAW), await tempered('retry', 'cli'), /has no failed cycle to retry \(phase idle\)/);
+  expect(json<{ queued: number }>(await tempered('resume', 'cli:bookworm', '--json')).queued).toBe(0);
+  await expectSameRefusal(await raw(cmds, 'update resume', RAW), await tempered('resume', 'cli:bookworm'), /is not paused/);
+  await expectSameRefusal(await raw(cmds, 'update retry', RAW), await tempered('retry', 'cli:bookworm'), /has no failed cycle to retry \(phase idle\)/);
 
   // A failing image test: both stay Running in phase failed, the README's list finds the raw one, retry publishes.
   upstream.failTests = true;
@@ -129,7 +129,7 @@ test('advisory, rebuild, pause/resume, refusals, failure and retry: the same out
   expect(listed).toEqual([RAW]);
   upstream.failTests = false;
   expect((await raw(cmds, 'update retry', RAW)).code).toBe(0);
-  const retried = json<{ result: { ended: string; outcome: string } }>(await tempered('retry', 'cli', '--wait', '--json'));
+  const retried = json<{ result: { ended: string; outcome: string } }>(await tempered('retry', 'cli:bookworm', '--wait', '--json'));
   expect(retried.result).toMatchObject({ ended: 'finished', outcome: 'published' });
   await waitForState(tw.client, RAW, (s) => s.phase === 'idle' && s.handled.some((h) => h.advisory.id === 'CVE-2026-2345'), 60_000);
 

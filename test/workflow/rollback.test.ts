@@ -82,11 +82,11 @@ test('rollback to an earlier digest moves the tag, is recorded with who and why,
   expect(second).not.toBe(first);
 
   // Refused by the validator, with its reason: the current digest, and one this image never published.
-  expect(oneLineRefusal(await tempered('rollback', 'rb', short(second), '--reason', 'no-op'))).toMatch(/^error: .*(current|already|published now)/i);
-  expect(oneLineRefusal(await tempered('rollback', 'rb', `sha256:${'f'.repeat(64)}`, '--reason', 'typo'))).toMatch(/^error: .*(never|not) published/i);
+  expect(oneLineRefusal(await tempered('rollback', 'rb:bookworm', short(second), '--reason', 'no-op'))).toMatch(/^error: .*(current|already|published now)/i);
+  expect(oneLineRefusal(await tempered('rollback', 'rb:bookworm', `sha256:${'f'.repeat(64)}`, '--reason', 'typo'))).toMatch(/^error: .*(never|not) published/i);
 
   // Accepted: the tag moves back, and the cycle says who and why.
-  const done = await tempered('rollback', 'rb', short(first), '--by', 'alice', '--reason', 'bad openssl', '--json');
+  const done = await tempered('rollback', 'rb:bookworm', short(first), '--by', 'alice', '--reason', 'bad openssl', '--json');
   expect(done.code).toBe(0);
   const answer = JSON.parse(done.stdout) as { cycle: number; from: string; to: string };
   expect(answer).toMatchObject({ from: second, to: first });
@@ -94,7 +94,7 @@ test('rollback to an earlier digest moves the tag, is recorded with who and why,
   expect(after.published?.digest).toBe(first);
   const recorded = after.cycles.find((c) => c.number === answer.cycle);
   expect(recorded?.reasons).toContainEqual({ kind: 'rollback', digest: first, by: 'alice', reason: 'bad openssl' });
-  expect((await tempered('history', 'rb')).stdout).toContain(`rollback to ${short(first)} by alice: bad openssl`);
+  expect((await tempered('history', 'rb:bookworm')).stdout).toContain(`rollback to ${short(first)} by alice: bad openssl`);
 
   // The README's raw command rolls forward again, the same way: it answers with the cycle, which then moves the tag.
   const raw = await rawRollback(second);
@@ -111,7 +111,7 @@ test('a rollback target that no longer verifies is refused in its cycle, and the
   const earlier = before.cycles.find((c) => c.outcome === 'published' && c.digest !== before.published?.digest)?.digest as string;
   upstream.refuseRollback = true;
   try {
-    const r = await tempered('rollback', 'rb', earlier, '--reason', 'try the unsigned one');
+    const r = await tempered('rollback', 'rb:bookworm', earlier, '--reason', 'try the unsigned one');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/refused \(RollbackRefused\)/);
     // Progress lines ("cycle 5: signing - verifyPublished") may come first on a slow machine; the one error is last.
@@ -136,7 +136,7 @@ test('rollback is refused while a cycle is open', async () => {
   await tw.client.workflow.getHandle(ID).executeUpdate(rebuildUpdate, { args: [{ by: 'test' }] });
   await waitForState(tw.client, ID, (s) => s.phase === 'testing', 30_000);
   try {
-    expect(oneLineRefusal(await tempered('rollback', 'rb', earlier, '--reason', 'mid-cycle'))).toMatch(/^error: .*cycle/i);
+    expect(oneLineRefusal(await tempered('rollback', 'rb:bookworm', earlier, '--reason', 'mid-cycle'))).toMatch(/^error: .*cycle/i);
   } finally {
     release();
     gate = undefined;
