@@ -2,7 +2,7 @@
  * A runtime image's tree, assembled in memory from its packages' manifests:
  * every package's entries under the tree rules (domain/rootfs/tree.ts), the
  * definition's prune list, dpkg's per-package status files, the accounts,
- * the CA bundle and the definition's paths. No maintainer script runs and
+ * the CA bundle (and Java's truststore of it) and the definition's paths. No maintainer script runs and
  * nothing touches the host; the one step that runs image code (Python
  * bytecode) is sandboxed (bytecode.ts) and runs only when a layer that
  * needs it is written.
@@ -11,6 +11,7 @@ import { formatGroup, formatPasswd, MINIMAL_GROUPS, MINIMAL_USERS, mergeAccounts
 import type { VariantSpec } from '../../domain/catalog/effective';
 import { CA_BUNDLE_PATH } from '../../domain/catalog/policy';
 import { infoName, STATUS_D, statusStanza } from '../../domain/rootfs/dpkgStatus';
+import { javaKeyStore, pemCertificates } from '../../domain/rootfs/javaKeyStore';
 import { type Accounts, addHomes, applyPaths } from '../../domain/rootfs/paths';
 import { pruneTree } from '../../domain/rootfs/prune';
 import { checkRuntimeNames } from '../../domain/rootfs/runtimePolicy';
@@ -39,6 +40,7 @@ export async function assembleRuntimeTree(spec: VariantSpec, packages: readonly 
   writeStatusFiles(tree, sorted);
   const accounts = await writeAccounts(tree, content, spec, GENERATED_MTIME);
   writeCaBundle(tree, content);
+  writeJavaTrustStore(tree, content);
   applyPaths(tree, spec.paths, accounts, GENERATED_MTIME);
   // Names and modes of the whole tree; what each ELF file is, as its layer is written (layers.ts).
   checkRuntimeNames(tree, new Set(spec.allowSetid));
@@ -105,6 +107,35 @@ function writeCaBundle(tree: ImageTree, content: ContentSource): void {
   const existing = tree.get(CA_BUNDLE_PATH);
   if (existing && existing.type !== 'directory') tree.remove(CA_BUNDLE_PATH);
   tree.put({ path: CA_BUNDLE_PATH, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime, size: 0, content: { kind: 'derived', id }, owner });
+}
+
+/** Where Debian's JREs look for their truststore (`<java home>/lib/security/cacerts` links here). */
+export const JAVA_TRUSTSTORE_PATH = '/etc/ssl/certs/java/cacerts';
+
+/**
+ * Java's truststore of the same certificates, as ca-certificates-java's
+ * postinst writes it with keytool (javaKeyStore.ts): written only when a JRE
+ * in the tree links its cacerts to it. Derived like the CA bundle, in the
+ * same layer.
+ */
+function writeJavaTrustStore(tree: ImageTree, content: ContentSource): void {
+  const wanted = tree.list().some((n) => n.type === 'symlink' && n.linkname === JAVA_TRUSTSTORE_PATH);
+  const bundle = tree.get(CA_BUNDLE_PATH);
+  if (!wanted || bundle?.content?.kind !== 'derived') return;
+  const certificates = tree.list().filter((n) => n.type === 'file' && n.path.startsWith('/usr/share/ca-certificates/') && n.path.endsWith('.crt'));
+  const id = `java-truststore:${bundle.content.id}`;
+  content.derive(id, async () => {
+    await content.load(certificates);
+    // Aliases as ca-certificates-java names them: `debian:<file name>`, one per certificate in the file.
+    const entries = certificates.flatMap((n) => {
+      const name = n.path.slice(n.path.lastIndexOf('/') + 1);
+      return pemCertificates(content.bytes(n).toString('utf8')).map((pem, i) => ({ alias: i === 0 ? `debian:${name}` : `debian:${name}:${i}`, pem }));
+    });
+    return javaKeyStore(entries, bundle.mtime * 1000);
+  });
+  const existing = tree.get(JAVA_TRUSTSTORE_PATH);
+  if (existing && existing.type !== 'directory') tree.remove(JAVA_TRUSTSTORE_PATH);
+  tree.put({ path: JAVA_TRUSTSTORE_PATH, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: bundle.mtime, size: 0, content: { kind: 'derived', id }, owner: bundle.owner });
 }
 
 /** Interpreters with both the binary and the standard library in the tree. */

@@ -63,7 +63,7 @@ const removeStore = (store: BlobStore) => fs.rmSync(path.dirname(store.root), { 
 
 test('the catalog has every image of the product, each with a lock', () => {
   if (only) return;
-  expect(images.map((i) => i.definition.name)).toEqual(expect.arrayContaining(['base', 'cc', 'nginx', 'python', 'static']));
+  expect(images.map((i) => i.definition.name)).toEqual(expect.arrayContaining(['base', 'cc', 'go', 'java', 'nginx', 'node', 'python', 'redis', 'ruby', 'static']));
   for (const image of images) expect({ image: image.definition.name, release: image.lock.release }).toEqual({ image: image.definition.name, release: image.release });
   expect(new Set(images.map((i) => i.release))).toEqual(new Set(RELEASES));
 });
