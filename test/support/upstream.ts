@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Release } from '../../domain/debian/releases';
 import { defaultArchiveSources } from '../../lib/archive/sources';
 import { type AptRepo, createAptRepo, type FakePackage } from './aptRepo';
 
@@ -53,11 +54,11 @@ export const canaryPackage = (version: string): FakePackage => ({
  * local repository), non-root at runtime and root in dev, as the variant
  * policy wants; `tests` is the definition's YAML test list.
  */
-export function testImageDefinition(o: { name: string; description: string; packages: string[]; tests?: string }): string {
+export function testImageDefinition(o: { name: string; description: string; packages: string[]; tests?: string; releases?: readonly Release[] }): string {
   return `
 name: ${o.name}
 description: ${o.description}
-releases: { bookworm: {} }
+releases: { ${(o.releases ?? ['bookworm']).map((r) => `${r}: {}`).join(', ')} }
 packages:
   include: [${['base-files', 'netbase', 'libc6', ...o.packages].join(', ')}]
 accounts:
@@ -73,9 +74,10 @@ ${o.tests ? `tests:\n${o.tests}\n` : ''}variants:
 }
 
 /** A small runtime image named `name` with one package from the local repository (tempered-canary). */
-export function canaryDefinition(name: string): string {
+export function canaryDefinition(name: string, releases?: readonly Release[]): string {
   return testImageDefinition({
     name,
+    ...(releases ? { releases } : {}),
     description: 'test image with a package from the local repository',
     packages: ['tempered-canary'],
     tests: '  - name: canary file is present\n    file: /usr/share/tempered-canary/version',
