@@ -45,7 +45,7 @@ export function signActivity(ctx: ActivityContext) {
         provenance: {
           definition: from.definition,
           lockDigest: record.lockDigest,
-          internal: { image: record.image.name, variant: from.variant, cycle: invocation.cycle },
+          internal: { image: record.image.name, ...(from.release ? { release: from.release } : {}), variant: from.variant, cycle: invocation.cycle },
           packages: from.packages,
           ...(from.baseImage ? { baseImage: from.baseImage } : {}),
           builderId: DEFAULT_BUILDER_ID,

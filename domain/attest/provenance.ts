@@ -39,6 +39,8 @@ export const ProvenanceInputSchema = z
     /** How the build ran: not chosen by the definition's author, so internal, not external. */
     internal: z.object({
       image: z.string().min(1),
+      /** The Debian release of a catalog image, or of a customization's base. */
+      release: z.string().min(1).optional(),
       variant: z.string().min(1).optional(),
       cycle: z.number().int().nonnegative().optional(),
     }),
@@ -91,7 +93,7 @@ export function buildProvenance(input: ProvenanceInput): SlsaProvenanceV1 {
     buildDefinition: {
       buildType: TEMPERED_BUILD_TYPE,
       externalParameters: { definition: p.definition, lockDigest: p.lockDigest },
-      internalParameters: dropUndefined({ image: p.internal.image, variant: p.internal.variant, cycle: p.internal.cycle }),
+      internalParameters: dropUndefined({ image: p.internal.image, release: p.internal.release, variant: p.internal.variant, cycle: p.internal.cycle }),
       resolvedDependencies: [...base, ...debs],
     },
     runDetails: {

@@ -1,20 +1,24 @@
 /**
  * Whether a verified base digest may replace the base a customization is
  * built on (lib/signing/baseVerification.ts verifies signatures, then asks
- * this): its signed provenance must name the customization's base image and
- * variant, and it must not be older than the current base, by the base
+ * this): its signed provenance must name the customization's base image,
+ * release and variant (a release-less provenance was signed before releases,
+ * for bookworm), and it must not be older than the current base, by the base
  * workflow's cycle where both have one, else by when they were built.
  */
 export interface BaseFacts {
   image?: string;
+  release?: string;
   variant?: string;
   cycle?: number;
   finishedOn?: string;
 }
 
-export function baseCandidateProblem(candidate: BaseFacts, expected: { image: string; variant: string }, current?: BaseFacts & { digest: string }): string | undefined {
-  if (candidate.image !== expected.image || candidate.variant !== expected.variant) {
-    return `its provenance names ${candidate.image ?? 'no image'}${candidate.variant ? `:${candidate.variant}` : ''}, not ${expected.image}:${expected.variant}`;
+export function baseCandidateProblem(candidate: BaseFacts, expected: { image: string; release: string; variant: string }, current?: BaseFacts & { digest: string }): string | undefined {
+  const release = candidate.release ?? 'bookworm';
+  if (candidate.image !== expected.image || candidate.variant !== expected.variant || release !== expected.release) {
+    const named = `${candidate.image ?? 'no image'} ${release}${candidate.variant ? ` ${candidate.variant}` : ''}`;
+    return `its provenance names ${named}, not ${expected.image} ${expected.release} ${expected.variant}`;
   }
   if (!current) return undefined;
   if (candidate.cycle !== undefined && current.cycle !== undefined) {

@@ -28,6 +28,7 @@ export interface VerifiedImage {
   digest: string;
   builder: string;
   image?: string;
+  release?: string;
   variant?: string;
   cycle?: number;
   finishedOn?: string;
@@ -76,7 +77,7 @@ export async function verifyBaseImage(
  */
 export async function verifyBaseCandidate(
   ctx: ActivityContext,
-  request: { repository: string; digest: string; expected: { image: string; variant: string }; current?: string },
+  request: { repository: string; digest: string; expected: { image: string; release: string; variant: string }; current?: string },
 ): Promise<VerifiedImage> {
   const candidate = await verifyBaseImage(ctx, request.repository, request.digest);
   const current = request.current && request.current !== request.digest ? { ...(await verifyBaseImage(ctx, request.repository, request.current)), digest: request.current } : undefined;
@@ -96,7 +97,7 @@ async function verifyOnce(ctx: ActivityContext, repository: string, digest: stri
     });
     if (report.digest !== digest) throw new Error(`verified ${report.digest}, expected ${digest}`);
     const p = report.provenance;
-    return { digest: report.digest, builder: p?.builderId ?? 'unknown', image: p?.image, variant: p?.variant, cycle: p?.cycle, finishedOn: p?.finishedOn };
+    return { digest: report.digest, builder: p?.builderId ?? 'unknown', image: p?.image, release: p?.release, variant: p?.variant, cycle: p?.cycle, finishedOn: p?.finishedOn };
   } catch (err) {
     if (err instanceof RegistryError && err.transient) throw err;
     throw new ImageVerificationRefused(`${ctx.config.registry.host}/${repository}@${digest} failed verification: ${(err as Error).message}`, failure);

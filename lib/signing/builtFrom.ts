@@ -5,6 +5,8 @@
  * the base image by registry reference and digest, so `resolvedDependencies`
  * names the exact base it was built on.
  */
+import type { Release } from '../../domain/debian/releases';
+import { withRelease } from '../../domain/imageId';
 import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import type { ProvenanceInput } from '../../domain/attest/provenance';
 import { type LockedPackage, variantPackages } from '../../domain/lock';
@@ -12,7 +14,7 @@ import type { ImageRecord } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
 import { CustomLockStore } from '../locks/customLockStore';
 
-export type BuiltFrom = Pick<ProvenanceInput, 'definition' | 'packages' | 'baseImage'> & { variant: string };
+export type BuiltFrom = Pick<ProvenanceInput, 'definition' | 'packages' | 'baseImage'> & { variant: string; release?: Release };
 
 const asDeb = (p: LockedPackage) => ({ name: p.name, version: p.version, architecture: p.architecture, archive: p.archive, filename: p.filename, sha256: p.sha256 });
 const plainJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
@@ -22,14 +24,17 @@ export function builtFrom(ctx: ActivityContext, record: ImageRecord): BuiltFrom 
     const { customization, base } = record.custom;
     return {
       definition: plainJson(customization),
+      release: withRelease(base.image).release,
       variant: base.image.variant,
       packages: new CustomLockStore(ctx.paths.locks).load(record.lockDigest).packages.map(asDeb),
       baseImage: { repository: `${ctx.config.registry.host}/${base.repository}`, tag: base.tag, digest: base.digest },
     };
   }
-  const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
+  const image = withRelease(record.image);
+  const variant = image.kind === 'catalog' ? image.variant : 'runtime';
   return {
     definition: plainJson(record.spec),
+    ...(image.kind === 'catalog' ? { release: image.release } : {}),
     variant,
     packages: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE).map(asDeb),
     ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),

@@ -58,8 +58,9 @@ export interface VerificationReport {
     invocationId?: string;
     lockDigest?: string;
     dependencies: number;
-    /** What the build says it built: the image's name and variant, the cycle of its workflow, and when it finished. */
+    /** What the build says it built: the image's name, release and variant, the cycle of its workflow, and when it finished. */
     image?: string;
+    release?: string;
     variant?: string;
     cycle?: number;
     finishedOn?: string;
@@ -279,7 +280,7 @@ function report(checked: readonly Checked[], reference: string, image: string, d
   };
   const slsa = predicate(PredicateType.slsaProvenance1) as
     | {
-        buildDefinition?: { buildType?: string; externalParameters?: { lockDigest?: string }; internalParameters?: { image?: unknown; variant?: unknown; cycle?: unknown }; resolvedDependencies?: unknown[] };
+        buildDefinition?: { buildType?: string; externalParameters?: { lockDigest?: string }; internalParameters?: { image?: unknown; release?: unknown; variant?: unknown; cycle?: unknown }; resolvedDependencies?: unknown[] };
         runDetails?: { builder?: { id?: string }; metadata?: { invocationId?: string; finishedOn?: string } };
       }
     | undefined;
@@ -291,6 +292,7 @@ function report(checked: readonly Checked[], reference: string, image: string, d
       lockDigest: str(slsa.buildDefinition?.externalParameters?.lockDigest),
       dependencies: Array.isArray(slsa.buildDefinition?.resolvedDependencies) ? slsa.buildDefinition.resolvedDependencies.length : 0,
       image: str(slsa.buildDefinition?.internalParameters?.image),
+      release: str(slsa.buildDefinition?.internalParameters?.release),
       variant: str(slsa.buildDefinition?.internalParameters?.variant),
       cycle: typeof slsa.buildDefinition?.internalParameters?.cycle === 'number' ? slsa.buildDefinition.internalParameters.cycle : undefined,
       finishedOn: str(slsa.runDetails?.metadata?.finishedOn),

@@ -212,7 +212,7 @@ test('a baseChanged signal naming an older base, or a signed digest of something
   const attempts = [
     { digest: olderBase, why: `older than cycle` },
     // Signed by our key, in the base's repository, with provenance: but it is app-two, not base.
-    { digest: firstDigests['app-two'] as string, why: 'its provenance names app-two:runtime, not base:runtime' },
+    { digest: firstDigests['app-two'] as string, why: 'its provenance names app-two bookworm runtime, not base bookworm runtime' },
   ];
   for (const { digest, why } of attempts) {
     const rejectedBefore = (await state(id)).rejectedCount ?? 0;

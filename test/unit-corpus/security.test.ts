@@ -66,11 +66,12 @@ describe('1. the runtime policy judges content', () => {
 });
 
 describe('2. a base digest must be the right base, not older', () => {
-  it(`decides ${RUNS} candidates exactly: same image and variant, cycle not older (else build time not earlier)`, () => {
-    const facts = fc.record({ image: fc.constantFrom('base', 'app-two', 'cc'), variant: fc.constantFrom('runtime', 'dev'), cycle: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }), finishedOn: fc.option(fc.integer({ min: 0, max: 1e6 }).map((s) => new Date(1.7e12 + s * 1000).toISOString()), { nil: undefined }) });
+  it(`decides ${RUNS} candidates exactly: same image, release and variant, cycle not older (else build time not earlier)`, () => {
+    // No release in the provenance: signed before releases, a bookworm image.
+    const facts = fc.record({ image: fc.constantFrom('base', 'app-two', 'cc'), release: fc.constantFrom('trixie', 'bookworm', undefined), variant: fc.constantFrom('runtime', 'dev'), cycle: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }), finishedOn: fc.option(fc.integer({ min: 0, max: 1e6 }).map((s) => new Date(1.7e12 + s * 1000).toISOString()), { nil: undefined }) });
     fc.assert(fc.property(facts, fc.option(facts, { nil: undefined }), (candidate, current) => {
-      const problem = baseCandidateProblem(candidate, { image: 'base', variant: 'runtime' }, current && { ...current, digest: `sha256:${'0'.repeat(64)}` });
-      const wrongImage = candidate.image !== 'base' || candidate.variant !== 'runtime';
+      const problem = baseCandidateProblem(candidate, { image: 'base', release: 'bookworm', variant: 'runtime' }, current && { ...current, digest: `sha256:${'0'.repeat(64)}` });
+      const wrongImage = candidate.image !== 'base' || candidate.variant !== 'runtime' || (candidate.release ?? 'bookworm') !== 'bookworm';
       const older = !!current && (candidate.cycle !== undefined && current.cycle !== undefined ? candidate.cycle < current.cycle : !!candidate.finishedOn && !!current.finishedOn && candidate.finishedOn < current.finishedOn);
       return (problem !== undefined) === (wrongImage || older);
     }), fcParams());
