@@ -1,0 +1,2 @@
+'use strict';
+module.exports = (who) => `hello from ${who}`;
