@@ -6,32 +6,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { InputError } from '../../domain/schema/errors';
 import { ExitCode } from '../output';
-import { reportError } from '../runtime';
+import { runInProcess } from '../../test/support/inProcessCli';
 import { readAdvisories, registerAdvisory, releaseOption } from './advisory';
 
 process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
 
 const openssl = { id: 'CVE-2099-1300', source: 'openssl', fixedVersion: '3.5.1-1+deb13u1' };
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const cli = new Command('tempered').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  registerAdvisory(cli);
-  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void (err += `${line}\n`));
-  try {
-    await cli.parseAsync(['node', 'tempered', ...args]);
-    return { code: ExitCode.ok, out, err };
-  } catch (e) {
-    const code = e instanceof CommanderError ? (e.exitCode === 0 ? ExitCode.ok : ExitCode.usage) : reportError(e);
-    return { code, out, err };
-  } finally {
-    error.mockRestore();
-  }
-}
+const run = (args: string[]) => runInProcess([registerAdvisory], args);
 
 describe('releaseOption', () => {
   it('takes a release tempered builds', () => {

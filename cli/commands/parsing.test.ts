@@ -3,9 +3,8 @@
  * code 2 with a one-line reason, raised before any connection is tried (the
  * address below would answer "unreachable" if one were).
  */
-import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../output';
-import { reportError } from '../runtime';
+import { runInProcess } from '../../test/support/inProcessCli';
 import { registerHistory } from './history';
 import { registerPause } from './pause';
 import { registerRebuild } from './rebuild';
@@ -15,23 +14,7 @@ import { registerRollback } from './rollback';
 
 process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
 
-async function parse(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const cli = new Command('tempered').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
-  for (const register of [registerRebuild, registerRetry, registerPause, registerResume, registerRollback, registerHistory]) register(cli);
-  const error = jest.spyOn(console, 'error').mockImplementation((line: string) => void (err += `${line}\n`));
-  try {
-    await cli.parseAsync(['node', 'tempered', ...args]);
-    return { code: ExitCode.ok, out, err };
-  } catch (e) {
-    // As cli/main.ts maps them.
-    const code = e instanceof CommanderError ? (e.exitCode === 0 ? ExitCode.ok : ExitCode.usage) : reportError(e);
-    return { code, out, err };
-  } finally {
-    error.mockRestore();
-  }
-}
+const parse = (args: string[]) => runInProcess([registerRebuild, registerRetry, registerPause, registerResume, registerRollback, registerHistory], args);
 
 test.each([
   [['pause', 'base'], /required option '--reason <text>' not specified/],
