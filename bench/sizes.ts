@@ -14,6 +14,7 @@
  * writes the section into docs/BENCHMARKS.md.
  */
 import { definitionReleases } from '../domain/catalog/definition';
+import { type Release, RELEASE_INFO, RELEASES } from '../domain/debian/releases';
 import { DEFAULT_ARCHITECTURE } from '../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,6 +34,7 @@ import { type BenchSection, machineLine } from './report';
 
 export interface SizeRow {
   image: string;
+  release: Release;
   uncompressed: number;
   compressed: number;
   packages: number;
@@ -65,38 +67,44 @@ export async function catalogRuntimeSizes(catalogDir: string, work: string, debC
       sandbox: () => sandboxAccount(loadConfig().sandboxUser),
       progress: () => undefined,
     });
-    rows.push({ image: `${definition.name}:${spec.tag} ${DEFAULT_ARCHITECTURE}`, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
+    rows.push({ image: `${definition.name}:${spec.tag} (${DEFAULT_ARCHITECTURE})`, release, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
   }
   return rows;
 }
 
-/** Debian's minbase set, slimmed like bookworm-slim, measured through our layer writer. */
-export async function slimReferenceSize(work: string): Promise<SizeRow> {
-  const rootfs = path.join(work, 'bookworm-slim');
+/** Debian's minbase set of one release, slimmed like debian:<release>-slim, measured through our layer writer. */
+export async function slimReferenceSize(work: string, release: Release): Promise<SizeRow> {
+  const rootfs = path.join(work, `${release}-slim`);
   await exec('mmdebstrap', [
     '--mode=root', '--variant=minbase', '--format=directory', '--quiet',
-    // bookworm-slim is debootstrap's merged /usr with usr-is-merged, not usrmerge and perl.
-    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+    // bookworm-slim is debootstrap's merged /usr with usr-is-merged, not usrmerge and perl; trixie's base-files ships it.
+    ...(RELEASE_INFO[release].baseFilesMergesUsr ? [] : ['--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr']),
     ...SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
-    'bookworm', rootfs,
+    release, rootfs,
   ], { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
   const packages = parseDpkgStatus(fs.readFileSync(path.join(rootfs, 'var/lib/dpkg/status'), 'utf8')).length;
   const layer = await createLayer(rootfs, 0, new BlobStore(path.join(work, 'reference-blobs')));
   fs.rmSync(rootfs, { recursive: true, force: true });
-  return { image: 'debian:bookworm-slim package set (reference)', uncompressed: layer.uncompressedSize, compressed: layer.size, packages };
+  return { image: `debian:${release}-slim package set (reference)`, release, uncompressed: layer.uncompressedSize, compressed: layer.size, packages };
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
-export function sizesTable(rows: readonly SizeRow[], reference: SizeRow): string {
-  const line = (r: SizeRow) =>
-    `| ${r.image} | ${mb(r.uncompressed)} | ${mb(r.compressed)} | ${r.packages} | ${Math.round((100 * r.uncompressed) / reference.uncompressed)}% |`;
-  return [
-    '| image | uncompressed MB | compressed MB | packages | of reference |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(line),
-    line(reference),
-  ].join('\n');
+/** One table per release: its runtime images, then its slim reference, each as a share of the reference. */
+export function sizesTable(rows: readonly SizeRow[], references: readonly SizeRow[]): string {
+  return references.flatMap((reference) => {
+    const line = (r: SizeRow) =>
+      `| ${r.image} | ${mb(r.uncompressed)} | ${mb(r.compressed)} | ${r.packages} | ${Math.round((100 * r.uncompressed) / reference.uncompressed)}% |`;
+    return [
+      '',
+      `**${reference.release}**`,
+      '',
+      '| image | uncompressed MB | compressed MB | packages | of reference |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...rows.filter((r) => r.release === reference.release).map(line),
+      line(reference),
+    ];
+  }).join('\n');
 }
 
 export async function sizesBench(root: string): Promise<BenchSection> {
@@ -104,17 +112,17 @@ export async function sizesBench(root: string): Promise<BenchSection> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-bench-sizes-'));
   try {
     const rows = await catalogRuntimeSizes(path.join(root, 'catalog'), work, config.debCache);
-    const reference = await slimReferenceSize(work);
+    const references = [];
+    for (const release of RELEASES) references.push(await slimReferenceSize(work, release));
     return {
       id: 'sizes',
-      title: 'Image sizes: runtime images beside the debian:bookworm-slim package set',
+      title: 'Image sizes: runtime images beside the debian:<release>-slim package set',
       markdown: [
         `${machineLine()}.`,
+        sizesTable(rows, references),
         '',
-        sizesTable(rows, reference),
-        '',
-        'Each runtime image is built from its lock; the reference is mmdebstrap `--variant=minbase` with merged /usr',
-        "and bookworm-slim's documentation excludes. Both are measured as one layer by the same writer (sorted GNU tar, gzip level 6);",
+        "Each runtime image is built from its release's lock; the reference is mmdebstrap `--variant=minbase` of the release with merged /usr",
+        "and debian:*-slim's documentation excludes. Both are measured as one layer by the same writer (sorted GNU tar, gzip level 6);",
         'uncompressed is the layer tar, compressed the gzip blob. MB = 10^6 bytes. Package counts are dpkg status entries.',
       ].join('\n'),
     };
