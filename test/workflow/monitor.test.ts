@@ -338,11 +338,11 @@ describe('the CLI', () => {
     });
     expect(report.unaffected.find((r) => r.advisory === 'CVE-2099-1003')).toMatchObject({ binaries: ['libbaz1'], installed: ['3.0-1'], fixedVersion: '2.9-1' });
     expect(report.notInstalled).toEqual([
-      { advisory: 'CVE-2099-1001', source: 'foo', images: ['other:bookworm'], everywhere: false },
-      { advisory: 'CVE-2099-1005', source: 'foo', images: ['other:bookworm'], everywhere: false },
-      { advisory: 'CVE-2099-1002', source: 'bar', images: ['other:bookworm'], everywhere: false },
-      { advisory: 'CVE-2099-1003', source: 'baz', images: ['other:bookworm'], everywhere: false },
-      { advisory: 'CVE-2099-1004', source: 'quux', images: ['demo:bookworm', 'other:bookworm'], everywhere: true },
+      { advisory: 'CVE-2099-1001', source: 'foo', release: 'bookworm', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1005', source: 'foo', release: 'bookworm', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1002', source: 'bar', release: 'bookworm', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1003', source: 'baz', release: 'bookworm', images: ['other:bookworm'], everywhere: false },
+      { advisory: 'CVE-2099-1004', source: 'quux', release: 'bookworm', images: ['demo:bookworm', 'other:bookworm'], everywhere: true },
     ]);
   });
 

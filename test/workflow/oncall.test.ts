@@ -118,7 +118,7 @@ test('a failed cycle stays Running in phase failed with reason and activity; ret
   // Retried before the fix: fails again, and --wait says so in one line with exit 1.
   const again = await tempered('retry', 'stuck:bookworm', '--by', 'on-call', '--wait');
   expect(again.code).toBe(1);
-  expect(again.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^error: cycle ${cycle} of stuck failed \\(testing: testImage ImageTestFailed: 1 of 7 image tests failed.*\\); fix the cause, then: tempered retry stuck$`));
+  expect(again.stderr.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^error: cycle ${cycle} of stuck:bookworm failed \\(testing: testImage ImageTestFailed: 1 of 7 image tests failed.*\\); fix the cause, then: tempered retry stuck:bookworm$`));
 
   brokenTests.delete('stuck');
   const fixed = await tempered('retry', 'stuck:bookworm', '--by', 'on-call', '--wait');

@@ -68,7 +68,7 @@ async function publishNewDigest(version: string): Promise<PatchState> {
 
 function rawRollback(digest: string): Promise<CliResult> {
   const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
-  const line = /temporal workflow update execute --workflow-id image:base:runtime --name rollback \\\n\s*--input '([^']+)'/.exec(readme);
+  const line = /temporal workflow update execute --workflow-id image:base:bookworm:runtime --name rollback \\\n\s*--input '([^']+)'/.exec(readme);
   if (!line) throw new Error('README has no rollback example');
   const input = (line[1] as string).replace(/sha256:<[^>]+>/, digest);
   const args = ['workflow', 'update', 'execute', '--workflow-id', ID, '--name', 'rollback', '--input', input, '-o', 'json'];
@@ -116,7 +116,7 @@ test('a rollback target that no longer verifies is refused in its cycle, and the
     expect(r.stdout).toMatch(/refused \(RollbackRefused\)/);
     // Progress lines ("cycle 5: signing - verifyPublished") may come first on a slow machine; the one error is last.
     const errors = r.stderr.trimEnd().split('\n').filter((line) => line.startsWith('error:'));
-    expect(errors).toEqual([expect.stringMatching(/^error: cycle \d+ of rb failed and changed nothing \(signing: verifyPublished RollbackRefused: .*no signature\)$/)]);
+    expect(errors).toEqual([expect.stringMatching(/^error: cycle \d+ of rb:bookworm failed and changed nothing \(signing: verifyPublished RollbackRefused: .*no signature\)$/)]);
     expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(errors[0]);
   } finally {
     upstream.refuseRollback = false;
