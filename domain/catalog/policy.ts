@@ -4,7 +4,6 @@
  * on every build (activities/test/policy.ts), so a definition cannot drift
  * out of it silently.
  */
-import type { Variant } from '../image';
 
 export const NONROOT_UID = 65532;
 export const NONROOT_GID = 65532;
@@ -73,6 +72,3 @@ export const DEFAULT_RUNTIME_PRUNE = [
 
 export const CA_BUNDLE_PATH = '/etc/ssl/certs/ca-certificates.crt';
 
-export function tagFor(baseTag: string, variant: Variant): string {
-  return variant === 'dev' ? `${baseTag}-dev` : baseTag;
-}

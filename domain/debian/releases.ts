@@ -35,11 +35,6 @@ export function releaseOfVersion(version: string): Release | undefined {
   return RELEASES.find((r) => RELEASE_INFO[r].version === version);
 }
 
-/** Whether `suite` is one of the release's suites (`trixie`, `trixie-updates`, `trixie-security`). */
-export function isSuiteOf(suite: string, release: Release): boolean {
-  return (RELEASE_INFO[release].suites as readonly string[]).includes(suite);
-}
-
 /**
  * The release an image's packages come from, read off its base-files
  * (`13.8+deb13u1` is trixie's, `12.4+deb12u11` bookworm's): what os-release

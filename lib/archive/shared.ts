@@ -1,6 +1,6 @@
 /**
- * One loaded archive per release and architectures per worker process at a time. Parsing bookworm's
- * indexes costs seconds and hundreds of MB; after an advisory storm a dozen
+ * One loaded archive per release and architectures, per worker process, at
+ * a time. Parsing a release's indexes costs seconds and hundreds of MB; after an advisory storm a dozen
  * image workflows resolve at once, and they must share one load rather than
  * each parse their own. A load is reused while the archive has not changed:
  * every caller first re-reads the signed InRelease files (cheap) and compares
@@ -29,6 +29,7 @@ export interface ArchiveScope {
   architectures: readonly Architecture[];
 }
 
+/** What callers that name no scope read (the tests' fixed archives, which serve bookworm). */
 export const DEFAULT_SCOPE: ArchiveScope = { release: 'bookworm', architectures: ['amd64'] };
 
 /** TEMPERED_ARCHIVE when set, else the machine's apt sources; narrowed to the scope's release and architectures. */
@@ -37,7 +38,7 @@ export async function configuredArchiveSources(config: Pick<Config, 'archive'>, 
   return forRelease(sources, scope.release, scope.architectures, config.archive ? 'TEMPERED_ARCHIVE' : '/etc/apt');
 }
 
-export async function sharedArchive(config: Pick<Config, 'archive' | 'archiveCache'>, scope: ArchiveScope = DEFAULT_SCOPE): Promise<LoadedArchive> {
+export async function sharedArchive(config: Pick<Config, 'archive' | 'archiveCache'>, scope: ArchiveScope): Promise<LoadedArchive> {
   const sources = await configuredArchiveSources(config, scope);
   const slot = `${scope.release} ${[...scope.architectures].sort().join(',')}`;
   const key = JSON.stringify([config.archiveCache, sources]);
