@@ -82,11 +82,11 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
 /**
  * The previous lock: the one the last build used, else the one checked in
  * beside the definition. A lock in an older format (before releases and
- * architectures) is no previous lock: the image resolves afresh.
+ * architectures) is no previous lock: the next one in that order counts.
  */
 function previousLock(ctx: ActivityContext, digest: string | undefined, lockFile: string): Lock | undefined {
-  if (digest && ctx.locks.has(digest)) return ctx.locks.loadCurrent(digest);
-  return readCurrentLockFile(lockFile);
+  const lastBuilt = digest && ctx.locks.has(digest) ? ctx.locks.loadCurrent(digest) : undefined;
+  return lastBuilt ?? readCurrentLockFile(lockFile);
 }
 
 async function loadIndex(ctx: ActivityContext, release: Release, architecture: Architecture) {
