@@ -3,6 +3,7 @@
  * workflows build, test, sign and publish runtime and dev to a real registry;
  * the runtime image has no shell and runs as 65532; the dev image runs sh.
  */
+import { createContext } from '../../lib/context';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { runInContainer } from '../../lib/engine/run';
 import { dockerClient } from '../../lib/engine/client';
@@ -43,4 +44,9 @@ test('base runtime and dev are published by their workflows', async () => {
   await pull(dev.published!.reference);
   const ok = await runInContainer({ image: dev.published!.reference, command: ['sh', '-c', 'echo ok'], timeoutSeconds: 30 });
   expect(ok.stdout).toBe('ok\n');
+
+  // trixie is the newest release: latest and latest-dev follow its tags.
+  const registry = createContext(config).registry;
+  expect(await registry.resolve('tempered/base', 'latest')).toBe(runtime.published!.digest);
+  expect(await registry.resolve('tempered/base', 'latest-dev')).toBe(dev.published!.digest);
 });
