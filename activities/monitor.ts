@@ -91,8 +91,8 @@ export function monitorActivities(ctx: ActivityContext, deps: MonitorDependencie
     const subjects = survey.images.map((image) => ({ id: image.workflowId, packages: image.ownPackages, ...(image.release ? { release: image.release } : {}) }));
     const impacts = assessImpactOnImages(feed.records, subjects);
     const newer = new Map<string, string[]>();
-    for (const [i, image] of survey.images.entries()) {
-      for (const [id, names] of newerPackages([subjects[i] as (typeof subjects)[number]], indexOf(image))) newer.set(id, names);
+    for (const [release, { index }] of upstream) {
+      for (const [id, names] of newerPackages(subjects.filter((s) => releaseToCheck(s) === release), index)) newer.set(id, names);
     }
 
     const { memory, discarded } = readMemory(file, now);
@@ -158,6 +158,6 @@ async function deliverPlan(deliver: Deliverer, image: SurveyedImage, plan: Image
 }
 
 /** The release whose archive judges an image: its own, else (a customization without base-files) the newest. */
-function releaseToCheck(image: SurveyedImage): Release {
+function releaseToCheck(image: { release?: Release }): Release {
   return image.release ?? NEWEST_RELEASE;
 }

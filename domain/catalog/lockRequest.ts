@@ -8,7 +8,7 @@ import { canonicalJson, sha256Digest } from '../digest';
 import type { Release } from '../debian/releases';
 import type { Architecture } from '../platform';
 import type { Definition } from './definition';
-import { effectiveSpec } from './effective';
+import { effectiveSpec, type VariantSpec } from './effective';
 
 export interface VariantRequest {
   include: string[];
@@ -24,12 +24,10 @@ export interface LockRequest {
 }
 
 export function lockRequest(definition: Definition, release: Release): LockRequest {
-  const variant = (v: 'runtime' | 'dev'): VariantRequest => {
-    const spec = effectiveSpec(definition, release, v);
-    return { include: spec.packages.include, exclude: spec.packages.exclude, essential: spec.essential };
-  };
-  const runtime = variant('runtime');
-  return { release, architectures: effectiveSpec(definition, release, 'runtime').architectures, runtime, dev: variant('dev') };
+  const runtime = effectiveSpec(definition, release, 'runtime');
+  const dev = effectiveSpec(definition, release, 'dev');
+  const request = (spec: VariantSpec): VariantRequest => ({ include: spec.packages.include, exclude: spec.packages.exclude, essential: spec.essential });
+  return { release, architectures: runtime.architectures, runtime: request(runtime), dev: request(dev) };
 }
 
 export function lockRequestDigest(request: LockRequest): string {

@@ -91,7 +91,7 @@ async function writeAccounts(tree: ImageTree, content: ContentSource, spec: Vari
  * package that ships the certificates.
  */
 function writeCaBundle(tree: ImageTree, content: ContentSource): void {
-  const certificates = tree.list().filter((n) => n.type === 'file' && n.path.startsWith('/usr/share/ca-certificates/') && n.path.endsWith('.crt'));
+  const certificates = caCertificates(tree);
   if (certificates.length === 0) return;
   const owners = new Set(certificates.map((n) => n.owner));
   const owner = owners.size === 1 ? ([...owners][0] as string) : IMAGE_OWNER;
@@ -109,6 +109,10 @@ function writeCaBundle(tree: ImageTree, content: ContentSource): void {
   tree.put({ path: CA_BUNDLE_PATH, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime, size: 0, content: { kind: 'derived', id }, owner });
 }
 
+/** The certificates update-ca-certificates would bundle: every file under /usr/share/ca-certificates, by path. */
+const caCertificates = (tree: ImageTree): TreeNode[] =>
+  tree.list().filter((n) => n.type === 'file' && n.path.startsWith('/usr/share/ca-certificates/') && n.path.endsWith('.crt'));
+
 /** Where Debian's JREs look for their truststore (`<java home>/lib/security/cacerts` links here). */
 export const JAVA_TRUSTSTORE_PATH = '/etc/ssl/certs/java/cacerts';
 
@@ -122,7 +126,7 @@ function writeJavaTrustStore(tree: ImageTree, content: ContentSource): void {
   const wanted = tree.list().some((n) => n.type === 'symlink' && n.linkname === JAVA_TRUSTSTORE_PATH);
   const bundle = tree.get(CA_BUNDLE_PATH);
   if (!wanted || bundle?.content?.kind !== 'derived') return;
-  const certificates = tree.list().filter((n) => n.type === 'file' && n.path.startsWith('/usr/share/ca-certificates/') && n.path.endsWith('.crt'));
+  const certificates = caCertificates(tree);
   const id = `java-truststore:${bundle.content.id}`;
   content.derive(id, async () => {
     await content.load(certificates);
