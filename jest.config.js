@@ -19,5 +19,7 @@ module.exports = {
     project('replay', ['<rootDir>/test/replay/**/*.test.ts']),
     project('scripts', ['<rootDir>/test/scripts/**/*.test.ts']),
     project('scanners', ['<rootDir>/test/scanners/**/*.test.ts']),
+    // arm64 images under qemu-user emulation: CPU-heavy, so it runs in the lane with more room (scripts/test).
+    project('emulated', ['<rootDir>/test/emulated/**/*.test.ts']),
   ],
 };

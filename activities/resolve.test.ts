@@ -53,6 +53,7 @@ function define(name: string, include: string[], devInclude: string[] = []): str
     YAML.stringify({
       name,
       description: `test image ${name}`,
+      architectures: ['amd64'], // the local repository serves binary-amd64 only
       packages: { include },
       accounts: { groups: [{ name: 'nonroot', gid: 65532 }], users: [{ name: 'nonroot', uid: 65532, gid: 65532 }], runAs: 'nonroot' },
       variants: { dev: { accounts: { runAs: 'root' }, ...(devInclude.length ? { packages: { include: devInclude } } : {}) } },

@@ -1,6 +1,7 @@
 /**
- * Image sizes: every catalog runtime image built from its lock, beside the
- * package set of debian:bookworm-slim built and measured the same way.
+ * Image sizes: every catalog runtime image built from its lock, per release
+ * and architecture, beside the package set of debian:<release>-slim for the
+ * same architecture built and measured the same way.
  *
  * "The same way": the reference is Debian's minbase variant (what
  * debuerreotype builds bookworm-slim from) installed by mmdebstrap with
@@ -15,7 +16,7 @@
  */
 import { definitionReleases } from '../domain/catalog/definition';
 import { type Release, RELEASE_INFO, RELEASES } from '../domain/debian/releases';
-import { DEFAULT_ARCHITECTURE } from '../domain/platform';
+import { type Architecture, ARCHITECTURES } from '../domain/platform';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,7 +27,7 @@ import { exec } from '../lib/process/exec';
 import { readLockFile } from '../lib/locks/lockStore';
 import { sandboxAccount } from '../lib/sandbox/account';
 import { BlobStore } from '../lib/oci/blobStore';
-import { effectiveSpec } from '../domain/catalog/effective';
+import { definitionArchitectures, effectiveSpec } from '../domain/catalog/effective';
 import { definitionFiles, lockFileFor, readDefinition } from '../domain/catalog/load';
 import { findRepoRoot, loadConfig } from '../domain/config';
 import { parseDpkgStatus } from '../domain/debian/status';
@@ -35,6 +36,7 @@ import { type BenchSection, machineLine } from './report';
 export interface SizeRow {
   image: string;
   release: Release;
+  architecture: Architecture;
   uncompressed: number;
   compressed: number;
   packages: number;
@@ -52,31 +54,37 @@ const SLIM_DPKG_OPTIONS = [
   'path-exclude=/usr/share/man/*',
 ];
 
-/** The runtime variant of every catalog image on each release, built from its checked-in lock into a scratch store. */
+/** The runtime variant of every catalog image on each release and architecture, built from its checked-in lock into a scratch store. */
 export async function catalogRuntimeSizes(catalogDir: string, work: string, debCache: string): Promise<SizeRow[]> {
   const store = new BlobStore(path.join(work, 'blobs'));
   const rows: SizeRow[] = [];
-  const images = definitionFiles(catalogDir).flatMap((file) => definitionReleases(readDefinition(file)).map((release) => ({ file, release })));
-  for (const { file, release } of images) {
+  const images = definitionFiles(catalogDir).flatMap((file) => {
     const definition = readDefinition(file);
-    const spec = effectiveSpec(definition, release, 'runtime');
-    const built = await buildImage(spec, readLockFile(lockFileFor(file, release)), DEFAULT_ARCHITECTURE, {
+    return definitionReleases(definition).flatMap((release) => definitionArchitectures(definition).map((architecture) => ({ definition, file, release, architecture })));
+  });
+  for (const { definition, file, release, architecture } of images) {
+    const spec = effectiveSpec(definition, release, 'runtime', architecture);
+    const built = await buildImage(spec, readLockFile(lockFileFor(file, release)), architecture, {
       store,
       cacheDir: work,
       fetchDeb: (p) => fetchDeb(p, debCache),
       sandbox: () => sandboxAccount(loadConfig().sandboxUser),
       progress: () => undefined,
     });
-    rows.push({ image: `${definition.name}:${spec.tag} (${DEFAULT_ARCHITECTURE})`, release, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
+    rows.push({ image: `${definition.name}:${spec.tag} (${architecture})`, release, architecture, uncompressed: built.size, compressed: built.compressedSize, packages: built.packageCount });
   }
   return rows;
 }
 
-/** Debian's minbase set of one release, slimmed like debian:<release>-slim, measured through our layer writer. */
-export async function slimReferenceSize(work: string, release: Release): Promise<SizeRow> {
-  const rootfs = path.join(work, `${release}-slim`);
+/**
+ * Debian's minbase set of one release and architecture, slimmed like
+ * debian:<release>-slim, measured through our layer writer (arm64: its
+ * maintainer scripts run under qemu-user emulation).
+ */
+export async function slimReferenceSize(work: string, release: Release, architecture: Architecture): Promise<SizeRow> {
+  const rootfs = path.join(work, `${release}-${architecture}-slim`);
   await exec('mmdebstrap', [
-    '--mode=root', '--variant=minbase', '--format=directory', '--quiet',
+    '--mode=root', '--variant=minbase', '--format=directory', '--quiet', `--architectures=${architecture}`,
     // bookworm-slim is debootstrap's merged /usr with usr-is-merged, not usrmerge and perl; trixie's base-files ships it.
     ...(RELEASE_INFO[release].baseFilesMergesUsr ? [] : ['--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr']),
     ...SLIM_DPKG_OPTIONS.map((o) => `--dpkgopt=${o}`),
@@ -85,23 +93,23 @@ export async function slimReferenceSize(work: string, release: Release): Promise
   const packages = parseDpkgStatus(fs.readFileSync(path.join(rootfs, 'var/lib/dpkg/status'), 'utf8')).length;
   const layer = await createLayer(rootfs, 0, new BlobStore(path.join(work, 'reference-blobs')));
   fs.rmSync(rootfs, { recursive: true, force: true });
-  return { image: `debian:${release}-slim package set (reference)`, release, uncompressed: layer.uncompressedSize, compressed: layer.size, packages };
+  return { image: `debian:${release}-slim package set (${architecture}, reference)`, release, architecture, uncompressed: layer.uncompressedSize, compressed: layer.size, packages };
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
-/** One table per release: its runtime images, then its slim reference, each as a share of the reference. */
+/** One table per release and architecture: its runtime images, then its slim reference, each as a share of the reference. */
 export function sizesTable(rows: readonly SizeRow[], references: readonly SizeRow[]): string {
   return references.flatMap((reference) => {
     const line = (r: SizeRow) =>
       `| ${r.image} | ${mb(r.uncompressed)} | ${mb(r.compressed)} | ${r.packages} | ${Math.round((100 * r.uncompressed) / reference.uncompressed)}% |`;
     return [
       '',
-      `**${reference.release}**`,
+      `**${reference.release}, ${reference.architecture}**`,
       '',
       '| image | uncompressed MB | compressed MB | packages | of reference |',
       '| --- | ---: | ---: | ---: | ---: |',
-      ...rows.filter((r) => r.release === reference.release).map(line),
+      ...rows.filter((r) => r.release === reference.release && r.architecture === reference.architecture).map(line),
       line(reference),
     ];
   }).join('\n');
@@ -113,7 +121,7 @@ export async function sizesBench(root: string): Promise<BenchSection> {
   try {
     const rows = await catalogRuntimeSizes(path.join(root, 'catalog'), work, config.debCache);
     const references = [];
-    for (const release of RELEASES) references.push(await slimReferenceSize(work, release));
+    for (const release of RELEASES) for (const architecture of ARCHITECTURES) references.push(await slimReferenceSize(work, release, architecture));
     return {
       id: 'sizes',
       title: 'Image sizes: runtime images beside the debian:<release>-slim package set',
@@ -121,7 +129,8 @@ export async function sizesBench(root: string): Promise<BenchSection> {
         `${machineLine()}.`,
         sizesTable(rows, references),
         '',
-        "Each runtime image is built from its release's lock; the reference is mmdebstrap `--variant=minbase` of the release with merged /usr",
+        "Each runtime image is built from its release's lock for each architecture; the reference is mmdebstrap `--variant=minbase` of the release",
+        'and architecture (arm64 under qemu-user emulation) with merged /usr',
         "and debian:*-slim's documentation excludes. Both are measured as one layer by the same writer (sorted GNU tar, gzip level 6);",
         'uncompressed is the layer tar, compressed the gzip blob. MB = 10^6 bytes. Package counts are dpkg status entries.',
       ].join('\n'),

@@ -1,10 +1,14 @@
 /**
- * The architectures tempered knows, as Debian and OCI name them. A lock
- * holds packages per architecture; an image is built for each of
- * BUILT_ARCHITECTURES, from that architecture's packages.
+ * The architectures tempered builds, as Debian and OCI name them. A lock
+ * holds packages per architecture; an image is built for each architecture
+ * its definition lists (both unless it narrows them), from that
+ * architecture's packages.
  */
+import { z } from 'zod';
+
 export const ARCHITECTURES = ['amd64', 'arm64'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+export const ArchitectureSchema = z.enum(ARCHITECTURES);
+export type Architecture = z.infer<typeof ArchitectureSchema>;
 
 /** The OCI platform of an image config: `linux/amd64`, `linux/arm64/v8`. */
 export interface PlatformInfo {
@@ -18,13 +22,33 @@ export const PLATFORMS: Readonly<Record<Architecture, PlatformInfo>> = {
   arm64: { os: 'linux', architecture: 'arm64', variant: 'v8' },
 };
 
-/**
- * The architectures catalog images are built and published for now. A lock
- * holds packages per architecture so that arm64 joins without a new lock
- * format; it is listed here once the builder publishes an OCI index with a
- * manifest per platform and the tests run it under qemu.
- */
-export const BUILT_ARCHITECTURES: readonly Architecture[] = ['amd64'];
+/** `linux/amd64`, `linux/arm64/v8`: what `docker run --platform` and image indexes name. */
+export function platformName(arch: Architecture): string {
+  const p = PLATFORMS[arch];
+  return [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
+}
+
+/** Debian's multiarch tuple: the directory under /usr/lib that holds an architecture's shared libraries. */
+export const MULTIARCH_TUPLES: Readonly<Record<Architecture, string>> = {
+  amd64: 'x86_64-linux-gnu',
+  arm64: 'aarch64-linux-gnu',
+};
+
+/** glibc's dynamic loader, the program interpreter every dynamically linked executable names. */
+export const DYNAMIC_LOADERS: Readonly<Record<Architecture, string>> = {
+  amd64: '/lib64/ld-linux-x86-64.so.2',
+  arm64: '/lib/ld-linux-aarch64.so.1',
+};
 
 /** What a build is for when no architecture is named (activity inputs recorded before architectures, the CLI without --arch). */
 export const DEFAULT_ARCHITECTURE: Architecture = 'amd64';
+
+/**
+ * The build task queue of an architecture: builds are routed by the
+ * architecture they build, so an arm64 worker in a cluster builds arm64
+ * natively. amd64 keeps the build queue's own name (the one builds used
+ * before architectures); others add theirs: `tempered-build-arm64`.
+ */
+export function buildQueueFor(buildQueue: string, arch: Architecture): string {
+  return arch === 'amd64' ? buildQueue : `${buildQueue}-${arch}`;
+}

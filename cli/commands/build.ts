@@ -1,13 +1,14 @@
 /**
  * `tempered build NAME`: builds one catalog image locally from its lock,
  * without publishing, and prints its digest. Twice in a row gives the same
- * digest (and the second answers from the build record). `tempered lock
+ * digest (and the second answers from the build record); `--arch arm64` builds
+ * the arm64 image from the lock's arm64 packages. `tempered lock
  * NAME` re-resolves the newest package set of each of its releases into the
  * locks beside the definition.
  */
 import type { Command } from 'commander';
 import { NEWEST_RELEASE, RELEASES } from '../../domain/debian/releases';
-import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
+import { ARCHITECTURES, ArchitectureSchema, DEFAULT_ARCHITECTURE, platformName } from '../../domain/platform';
 import { parseOrThrow } from '../../domain/schema/errors';
 import { endProgress, printJson, printTable, progressLine } from '../output';
 import { config } from '../runtime';
@@ -19,9 +20,10 @@ export function registerBuild(program: Command): void {
     .argument('<name>', 'catalog image name, e.g. base')
     .option('--variant <variant>', 'runtime or dev', 'runtime')
     .option('--release <release>', `Debian release (${RELEASES.join(', ')})`, NEWEST_RELEASE)
+    .option('--arch <architecture>', `architecture (${ARCHITECTURES.join(', ')})`, DEFAULT_ARCHITECTURE)
     .option('--load', 'also load it into the local Docker engine as tempered/NAME:TAG')
     .option('--json', 'print JSON for scripts')
-    .action(async (name: string, opts: { variant: string; release: string; load?: boolean; json?: boolean }) => {
+    .action(async (name: string, opts: { variant: string; release: string; arch: string; load?: boolean; json?: boolean }) => {
       const { ReleaseSchema, VariantSchema } = require('../../domain/image') as typeof import('../../domain/image');
       const variant = parseOrThrow(VariantSchema, opts.variant, '--variant');
       const release = parseOrThrow(ReleaseSchema, opts.release, '--release');
@@ -33,17 +35,17 @@ export function registerBuild(program: Command): void {
       const { loadImage } = require('../../lib/engine/load') as typeof import('../../lib/engine/load');
       const ctx = createContext(config());
       const image = { kind: 'catalog' as const, name, release, variant };
-      const subject = catalogSubject(ctx.config, image);
+      const arch = parseOrThrow(ArchitectureSchema, opts.arch, '--arch');
+      const subject = catalogSubject(ctx.config, image, arch);
       const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
       const started = Date.now();
-      const arch = DEFAULT_ARCHITECTURE;
       const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), arch, buildContextOf(ctx, (step) => progressLine(`${name}:${subject.tag}: ${step}`)));
       endProgress();
       const loaded = opts.load ? await loadImage(ctx.blobs, built.digest, `tempered/${name}:${subject.tag}`) : undefined;
       const result = { image: `${name}:${subject.tag}`, release, variant, architecture: arch, tag: subject.tag, ...built, seconds: (Date.now() - started) / 1000, changes: resolved.changes, ...(loaded ? { loaded: `tempered/${name}:${subject.tag}` } : {}) };
       if (opts.json) return printJson(result);
-      printTable(['IMAGE', 'DIGEST', 'PACKAGES', 'SIZE', 'COMPRESSED', 'LOCK'], [
-        [`${name}:${subject.tag}`, built.digest, built.packageCount, mb(built.size), mb(built.compressedSize), built.lockDigest.slice(0, 19)],
+      printTable(['IMAGE', 'PLATFORM', 'DIGEST', 'PACKAGES', 'SIZE', 'COMPRESSED', 'LOCK'], [
+        [`${name}:${subject.tag}`, platformName(arch), built.digest, built.packageCount, mb(built.size), mb(built.compressedSize), built.lockDigest.slice(0, 19)],
       ]);
       if (resolved.unavailable.length) console.log(`upstream change: no longer offered: ${resolved.unavailable.join(', ')}`);
     });

@@ -10,6 +10,8 @@ import { RELEASES, type Release } from '../debian/releases';
 import { ImageNameSchema } from '../image';
 import { RESERVED_ANNOTATIONS } from '../oci/image';
 import { patternProblem } from './testPattern';
+import { ARCHITECTURES, ArchitectureSchema } from '../platform';
+import { withKnownPlaceholders } from './architectureValues';
 
 /** Annotations a definition or customization may set: anything but the ones the builder owns. */
 export const AnnotationsSchema = ownRecord(z.string().min(1).max(256), z.string()).superRefine((annotations, ctx) => {
@@ -22,11 +24,18 @@ export const PackageNameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.+-]+$/, 'is not a Debian package name (lowercase letters, digits, ".", "+", "-")');
 
-/** Absolute, normalized, and inside the image: no `..`, no `//`, no trailing slash. */
+/**
+ * Absolute, normalized, and inside the image: no `..`, no `//`, no trailing
+ * slash; checked as each architecture expands it (`${dynamicLoader}` is a
+ * whole path, architectureValues.ts).
+ */
 export const ImagePathSchema = z
   .string()
-  .regex(/^\/[^\0]*$/, 'must be an absolute path')
-  .refine((p) => p === '/' || !p.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..'), {
+  .refine((p) => ARCHITECTURES.every((a) => /^\/[^\0]*$/.test(withKnownPlaceholders(p, a))), 'must be an absolute path')
+  .refine((p) => ARCHITECTURES.every((a) => {
+    const expanded = withKnownPlaceholders(p, a);
+    return expanded === '/' || !expanded.split('/').slice(1).some((s) => s === '' || s === '.' || s === '..');
+  }), {
     message: 'must be normalized and stay inside the image root (no "..", ".", or empty segments)',
   });
 
@@ -184,6 +193,17 @@ export const DefinitionSchema = z.strictObject({
     .strictObject(Object.fromEntries(RELEASES.map((r) => [r, ReleaseOverrideSchema.optional()])) as Record<Release, z.ZodOptional<typeof ReleaseOverrideSchema>>)
     .refine((r) => Object.values(r).some((o) => o !== undefined), { error: 'must name at least one release' })
     .default(ALL_RELEASES),
+  /**
+   * The architectures the image is built for (both when absent), each from
+   * its own packages; paths that differ per architecture use `${arch}` and
+   * `${multiarch}` (architectureValues.ts).
+   */
+  architectures: z
+    .array(ArchitectureSchema)
+    .min(1)
+    .max(ARCHITECTURES.length)
+    .refine((a) => new Set(a).size === a.length, { error: 'lists an architecture twice' })
+    .optional(),
   /** Replaced by `releases`: an image's tags are its release's name. */
   tag: z.never({ error: 'is no longer a definition field: a release\'s images are tagged <release> and <release>-dev (and latest for the newest); list the releases under `releases`' }).optional(),
   suites: z.never({ error: 'is no longer a definition field: a release\'s suites are <release>, <release>-updates and <release>-security' }).optional(),

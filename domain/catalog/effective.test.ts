@@ -52,3 +52,42 @@ describe('effectiveSpec for a release', () => {
     expect(lockFileFor('/c/python.yaml', 'trixie')).toBe('/c/python.trixie.lock.json');
   });
 });
+
+describe('effectiveSpec for an architecture', () => {
+  const perArch = () =>
+    definition({
+      environment: { JAVA_HOME: '/usr/lib/jvm/java-21-openjdk-${arch}' },
+      paths: [{ path: '/usr/bin/java', type: 'symlink', target: '/usr/lib/jvm/java-21-openjdk-${arch}/bin/java' }],
+      tests: [{ name: 'libssl', file: '/usr/lib/${multiarch}/libssl.so.3' }],
+    });
+
+  test('expands ${arch} and ${multiarch} in every field, per architecture', () => {
+    const amd64 = effectiveSpec(perArch(), 'trixie', 'runtime', 'amd64');
+    expect(amd64.environment.JAVA_HOME).toBe('/usr/lib/jvm/java-21-openjdk-amd64');
+    expect(amd64.paths[0]).toEqual(expect.objectContaining({ target: '/usr/lib/jvm/java-21-openjdk-amd64/bin/java' }));
+    expect(amd64.tests.at(-1)).toEqual(expect.objectContaining({ file: '/usr/lib/x86_64-linux-gnu/libssl.so.3' }));
+    const arm64 = effectiveSpec(perArch(), 'trixie', 'runtime', 'arm64');
+    expect(arm64.environment.JAVA_HOME).toBe('/usr/lib/jvm/java-21-openjdk-arm64');
+    expect(arm64.tests.at(-1)).toEqual(expect.objectContaining({ file: '/usr/lib/aarch64-linux-gnu/libssl.so.3' }));
+  });
+
+  test('without an architecture: the definition\'s first (amd64 unless it narrows them)', () => {
+    expect(effectiveSpec(perArch(), 'trixie', 'runtime')).toEqual(effectiveSpec(perArch(), 'trixie', 'runtime', 'amd64'));
+    expect(effectiveSpec(perArch(), 'trixie', 'runtime').architectures).toEqual(['amd64', 'arm64']);
+    const armOnly = definition({ architectures: ['arm64'], environment: { DIR: '/usr/lib/${multiarch}' } });
+    expect(effectiveSpec(armOnly, 'trixie', 'runtime').environment.DIR).toBe('/usr/lib/aarch64-linux-gnu');
+    expect(() => effectiveSpec(armOnly, 'trixie', 'runtime', 'amd64')).toThrow('py is not built for amd64 (its architectures: arm64)');
+  });
+
+  test('an unknown placeholder is an error naming the field, not a literal path in an image', () => {
+    expect(() => effectiveSpec(definition({ environment: { LIBDIR: '/usr/lib/${mutliarch}' } }), 'trixie', 'runtime')).toThrow(
+      'py (trixie runtime amd64).environment.LIBDIR: unknown placeholder ${mutliarch} (known: ${arch}, ${multiarch}, ${dynamicLoader})',
+    );
+  });
+
+  test('the architecture list is checked: known names, no repeats, not empty', () => {
+    expect(() => definition({ architectures: ['amd64', 'amd64'] })).toThrow('lists an architecture twice');
+    expect(() => definition({ architectures: ['riscv64'] })).toThrow();
+    expect(() => definition({ architectures: [] })).toThrow();
+  });
+});

@@ -8,7 +8,8 @@
  */
 import { type Release, RELEASE_INFO } from '../debian/releases';
 import { type CatalogImageRef, publishedTags, releaseTag, type Variant } from '../imageId';
-import { type Architecture, BUILT_ARCHITECTURES } from '../platform';
+import { type Architecture, ARCHITECTURES, DEFAULT_ARCHITECTURE } from '../platform';
+import { expandForArchitecture } from './architectureValues';
 import { type Definition, definitionReleases, type ImageTest, type Layering, type PathEntry, type VariantOverride } from './definition';
 import { DEFAULT_RUNTIME_PRUNE, DEV_REQUIRED_PACKAGES, RUNTIME_EXCLUDED_PACKAGES } from './policy';
 
@@ -82,7 +83,24 @@ function merged(overrides: readonly VariantOverride[]): VariantOverride {
   return out;
 }
 
-export function effectiveSpec(definition: Definition, release: Release, variant: Variant): VariantSpec {
+/** The architectures a definition is built for: its list, or every one tempered builds. */
+export function definitionArchitectures(definition: Definition): Architecture[] {
+  return definition.architectures ? ARCHITECTURES.filter((a) => definition.architectures?.includes(a)) : [...ARCHITECTURES];
+}
+
+/**
+ * The spec of one release, variant and architecture, placeholders expanded
+ * (architectureValues.ts); the definition's first architecture (amd64 unless
+ * it narrows them) when none is named.
+ */
+export function effectiveSpec(definition: Definition, release: Release, variant: Variant, arch?: Architecture): VariantSpec {
+  const architectures = definitionArchitectures(definition);
+  const target = arch ?? architectures[0] ?? DEFAULT_ARCHITECTURE;
+  if (!architectures.includes(target)) throw new Error(`${definition.name} is not built for ${target} (its architectures: ${architectures.join(', ')})`);
+  return expandForArchitecture(mergedSpec(definition, release, variant, architectures), target, `${definition.name} (${release} ${variant} ${target})`);
+}
+
+function mergedSpec(definition: Definition, release: Release, variant: Variant, architectures: Architecture[]): VariantSpec {
   const o = merged(overridesFor(definition, release, variant));
   const include = [...definition.packages.include, ...(o.packages?.include ?? [])];
   const exclude = [...definition.packages.exclude, ...(o.packages?.exclude ?? [])];
@@ -96,7 +114,7 @@ export function effectiveSpec(definition: Definition, release: Release, variant:
     description: o.description ?? definition.description,
     tag: releaseTag(release, variant),
     tags: publishedTags(image, definitionReleases(definition)[0]),
-    architectures: [...BUILT_ARCHITECTURES],
+    architectures,
     packages: { include: unique(include), exclude: unique(exclude).filter((p) => !include.includes(p)) },
     essential: variant === 'dev',
     prune: o.prune ?? definition.prune ?? (variant === 'runtime' ? [...DEFAULT_RUNTIME_PRUNE] : []),

@@ -17,8 +17,8 @@ import { buildImage } from './image';
 
 export async function buildAndPush(ctx: ActivityContext, input: BuildInput, progress: Progress): Promise<BuildResult> {
   if (input.image.kind === 'custom') return buildCustomizedImage(ctx, input, progress);
-  const subject = catalogSubject(ctx.config, input.image);
   const architecture = input.architecture ?? DEFAULT_ARCHITECTURE;
+  const subject = catalogSubject(ctx.config, input.image, architecture);
   const built = await buildImage(subject.spec, ctx.locks.load(input.lockDigest), architecture, buildContextOf(ctx, progress));
   new ImageRecords(ctx.paths.images).write({
     image: input.image, architecture, digest: built.digest, spec: subject.spec, lockDigest: input.lockDigest,

@@ -9,6 +9,7 @@ import { effectiveSpec, type VariantSpec } from '../../domain/catalog/effective'
 import { findDefinition, lockFileFor } from '../../domain/catalog/load';
 import type { Config } from '../../domain/config';
 import type { CatalogImageRef, ImageRef } from '../../domain/image';
+import type { Architecture } from '../../domain/platform';
 import { repositoryOf } from '../context';
 
 export interface CatalogSubject {
@@ -21,10 +22,11 @@ export interface CatalogSubject {
   tag: string;
 }
 
-export function catalogSubject(config: Config, image: ImageRef): CatalogSubject {
+/** `architecture`: whose spec (paths per architecture); the definition's first when absent. */
+export function catalogSubject(config: Config, image: ImageRef, architecture?: Architecture): CatalogSubject {
   if (image.kind !== 'catalog') throw new Error(`${image.name} is a customization, not a catalog image`);
   const { definition, file } = findDefinition(config.catalogDir, image.name);
-  const spec = effectiveSpec(definition, image.release, image.variant);
+  const spec = effectiveSpec(definition, image.release, image.variant, architecture);
   return {
     image,
     definition,

@@ -13,6 +13,8 @@ export interface RunRequest {
   user?: string;
   env?: Record<string, string>;
   binds?: string[];
+  /** `linux/arm64/v8`: an image of another architecture runs under the host's binfmt emulation (qemu-user). */
+  platform?: string;
   timeoutSeconds: number;
 }
 
@@ -56,6 +58,7 @@ export async function runInContainer(request: RunRequest): Promise<RunResult> {
   const docker = dockerClient();
   const started = Date.now();
   const container = await docker.createContainer({
+    ...(request.platform ? { platform: request.platform } : {}),
     Image: request.image,
     Cmd: request.command,
     Entrypoint: request.entrypoint,

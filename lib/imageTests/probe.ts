@@ -31,7 +31,8 @@ export function probeAvailable(): boolean {
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** One container run that reports identity, the modes of `stat` paths and the contents of `read` paths. */
-export async function snapshot(image: string, user: string | undefined, stat: readonly string[], read: readonly string[]): Promise<Snapshot> {
+/** `platform`: the image's, when it is not the host's (the probe is the host's static busybox: it runs natively in any image). */
+export async function snapshot(image: string, user: string | undefined, stat: readonly string[], read: readonly string[], platform?: string): Promise<Snapshot> {
   const b = PROBE;
   const script = [
     `printf '\\n${MARK.trim()} uid\\n'; ${b} id -u`,
@@ -47,13 +48,13 @@ export async function snapshot(image: string, user: string | undefined, stat: re
         : `if ${b} test -r ${quote(p)}; then printf '\\n${MARK.trim()} file %s\\n' ${quote(p)}; ${b} cat ${quote(p)}; fi`,
     ),
   ].join('\n');
-  const result = await probe(image, user, [b, 'sh', '-c', script], 60);
+  const result = await probe(image, user, [b, 'sh', '-c', script], 60, platform);
   if (result.exitCode !== 0) throw new Error(`probe failed in ${image}: exit ${result.exitCode} ${result.stderr.slice(0, 300)}`);
   return parseSnapshot(result.stdout);
 }
 
-export function probe(image: string, user: string | undefined, command: string[], timeoutSeconds: number): Promise<RunResult> {
-  return runInContainer({ image, user, command, entrypoint: [], binds: [`${PROBE_HOST_PATH}:${PROBE}:ro`], timeoutSeconds });
+export function probe(image: string, user: string | undefined, command: string[], timeoutSeconds: number, platform?: string): Promise<RunResult> {
+  return runInContainer({ image, user, command, entrypoint: [], binds: [`${PROBE_HOST_PATH}:${PROBE}:ro`], timeoutSeconds, ...(platform ? { platform } : {}) });
 }
 
 export function parseSnapshot(stdout: string): Snapshot {

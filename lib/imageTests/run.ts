@@ -6,6 +6,7 @@
 import type { VariantSpec } from '../../domain/catalog/effective';
 import type { ImageManifest } from '../../domain/oci/image';
 import { type CtrfReport, type CtrfTest, ctrfReport } from '../../domain/report/ctrf';
+import { type PlatformInfo, platformName } from '../../domain/platform';
 import type { BlobStore } from '../oci/blobStore';
 import { loadImage } from '../engine/load';
 import { runInContainer } from '../engine/run';
@@ -34,7 +35,10 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
   const name = target.name ?? spec.image.name;
   const parent = target.base ? await loadImage(store, target.base, `tempered-test/${spec.image.name}:${spec.image.variant}-${target.base.slice(7, 19)}`) : undefined;
   const image = await loadImage(store, digest, `tempered-test/${name}:${spec.image.variant}-${digest.slice(7, 19)}`, parent);
-  const config = store.readJson<{ config: ImageFacts['config'] }>(manifest.config.digest).config;
+  const imageConfig = store.readJson<{ config: ImageFacts['config'] } & Pick<PlatformInfo, 'architecture' | 'variant'>>(manifest.config.digest);
+  const config = imageConfig.config;
+  // Every container of an arm64 image runs as arm64 (under emulation on an amd64 host), named explicitly.
+  const platform = platformName(imageConfig.architecture);
 
   const { stat, read } = snapshotRequest(spec, spec.tests);
   const commands: { test: CommandTest; suite: string; entrypoint?: string[] }[] = [
@@ -45,7 +49,7 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
   ];
   progress('probing the filesystem and running the command tests');
   // Each runs in its own container: side by side, the probe costs no time of its own.
-  const [probed, commandResults] = await Promise.all([snapshot(image, undefined, stat, read), runCommands(image, commands, progress)]);
+  const [probed, commandResults] = await Promise.all([snapshot(image, undefined, stat, read, platform), runCommands(image, platform, commands, progress)]);
 
   const facts: ImageFacts = { spec, config, locked: target.locked, snapshot: probed };
   const policy = spec.image.variant === 'dev' ? DEV_POLICY : target.serviceUser ? SERVICE_USER_RUNTIME_POLICY : RUNTIME_POLICY;
@@ -55,13 +59,14 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
 }
 
 /** Command tests one after another, each in its own container. */
-async function runCommands(image: string, commands: { test: CommandTest; suite: string; entrypoint?: string[] }[], progress: (step: string) => void): Promise<CtrfTest[]> {
+async function runCommands(image: string, platform: string, commands: { test: CommandTest; suite: string; entrypoint?: string[] }[], progress: (step: string) => void): Promise<CtrfTest[]> {
   const results: CtrfTest[] = [];
   for (const [i, { test, suite, entrypoint }] of commands.entries()) {
     progress(`command test ${i + 1}/${commands.length}: ${test.name}`);
     const argv = entrypoint ? test.command.slice(1) : test.command;
     const result = await runInContainer({
       image,
+      platform,
       command: argv,
       entrypoint: entrypoint ?? [],
       user: test.user,

@@ -6,7 +6,7 @@
  */
 import { variantPackages } from '../../domain/lock';
 import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
-import { baseFilesystemOf, baseInstalled } from '../builder/custom/baseImage';
+import { baseFilesystemOf, baseInstalled, basePlatformDigest } from '../builder/custom/baseImage';
 import type { ImageRecord } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
 import { CustomLockStore } from '../locks/customLockStore';
@@ -18,7 +18,8 @@ export async function testTargetOf(ctx: ActivityContext, record: ImageRecord): P
     return { spec: record.spec, digest: record.digest, locked: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE) };
   }
   const { base } = record.custom;
-  const filesystem = await baseFilesystemOf(ctx, base.repository, base.digest);
+  const platform = await basePlatformDigest(ctx, base.repository, base.digest);
+  const filesystem = await baseFilesystemOf(ctx, base.repository, platform);
   const extras = new CustomLockStore(ctx.paths.locks).load(record.lockDigest).packages;
   return {
     spec: record.spec,
@@ -26,6 +27,6 @@ export async function testTargetOf(ctx: ActivityContext, record: ImageRecord): P
     locked: [...baseInstalled(filesystem), ...extras],
     name: record.image.name,
     serviceUser: base.image.variant === 'runtime',
-    base: base.digest,
+    base: platform,
   };
 }

@@ -24,7 +24,9 @@ NODE_DIR="$CACHE_ROOT/node-v$NODE_VERSION-linux-$NODE_ARCH"
 export PATH="$NODE_DIR/bin:$PATH"
 
 # Debian packages the build, the tests and the stack use.
-APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl uidmap)
+# qemu-user-static and arch-test: arm64 images are built here from arm64 packages, their dev variants'
+# maintainer scripts and every arm64 image test run under user-mode emulation (ensure_arm64_emulation).
+APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl uidmap qemu-user-static arch-test)
 # Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts).
 APT_TEST_PACKAGES=(chromium)
 
@@ -42,6 +44,22 @@ ensure_apt_packages() { # [extra packages...]
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# arm64 binaries run through the kernel's binfmt_misc handler for qemu-aarch64. No systemd runs here to
+# register it from /usr/lib/binfmt.d, so this does: mount binfmt_misc if needed, then write the rule
+# Debian ships. Its F flag makes the kernel open the interpreter now, so it works inside the sandbox's
+# and the engine's namespaces, where /usr/libexec/qemu-binfmt is not visible.
+BINFMT_DIR=/proc/sys/fs/binfmt_misc
+ensure_arm64_emulation() {
+  [ "$(uname -m)" = aarch64 ] && return 0
+  [ -e "$BINFMT_DIR/register" ] || mount -t binfmt_misc binfmt_misc "$BINFMT_DIR" || die "cannot mount binfmt_misc at $BINFMT_DIR"
+  if [ ! -e "$BINFMT_DIR/qemu-aarch64" ]; then
+    say "registering the qemu-aarch64 binfmt handler (arm64 under emulation)"
+    cat /usr/lib/binfmt.d/qemu-aarch64.conf >"$BINFMT_DIR/register"
+  fi
+  grep -q '^enabled' "$BINFMT_DIR/qemu-aarch64" || die "the qemu-aarch64 binfmt handler is registered but disabled ($BINFMT_DIR/qemu-aarch64)"
+  grep -q '^flags: .*F' "$BINFMT_DIR/qemu-aarch64" || die "the qemu-aarch64 binfmt handler lacks the F flag: arm64 binaries would not run in containers"
 }
 
 # The unprivileged account the builder's sandboxed steps run as (lib/sandbox/run.ts): Python bytecode

@@ -95,7 +95,7 @@ beforeAll(async () => {
   repo = await createAptRepo({ dir: path.join(dir, 'repo') });
   await repo.publish(Object.values(SCENARIOS).flatMap((s) => s.packages));
   const catalog = writeCatalog(Object.fromEntries(Object.entries(SCENARIOS).map(([name, s]) => [name, [
-    `name: ${name}`, `description: ${name} escape attempt`, 'releases: { bookworm: {} }',
+    `name: ${name}`, `description: ${name} escape attempt`, 'releases: { bookworm: {} }', 'architectures: [amd64]',
     `packages:\n  include: [${s.packages.map((p) => p.name).join(', ')}]`,
     'accounts:\n  groups: [{ name: nonroot, gid: 65532 }]\n  users: [{ name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot }]\n  runAs: nonroot',
     ...(s.paths ? [`paths:\n${s.paths}`] : []),

@@ -6,7 +6,7 @@
  * reuses it; without that variable, to `fallbackRoot`. Tests about
  * reproducibility build from scratch themselves (test/e2e/catalog.test.ts).
  */
-import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
+import { type Architecture, DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import * as path from 'node:path';
 import { fetchDeb } from '../../lib/archive/fetch';
 import { type BuildContext, type BuiltImage, buildImage } from '../../lib/builder/image';
@@ -23,15 +23,15 @@ export interface TestBuild {
   shared: boolean;
 }
 
-export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: string): Promise<TestBuild> {
+export async function buildForTest(spec: VariantSpec, lock: Lock, fallbackRoot: string, arch: Architecture = DEFAULT_ARCHITECTURE): Promise<TestBuild> {
   const shared = process.env.TEMPERED_TEST_BUILD_CACHE;
-  return { ...(await buildInto(shared ?? fallbackRoot, spec, lock)), shared: shared !== undefined };
+  return { ...(await buildInto(shared ?? fallbackRoot, spec, lock, arch)), shared: shared !== undefined };
 }
 
 /** A build with its blob store and build records under `root` (a fresh root: a build from scratch). */
-export async function buildInto(root: string, spec: VariantSpec, lock: Lock): Promise<{ built: BuiltImage; store: BlobStore }> {
+export async function buildInto(root: string, spec: VariantSpec, lock: Lock, arch: Architecture = DEFAULT_ARCHITECTURE): Promise<{ built: BuiltImage; store: BlobStore }> {
   const store = new BlobStore(path.join(root, 'blobs'));
-  const built = await buildImage(spec, lock, DEFAULT_ARCHITECTURE, testBuildContext(root, store));
+  const built = await buildImage(spec, lock, arch, testBuildContext(root, store));
   return { built, store };
 }
 

@@ -52,12 +52,14 @@ export const canaryPackage = (version: string): FakePackage => ({
 /**
  * A small test image: base-files, netbase, libc6 and `packages` (from the
  * local repository), non-root at runtime and root in dev, as the variant
- * policy wants; `tests` is the definition's YAML test list.
+ * policy wants; `tests` is the definition's YAML test list. amd64 only: the
+ * local repository serves binary-amd64.
  */
 export function testImageDefinition(o: { name: string; description: string; packages: string[]; tests?: string; releases?: readonly Release[] }): string {
   return `
 name: ${o.name}
 description: ${o.description}
+architectures: [amd64]
 releases: { ${(o.releases ?? ['bookworm']).map((r) => `${r}: {}`).join(', ')} }
 packages:
   include: [${['base-files', 'netbase', 'libc6', ...o.packages].join(', ')}]
