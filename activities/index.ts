@@ -3,7 +3,7 @@
  * workflows proxy the `Activities` interface (activities/types.ts) and never
  * import this file.
  */
-import { buildActivity } from './build';
+import { assembleIndexActivity, buildActivity } from './build';
 import type { ActivityContext } from '../lib/context';
 import { explainDiskFull } from '../lib/state/files';
 import { dependentsActivities } from './dependents';
@@ -21,6 +21,7 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
   return withDiskFullExplained(ctx, {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
+    assembleIndex: assembleIndexActivity(ctx),
     testImage: testActivity(ctx),
     scanImage: scanActivity(ctx),
     signImage: signActivity(ctx),

@@ -1,7 +1,10 @@
 /**
  * Activity `signImage`: the image signature and its attestations (SLSA
  * provenance v1, CycloneDX SBOM, OpenVEX, CTRF test results), attached in the
- * registry both as cosign's legacy tags and as sigstore bundle referrers.
+ * registry both as cosign's legacy tags and as sigstore bundle referrers. An
+ * image index is signed the same way, after its platform manifests, with
+ * their SBOMs and test results merged and provenance naming every
+ * platform's packages.
  * The private key is read here and nowhere else; nothing derived from it but
  * signatures leaves this function. Idempotent: a retry recognizes what it
  * already attached (lib/signing/attach.ts).
@@ -9,10 +12,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
 import { vexRecords } from '../domain/attest/vex';
-import type { CtrfReport } from '../domain/report/ctrf';
+import { Annotation } from '../domain/oci/image';
+import { platformName } from '../domain/platform';
+import { type CtrfReport, platformsReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
-import { ImageRecords } from '../lib/catalog/imageRecords';
-import type { ActivityContext } from '../lib/context';
+import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
+import { type ActivityContext, referenceOf } from '../lib/context';
+import { pullByDigest } from '../lib/oci/push';
+import { indexSbom } from '../lib/sbom/indexSbom';
 import { withProgress } from './progress';
 import { signAndAttach } from '../lib/signing/attach';
 import { builtFrom } from '../lib/signing/builtFrom';
@@ -25,8 +32,10 @@ export function signActivity(ctx: ActivityContext) {
     return withProgress(async (progress) => {
       const record = new ImageRecords(ctx.paths.images).read(input.digest);
       const from = builtFrom(ctx, record);
-      const sbom = JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown;
-      const ctrf = JSON.parse(ctx.blobs.read(input.reportDigest).toString('utf8')) as CtrfReport;
+      const { sbom, ctrf } = input.platforms ? await indexEvidence(ctx, record, input.platforms) : {
+        sbom: JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown,
+        ctrf: readReport(ctx, input.reportDigest),
+      };
       let key;
       try {
         key = loadSigningKey(ctx.config.signingKeyPath);
@@ -59,4 +68,22 @@ export function signActivity(ctx: ActivityContext) {
       return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
     });
   };
+}
+
+const readReport = (ctx: ActivityContext, digest: string) => JSON.parse(ctx.blobs.read(digest).toString('utf8')) as CtrfReport;
+
+/** An index's SBOM and test results: its platforms', merged (lib/sbom/indexSbom.ts, platformsReport). */
+async function indexEvidence(ctx: ActivityContext, record: ImageRecord, platforms: NonNullable<SignInput['platforms']>): Promise<{ sbom: unknown; ctrf: CtrfReport }> {
+  for (const p of platforms) await pullByDigest(ctx.registry, record.repository, ctx.blobs, p.digest);
+  const index = ctx.blobs.readJson<{ annotations?: Record<string, string> }>(record.digest);
+  const created = index.annotations?.[Annotation.created];
+  const sbom = await indexSbom(ctx.blobs, { digest: record.digest, ...(created ? { created } : {}) }, platforms.map((p) => p.digest), {
+    name: record.repository,
+    variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
+    reference: referenceOf(ctx.config, record.repository, record.tag),
+  });
+  const ctrf = platformsReport(platforms.map((p) => ({ platform: platformName(p.architecture), report: readReport(ctx, p.reportDigest) })), {
+    image: record.image.name, tag: record.tag, digest: record.digest,
+  });
+  return { sbom: JSON.parse(sbom) as unknown, ctrf };
 }

@@ -39,6 +39,11 @@ export interface ResolveResult {
   baseDigest?: string;
   /** When the archive was read: the trusted states after this resolve (what was given, newer dates merged in). */
   trustedReleases?: Record<string, string>;
+  /**
+   * Catalog images: the architectures to build, each to its own platform manifest, then one image index
+   * (the lock's architectures this deployment publishes, TEMPERED_ARCHITECTURES). Absent: one amd64 image.
+   */
+  architectures?: Architecture[];
 }
 
 export interface BuildInput {
@@ -62,6 +67,23 @@ export interface BuildResult {
   layersWritten?: number;
   /** Customizations: the verified base image digest the image was built on (the one given, or the tag's). */
   baseDigest?: string;
+}
+
+/** One platform manifest of a multi-platform image, as built. */
+export interface PlatformImage {
+  architecture: Architecture;
+  digest: string;
+}
+
+export interface AssembleIndexInput {
+  image: ImageRef;
+  lockDigest: string;
+  platforms: PlatformImage[];
+}
+
+export interface AssembleIndexResult {
+  digest: string;
+  size: number;
 }
 
 export interface TestInput {
@@ -88,11 +110,9 @@ export interface ScanResult {
   verdicts: ScanVerdict[];
 }
 
-export interface SignInput {
+interface SignCommon {
   image: ImageRef;
   digest: string;
-  sbomDigest: string;
-  reportDigest: string;
   /** The image's advisory verdicts as small bounded records (domain/attest/vex.ts), never the advisories themselves. */
   vex?: VexRecord[];
   /** Inputs scheduled by workers before VEX records (an upgrade mid-cycle): the activity derives the records. */
@@ -101,6 +121,23 @@ export interface SignInput {
   /** Times come from the workflow, never the worker's clock: a retried signing must produce the same statements. */
   invocation: { workflowId: string; runId: string; cycle: number; startedOn: string; finishedOn: string };
 }
+
+/** A platform image (or a single-platform one) with its SBOM and test report, as blobs. */
+export interface SignImageInput extends SignCommon {
+  sbomDigest: string;
+  reportDigest: string;
+  platforms?: undefined;
+}
+
+/**
+ * An image index, after each of its platform manifests was signed with its own SBOM and test report:
+ * the index's SBOM and test results are theirs merged.
+ */
+export interface SignIndexInput extends SignCommon {
+  platforms: (PlatformImage & { sbomDigest: string; reportDigest: string })[];
+}
+
+export type SignInput = SignImageInput | SignIndexInput;
 
 export interface SignResult {
   signature: 'created' | 'existing';
@@ -130,6 +167,7 @@ export interface VerifyBaseInput {
 export interface Activities {
   resolveLock(input: ResolveInput): Promise<ResolveResult>;
   buildImage(input: BuildInput): Promise<BuildResult>;
+  assembleIndex(input: AssembleIndexInput): Promise<AssembleIndexResult>;
   testImage(input: TestInput): Promise<TestResult>;
   scanImage(input: ScanInput): Promise<ScanResult>;
   signImage(input: SignInput): Promise<SignResult>;

@@ -17,7 +17,10 @@ export async function packagesOfImage(ctx: ActivityContext, repository: string, 
   const cache = path.join(ctx.paths.images, 'packages', `${hexOf(digest)}.json`);
   if (fs.existsSync(cache)) return JSON.parse(fs.readFileSync(cache, 'utf8')) as InstalledPackage[];
   await pullByDigest(ctx.registry, repository, ctx.blobs, digest);
-  const { packages } = await imagePackages(ctx.blobs, digest);
+  // An image index: every platform's packages (an `all` package every platform installs, once).
+  const index = ctx.blobs.readJson<{ manifests?: { digest: string }[] }>(digest).manifests;
+  const found = await Promise.all((index?.map((m) => m.digest) ?? [digest]).map((d) => imagePackages(ctx.blobs, d)));
+  const packages = [...new Map(found.flatMap((f) => f.packages).map((p) => [`${p.name}:${p.architecture}=${p.version}`, p])).values()];
   fs.mkdirSync(path.dirname(cache), { recursive: true });
   fs.writeFileSync(cache, JSON.stringify(packages));
   return packages;

@@ -7,11 +7,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { TemperedError } from './errors';
+import { type Architecture, ARCHITECTURES, ArchitectureSchema } from './platform';
 
 export const ORCHESTRATION_QUEUE = 'tempered-orchestration';
 export const BUILD_QUEUE = 'tempered-build';
 
 const HostPortSchema = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be HOST:PORT');
+
+/** `amd64,arm64`: known architectures, each once, in tempered's order. */
+const ArchitectureListSchema = z
+  .string()
+  .transform((s) => s.split(',').map((a) => a.trim()))
+  .pipe(z.array(ArchitectureSchema).min(1).refine((a) => new Set(a).size === a.length, { error: 'lists an architecture twice' }))
+  .transform((list) => ARCHITECTURES.filter((a) => list.includes(a)));
 
 const EnvSchema = z.object({
   TEMPERED_STATE_DIR: z.string().optional(),
@@ -33,6 +41,10 @@ const EnvSchema = z.object({
   TEMPERED_REGISTRY_TOKEN_HOSTS: z.string().regex(/^([A-Za-z0-9.-]+(:[0-9]{1,5})?)(,[A-Za-z0-9.-]+(:[0-9]{1,5})?)*$/, 'must be host[:port],...').optional(),
   TEMPERED_SIGNING_KEY: z.string().optional(),
   TEMPERED_BUILD_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** What catalog images are published for: one platform manifest each, in one image index when more than one. */
+  TEMPERED_ARCHITECTURES: ArchitectureListSchema.default([...ARCHITECTURES]),
+  /** What this process's build worker builds (a build task queue each): natively, or through qemu-user emulation. */
+  TEMPERED_BUILD_ARCHITECTURES: ArchitectureListSchema.default([...ARCHITECTURES]),
   TEMPERED_DOCKER_SOCKET: z.string().default('/var/run/docker.sock'),
   /** JSON list of archive sources; unset = the machine's apt sources for bookworm. */
   TEMPERED_ARCHIVE: z.string().optional(),
@@ -60,6 +72,10 @@ export interface Config {
   signingKeyPath: string;
   publicKeyPath: string;
   buildConcurrency: number;
+  /** The architectures catalog images are published for (TEMPERED_ARCHITECTURES). */
+  architectures: Architecture[];
+  /** The architectures this process's build worker serves (TEMPERED_BUILD_ARCHITECTURES). */
+  buildArchitectures: Architecture[];
   dockerSocket: string;
   /** Raw TEMPERED_ARCHIVE (validated where it is used: lib/archive/sources.ts). */
   archive?: string;
@@ -123,6 +139,8 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
     signingKeyPath,
     publicKeyPath: signingKeyPath.replace(/(\.key)?$/, '.pub'),
     buildConcurrency: e.TEMPERED_BUILD_CONCURRENCY,
+    architectures: e.TEMPERED_ARCHITECTURES,
+    buildArchitectures: e.TEMPERED_BUILD_ARCHITECTURES,
     dockerSocket: e.TEMPERED_DOCKER_SOCKET,
     archive: e.TEMPERED_ARCHIVE,
     debCache: path.resolve(e.TEMPERED_DEB_CACHE ?? path.join(stateDir, 'cache', 'debs')),

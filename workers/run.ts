@@ -1,7 +1,8 @@
 /**
  * Creates and runs the workers. The orchestration worker runs every workflow
- * and every activity but the build; the build worker runs builds with small
- * concurrency (they are CPU- and disk-bound). SIGTERM/SIGINT start a
+ * and every activity but the build; the build workers (one per architecture
+ * built here) run builds with small concurrency (they are CPU- and
+ * disk-bound). SIGTERM/SIGINT start a
  * graceful shutdown: no new tasks, running activities get the grace time to
  * finish, then are cancelled and retried elsewhere.
  */
@@ -10,6 +11,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { createContext } from '../lib/context';
 import { type Config, loadConfig } from '../domain/config';
+import { buildQueueFor } from '../domain/platform';
 import { workerIdentity } from '../domain/runtime/nodeReleases';
 import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';
 import { ORCHESTRATION_TUNING } from './tuning';
@@ -48,13 +50,15 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
       }),
     );
   }
-  if (roles.includes('build')) {
+  // One build worker per architecture this process builds (its own task queue each, buildQueueFor): a
+  // cluster's arm64 machine builds arm64 natively; here one process serves both, arm64 through qemu-user.
+  if (roles.includes('build')) for (const arch of config.buildArchitectures) {
     workers.push(
       await Worker.create({
         connection,
         namespace: config.temporal.namespace,
-        taskQueue: config.temporal.buildQueue,
-        identity: workerIdentity('build', process.pid, os.hostname(), process.version),
+        taskQueue: buildQueueFor(config.temporal.buildQueue, arch),
+        identity: workerIdentity(arch === 'amd64' ? 'build' : `build-${arch}`, process.pid, os.hostname(), process.version),
         activities,
         interceptors,
         maxConcurrentActivityTaskExecutions: config.buildConcurrency,

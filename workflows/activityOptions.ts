@@ -5,8 +5,8 @@
  * thrown as non-retryable ApplicationFailures by the activities and come
  * back to the workflow at once. A call adds only its summary for the UI.
  *
- * Only the build runs on the build queue, with small concurrency: it is
- * CPU- and disk-bound. Everything else is short or waits on I/O and runs on
+ * Only the build runs on a build queue, with small concurrency: it is
+ * CPU- and disk-bound; each architecture has its own (buildQueueFor). Everything else is short or waits on I/O and runs on
  * the orchestration queue, so a quick image test never queues behind two
  * minute-long dev builds.
  */
@@ -55,6 +55,7 @@ export function activityOptions(queues: Queues): Record<ScheduledActivity, Activ
   return {
     resolveLock: network,
     buildImage: build,
+    assembleIndex: network,
     testImage: container,
     scanImage: container,
     signImage: network,
@@ -76,9 +77,9 @@ export function stageActivities(queues: Queues) {
   const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: options.notifyImage.retry });
   return {
     /** Activity `name` with its options, and `summary` (what the UI shows for it). */
-    run<K extends ScheduledActivity>(name: K, input: ActivityInput<K>, summary?: string): Promise<ActivityOutput<K>> {
+    run<K extends ScheduledActivity>(name: K, input: ActivityInput<K>, summary?: string, overrides?: Pick<ActivityOptions, 'taskQueue'>): Promise<ActivityOutput<K>> {
       const call = proxy[name] as unknown as { executeWithOptions(o: ActivityOptions, args: [ActivityInput<K>]): Promise<ActivityOutput<K>> };
-      return call.executeWithOptions({ ...options[name], ...(summary ? { summary } : {}) }, [input]);
+      return call.executeWithOptions({ ...options[name], ...overrides, ...(summary ? { summary } : {}) }, [input]);
     },
     listDependents: local.listDependents,
   };

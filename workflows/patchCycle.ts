@@ -1,6 +1,9 @@
 /**
  * One patch cycle of an image, top to bottom:
  * resolve -> build -> test -> scan -> sign -> publish -> cascade.
+ * An image of several architectures builds each on its own queue, lists
+ * them in one image index, tests, scans and signs each platform image, signs
+ * the index, and publishes the index.
  *
  * A cycle either ends (its outcome recorded, waiting cascade children told)
  * or fails at a stage and stays the image's current cycle, carried by
@@ -13,7 +16,9 @@ import { vexRecords } from '../domain/attest/vexRecords';
 import { displayName } from '../domain/image';
 import { absorbQueued, beginCycle, finishCycle, handleAdvisory, isUrgent, publishedBefore, repliesToWaiting, waitForFix } from '../domain/patch/queue';
 import type { CycleOutcome, RunningCycle } from '../domain/patch/state';
-import { type Disposition, fixedByLock, scanDispositions, triage } from '../domain/patch/triage';
+import { type Disposition, fixedByLock, platformVerdicts, scanDispositions, triage } from '../domain/patch/triage';
+import { type Architecture, buildQueueFor, DEFAULT_ARCHITECTURE } from '../domain/platform';
+import type { PlatformImage, ScanResult, TestResult } from '../activities/types';
 import { ErrorType } from '../domain/patch/errors';
 import { stageActivities } from './activityOptions';
 import { runInlineCascade } from './cascade';
@@ -117,37 +122,70 @@ export class PatchCycle {
       return this.state.waiting.length && fixable.length === 0 && cycle.advisories.length ? 'waiting-for-fix' : 'up-to-date';
     }
 
-    // 2. build from the lock (reproducible: an unchanged lock gives the published digest back).
-    const built = await this.stages.run('building', 'buildImage', { image, lockDigest: resolved.lockDigest, baseDigest }, 'build');
-    cycle.digest = built.digest;
+    // 2. build from the lock (reproducible: an unchanged lock gives the published digest back): one image,
+    // or one per architecture listed in an image index.
+    const platforms = await this.build(resolved.lockDigest, resolved.architectures ?? [], baseDigest);
+    const digest = platforms.length > 1
+      ? (await this.stages.run('building', 'assembleIndex', { image, lockDigest: resolved.lockDigest, platforms }, 'assemble the image index of')).digest
+      : (platforms[0] as PlatformImage).digest;
+    cycle.digest = digest;
     cycle.previousDigest = published?.digest;
-    if (published && built.digest === published.digest) {
+    if (published && digest === published.digest) {
       this.apply(fixedByLock(fixable, resolved.sourceVersions, published.cycle));
-      if (needsRecascade(this.entity, built.digest)) await this.cascade(cycle, built.digest);
+      if (needsRecascade(this.entity, digest)) await this.cascade(cycle, digest);
       return 'unchanged';
     }
+    const on = (p: PlatformImage) => (platforms.length > 1 ? { platform: p.architecture } : undefined);
 
-    // 3. test: policy and definition tests in containers; a failure is non-retryable and waits for on-call.
-    const tested = await this.stages.run('testing', 'testImage', { image, digest: built.digest }, 'test');
+    // 3. test: policy and definition tests in containers, each platform (arm64 under emulation on an amd64
+    // worker); a failure is non-retryable and waits for on-call.
+    const tested: TestResult[] = [];
+    for (const p of platforms) tested.push(await this.stages.run('testing', 'testImage', { image, digest: p.digest }, 'test', on(p)));
 
-    // 4. scan: the built image's own SBOM decides which advisories it fixes.
-    const scanned = await this.stages.run('scanning', 'scanImage', { image, digest: built.digest, advisories: fixable }, 'scan');
-    this.apply(scanDispositions(fixable, scanned.verdicts, cycle.number));
+    // 4. scan: each built image's own SBOM decides which advisories it fixes (fixed only where every platform is).
+    const scanned: ScanResult[] = [];
+    for (const p of platforms) scanned.push(await this.stages.run('scanning', 'scanImage', { image, digest: p.digest, advisories: fixable }, 'scan', on(p)));
+    this.apply(scanDispositions(fixable, platformVerdicts(scanned.map((s) => s.verdicts)), cycle.number));
 
-    // 5. sign and attest (provenance, SBOM, VEX, test results), then 6. publish: the tag moves last.
+    // 5. sign and attest (provenance, SBOM, VEX, test results) each platform image, then the index; 6. publish:
+    // the tag moves last.
     const info = wf.workflowInfo();
-    await this.stages.run('signing', 'signImage', {
-      image, digest: built.digest, sbomDigest: scanned.sbomDigest, reportDigest: tested.reportDigest,
-      vex: vexRecords(this.state.handled, this.state.waiting),
-      invocation: { workflowId: info.workflowId, runId: info.runId, cycle: cycle.number, startedOn: cycle.startedAt, finishedOn: now() },
-    }, 'sign');
-    const result = await this.stages.run('publishing', 'publishImage', { image, digest: built.digest }, 'publish');
-    this.state.published = { digest: built.digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: now(), baseDigest };
+    const vex = vexRecords(this.state.handled, this.state.waiting);
+    const invocation = { workflowId: info.workflowId, runId: info.runId, cycle: cycle.number, startedOn: cycle.startedAt, finishedOn: now() };
+    for (const [i, p] of platforms.entries()) {
+      const evidence = { sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest };
+      await this.stages.run('signing', 'signImage', { image, digest: p.digest, ...evidence, vex, invocation }, 'sign', on(p));
+    }
+    if (platforms.length > 1) {
+      const signed = platforms.map((p, i) => ({ ...p, sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest }));
+      await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation }, 'sign the image index of');
+    }
+    const result = await this.stages.run('publishing', 'publishImage', { image, digest }, 'publish');
+    this.state.published = { digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: now(), baseDigest };
     this.entity.announce();
 
     // 7. cascade: rebuild every customization built on this image.
-    await this.cascade(cycle, built.digest);
+    await this.cascade(cycle, digest);
     return 'published';
+  }
+
+  /**
+   * The build stage: one image (customizations, one architecture, histories before architectures), or one
+   * per architecture side by side, each on its architecture's build queue, for an image index.
+   */
+  private async build(lockDigest: string, architectures: readonly Architecture[], baseDigest: string | undefined): Promise<PlatformImage[]> {
+    const { image } = this.entity;
+    const { queues } = this.entity.settings;
+    if (architectures.length > 1 && wf.patched(Patch.imageIndex)) {
+      return Promise.all(architectures.map(async (architecture) => {
+        const built = await this.stages.run('building', 'buildImage', { image, lockDigest, architecture, baseDigest }, 'build', { platform: architecture, taskQueue: buildQueueFor(queues.build, architecture) });
+        return { architecture, digest: built.digest };
+      }));
+    }
+    const architecture = architectures[0] ?? DEFAULT_ARCHITECTURE;
+    const other = architecture !== DEFAULT_ARCHITECTURE;
+    const built = await this.stages.run('building', 'buildImage', { image, lockDigest, baseDigest, ...(other ? { architecture } : {}) }, 'build', other ? { taskQueue: buildQueueFor(queues.build, architecture) } : undefined);
+    return [{ architecture, digest: built.digest }];
   }
 
   /** Catalog images: hands the new digest to a cascade coordinator (histories before it ran the cascade here). */

@@ -17,4 +17,6 @@ export const Patch = {
   historyBytesLimit: 'history-bytes-limit',
   /** Catalog images are per Debian release: cascade coordinator ids carry it (`cascade:<name>:<release>:<variant>:…`). */
   releaseIds: 'release-ids',
+  /** Catalog images of several architectures: a build per architecture on its own queue, one image index, each platform tested, scanned and signed. */
+  imageIndex: 'image-index',
 } as const;

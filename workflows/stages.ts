@@ -30,20 +30,24 @@ export class StageRunner {
     private readonly acts: StageActivities,
   ) {}
 
-  /** Runs activity `name` as stage `phase`; `what` is the verb the UI shows ("build", "verify new base"). */
-  async run<K extends ScheduledActivity>(phase: Stage, name: K, input: ActivityInput<K>, what: string): Promise<ActivityOutput<K>> {
+  /**
+   * Runs activity `name` as stage `phase`; `what` is the verb the UI shows ("build", "verify new base").
+   * `platform`: the architecture a stage of a multi-platform image works on (in the summary); `taskQueue`:
+   * where it runs, when not its options' queue (a build of another architecture).
+   */
+  async run<K extends ScheduledActivity>(phase: Stage, name: K, input: ActivityInput<K>, what: string, on?: { platform?: string; taskQueue?: string }): Promise<ActivityOutput<K>> {
     this.entity.setPhase(phase);
     try {
-      return await this.acts.run(name, input, this.summary(what));
+      return await this.acts.run(name, input, this.summary(what, on?.platform), on?.taskQueue ? { taskQueue: on.taskQueue } : undefined);
     } catch (err) {
       if (err instanceof ActivityFailure) throw new StageFailure(failureRecord(phase, name, err), err);
       throw err;
     }
   }
 
-  private summary(what: string): string {
+  private summary(what: string, platform?: string): string {
     const ids = cycleAdvisoryIds(this.entity.state.current);
-    return `${what} ${displayName(this.entity.image)}${ids.length ? ` for ${ids.slice(0, 3).join(', ')}` : ''}`;
+    return `${what} ${displayName(this.entity.image)}${platform ? ` (${platform})` : ''}${ids.length ? ` for ${ids.slice(0, 3).join(', ')}` : ''}`;
   }
 }
 

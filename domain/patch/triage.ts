@@ -48,3 +48,25 @@ export function scanDispositions(advisories: readonly Advisory[], verdicts: read
     return { advisory, waitFor: `built image still has ${advisory.source} ${verdict.installedSourceVersion}`, installedVersion: verdict.installedSourceVersion };
   });
 }
+
+/**
+ * One verdict per advisory for an image of several platforms, from each
+ * platform's scan (one list: that list as is): present where any platform
+ * has the source, fixed only when every platform that has it is fixed, and
+ * the version reported from a platform that is not.
+ */
+export function platformVerdicts(perPlatform: readonly (readonly ScanVerdict[])[]): ScanVerdict[] {
+  if (perPlatform.length === 1) return [...(perPlatform[0] as readonly ScanVerdict[])];
+  const keys = [...new Set(perPlatform.flatMap((verdicts) => verdicts.map((v) => v.key)))];
+  return keys.map((key) => {
+    const present = perPlatform.flatMap((verdicts) => verdicts.filter((v) => v.key === key && v.present));
+    const unfixed = present.find((v) => !v.fixed);
+    const shown = unfixed ?? present[0];
+    return {
+      key,
+      present: present.length > 0,
+      fixed: present.length > 0 && !unfixed,
+      ...(shown?.installedSourceVersion ? { installedSourceVersion: shown.installedSourceVersion } : {}),
+    };
+  });
+}

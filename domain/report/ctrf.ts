@@ -36,3 +36,16 @@ export function ctrfReport(tests: CtrfTest[], meta: { image: string; tag: string
     },
   };
 }
+
+/**
+ * The test results of an image index: every platform's tests, each named with
+ * its platform (`[linux/arm64/v8] node runs`), in the order given; the run
+ * spans the earliest start to the latest stop.
+ */
+export function platformsReport(reports: readonly { platform: string; report: CtrfReport }[], meta: { image: string; tag: string; digest: string }): CtrfReport {
+  if (reports.length === 0) throw new Error('an index report needs at least one platform report');
+  const tests = reports.flatMap(({ platform, report }) => report.results.tests.map((t) => ({ ...t, name: `[${platform}] ${t.name}` })));
+  const start = Math.min(...reports.map((r) => r.report.results.summary.start));
+  const stop = Math.max(...reports.map((r) => r.report.results.summary.stop));
+  return ctrfReport(tests, { ...meta, start, stop });
+}

@@ -136,7 +136,8 @@ export async function buildImage(spec: VariantSpec, lock: Lock, arch: Architectu
   return built;
 }
 
-function standardLabels(spec: VariantSpec): Record<string, string> {
+/** The OCI annotations every image and index of a spec carries (title, description, version, vendor). */
+export function standardLabels(spec: VariantSpec): Record<string, string> {
   return {
     [Annotation.title]: spec.image.name,
     [Annotation.description]: spec.description,

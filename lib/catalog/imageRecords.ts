@@ -26,6 +26,8 @@ export interface ImageRecord {
   tag: string;
   baseDigest?: string;
   builtAt: string;
+  /** An image index: its platform manifests (each has its own record). */
+  platforms?: { architecture: Architecture; digest: string }[];
   /** Customizations: what was built on which base, as provenance records it. */
   custom?: {
     customization: Customization;

@@ -1,16 +1,25 @@
 /**
  * Pushes a built image from the blob store to a repository by digest (no
- * tag): layers, config, then the manifest. Each step is skipped when the
+ * tag): layers, config, then the manifest (an image index: each platform
+ * image, then the index). Each step is skipped when the
  * registry already has it, so a retry after a crash only finishes the job.
  * Moving a tag is a separate, final step (publish).
  */
 import type { ImageManifest } from '../../domain/oci/image';
+import type { ImageIndex } from './artifacts';
 import type { BlobStore } from './blobStore';
 import type { RegistryClient } from './registry';
 
 export async function pushByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string): Promise<void> {
   if (await registry.resolve(repository, digest)) return;
-  const manifest = store.readJson<ImageManifest>(digest);
+  const document = store.readJson<ImageManifest | ImageIndex>(digest);
+  if ('manifests' in document) {
+    // An image index: its platform manifests first (each a no-op when the registry has it), then the index.
+    for (const m of document.manifests) await pushByDigest(registry, repository, store, m.digest);
+    await registry.putManifest(repository, digest, store.read(digest), document.mediaType);
+    return;
+  }
+  const manifest = document;
   // Blobs side by side (most are already there: a customization's base layers cost one HEAD each); the manifest only after all of them.
   await Promise.all([...manifest.layers, manifest.config].map((blob) => registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size })));
   await registry.putManifest(repository, digest, store.read(digest), manifest.mediaType);
@@ -23,7 +32,12 @@ export async function pullByDigest(registry: RegistryClient, repository: string,
     if (!fetched) throw new Error(`${registry.host}/${repository}@${digest} not found`);
     store.put(fetched.body);
   }
-  const manifest = store.readJson<ImageManifest>(digest);
+  const document = store.readJson<ImageManifest | ImageIndex>(digest);
+  if ('manifests' in document) {
+    for (const m of document.manifests) await pullByDigest(registry, repository, store, m.digest);
+    return;
+  }
+  const manifest = document;
   for (const blob of [manifest.config, ...manifest.layers]) {
     if (!store.has(blob.digest)) await store.putStream(await registry.getBlobStream(repository, blob.digest), blob.digest);
   }

@@ -69,6 +69,14 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
   if (!readCurrentLockFile(subject.lockFile)) writeLockFile(subject.lockFile, lock);
   const versions = sourceVersions(lock, variant);
   const architectures = lockArchitectures(lock);
+  // What this deployment publishes of them (TEMPERED_ARCHITECTURES): a platform manifest each.
+  const published = architectures.filter((a) => ctx.config.architectures.includes(a));
+  if (published.length === 0) {
+    throw new InputError(subject.definitionFile, [{
+      field: 'architectures',
+      problem: `${subject.definition.name} is built for ${architectures.join(', ')}; this deployment publishes ${ctx.config.architectures.join(', ')} (TEMPERED_ARCHITECTURES)`,
+    }]);
+  }
   return {
     lockDigest,
     changes: architectures.flatMap((arch) => lockChanges(previous, lock, variant, arch).map((change) => (architectures.length > 1 ? `${arch}: ${change}` : change))).slice(0, 50),
@@ -76,6 +84,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
     sourceVersions: Object.fromEntries(input.sources.filter((s) => versions[s] !== undefined).map((s) => [s, versions[s] as string])),
     packageCount: Math.max(...architectures.map((arch) => lockPlatform(lock, arch).variants[variant].packages.length)),
     ...(trustedReleases ? { trustedReleases } : {}),
+    architectures: published,
   };
 }
 

@@ -36,7 +36,10 @@ export function builtFrom(ctx: ActivityContext, record: ImageRecord): BuiltFrom 
     definition: plainJson(record.spec),
     ...(image.kind === 'catalog' ? { release: image.release } : {}),
     variant,
-    packages: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE).map(asDeb),
+    // An index was built from every platform's packages.
+    packages: (record.platforms?.map((p) => p.architecture) ?? [record.architecture ?? DEFAULT_ARCHITECTURE])
+      .flatMap((arch) => variantPackages(ctx.locks.load(record.lockDigest), variant, arch))
+      .map(asDeb),
     ...(record.baseDigest ? { baseImage: { repository: record.repository, digest: record.baseDigest } } : {}),
   };
 }

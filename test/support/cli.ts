@@ -21,6 +21,7 @@ export function cliEnv(config: Config, extra: Record<string, string> = {}): Reco
     TEMPERED_CUSTOMIZATIONS_DIR: config.customizationsDir,
     TEMPERED_DEB_CACHE: config.debCache,
     TEMPERED_ARCHIVE_CACHE: config.archiveCache,
+    TEMPERED_ARCHITECTURES: config.architectures.join(','),
     ...(config.archive ? { TEMPERED_ARCHIVE: config.archive } : {}),
     ...extra,
   };

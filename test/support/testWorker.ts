@@ -14,6 +14,7 @@ import { listRuns } from '../../client/imageHistory';
 import { type Config, parseConfig } from '../../domain/config';
 import { workflowBundle } from './bundle';
 import type { TestTemporal } from './temporal';
+import { buildQueueFor } from '../../domain/platform';
 
 let installed = false;
 
@@ -33,7 +34,7 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
   const native = await NativeConnection.connect({ address: temporal.address });
   const bundle = await workflowBundle();
   const workers = await Promise.all(
-    [config.temporal.orchestrationQueue, config.temporal.buildQueue].map((taskQueue) =>
+    [config.temporal.orchestrationQueue, ...config.buildArchitectures.map((a) => buildQueueFor(config.temporal.buildQueue, a))].map((taskQueue) =>
       Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second' }),
     ),
   );

@@ -13,6 +13,7 @@ import { advisoryKey } from '../../domain/advisory/record';
 import { compareVersions } from '../../domain/debian/version';
 import { canonicalJson, sha256Digest } from '../../domain/digest';
 import { type ImageRef, workflowIdFor } from '../../domain/image';
+import type { Architecture } from '../../domain/platform';
 
 export class FakeUpstream {
   /** Source package -> version the "archive" offers now. */
@@ -31,8 +32,13 @@ export class FakeUpstream {
   dependents: Record<string, string[]> = {};
   /** Delivers a cascade's notify (the production activity signals-with-start through a client). */
   notify: (input: { image: ImageRef; baseDigest: string; replyTo: string }) => Promise<void> = async () => undefined;
+  /** What resolveLock answers as the architectures to build (absent: one amd64 image, as before architectures). */
+  architectures: Architecture[] | undefined;
   /** Each stage call, with the workflow id of its image (image AND variant: `base:runtime` and `base:dev` apart). */
   readonly calls: { activity: string; workflowId: string }[] = [];
+  /** Each build: its architecture, the task queue it ran on, and the digest it returned; each test, scan and sign's digest. */
+  readonly builds: { architecture: string; taskQueue: string; digest: string }[] = [];
+  readonly stageDigests: { activity: string; digest: string }[] = [];
 
   /** Calls of `activity`, for one workflow's image when given. */
   count(activity: string, image?: ImageRef): number {
@@ -57,21 +63,30 @@ export class FakeUpstream {
         record('resolveLock', input.image);
         const lockDigest = sha256Digest(canonicalJson(this.versions));
         const sourceVersions = Object.fromEntries(input.sources.filter((s) => this.versions[s]).map((s) => [s, this.versions[s] as string]));
-        return { lockDigest, changes: [], unavailable: [], sourceVersions, packageCount: Object.keys(this.versions).length };
+        return { lockDigest, changes: [], unavailable: [], sourceVersions, packageCount: Object.keys(this.versions).length, ...(this.architectures ? { architectures: this.architectures } : {}) };
       },
       buildImage: async (input) => {
         record('buildImage', input.image);
         const gate = this.buildGates.get(input.image.name);
         if (gate) await heartbeatUntil(gate);
-        return { digest: sha256Digest(`${input.image.name}:${input.lockDigest}:${input.baseDigest ?? ''}`), lockDigest: input.lockDigest, repository: `tempered/${input.image.name}`, size: 1, compressedSize: 1, packageCount: 3 };
+        const arch = input.architecture ? `:${input.architecture}` : '';
+        const digest = sha256Digest(`${input.image.name}:${input.lockDigest}:${input.baseDigest ?? ''}${arch}`);
+        this.builds.push({ architecture: input.architecture ?? 'amd64', taskQueue: Context.current().info.taskQueue, digest });
+        return { digest, lockDigest: input.lockDigest, repository: `tempered/${input.image.name}`, size: 1, compressedSize: 1, packageCount: 3 };
+      },
+      assembleIndex: async (input) => {
+        record('assembleIndex', input.image);
+        return { digest: sha256Digest(canonicalJson(input.platforms)), size: 1 };
       },
       testImage: async (input) => {
         record('testImage', input.image);
+        this.stageDigests.push({ activity: 'testImage', digest: input.digest });
         if (this.failTests || this.failTestsFor.has(input.image.name)) throw ApplicationFailure.nonRetryable('1 of 7 image tests failed: processes run as uid 65532', ErrorType.imageTestFailed);
         return { reportDigest: sha256Digest('report'), passed: 7, failed: 0, failures: [] };
       },
       scanImage: async (input) => {
         record('scanImage', input.image);
+        this.stageDigests.push({ activity: 'scanImage', digest: input.digest });
         const verdicts = input.advisories.map((a) => {
           const installed = this.versions[a.source];
           return {
@@ -85,11 +100,13 @@ export class FakeUpstream {
       },
       signImage: async (input) => {
         record('signImage', input.image);
+        this.stageDigests.push({ activity: 'signImage', digest: input.digest });
         this.signInputBytes.push(Buffer.byteLength(JSON.stringify(input)));
         return { signature: 'created', attestations: [] };
       },
       publishImage: async (input) => {
         record('publishImage', input.image);
+        this.stageDigests.push({ activity: 'publishImage', digest: input.digest });
         if (this.publishFailures > 0) {
           this.publishFailures--;
           throw new Error('registry unreachable (connection refused)');

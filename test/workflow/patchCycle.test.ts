@@ -58,6 +58,29 @@ test('a new image builds and publishes once, then idles in a fresh run', async (
   await recordHistories(client, idOf('initial'), 'initial-publish');
 });
 
+test('an image of two architectures: a build on each architecture\'s queue, one index, each platform tested, scanned and signed, then the index signed and published', async () => {
+  upstream.architectures = ['amd64', 'arm64'];
+  try {
+    const s = await published('multi');
+    const builds = upstream.builds.slice(-2).sort((a, b) => a.architecture.localeCompare(b.architecture));
+    expect(builds.map((b) => [b.architecture, b.taskQueue]).sort()).toEqual([['amd64', tw.config.temporal.buildQueue], ['arm64', `${tw.config.temporal.buildQueue}-arm64`]]);
+    const platformDigests = builds.map((b) => b.digest).sort();
+    expect(upstream.count('assembleIndex', image('multi'))).toBe(1);
+    const index = s.published?.digest ?? '';
+    expect(platformDigests).not.toContain(index);
+    const seen = (activity: string) => upstream.stageDigests.filter((d) => d.activity === activity).map((d) => d.digest);
+    expect(seen('testImage').filter((d) => platformDigests.includes(d)).sort()).toEqual(platformDigests);
+    expect(seen('scanImage').filter((d) => platformDigests.includes(d)).sort()).toEqual(platformDigests);
+    // Each platform image, then the index; and what moves the tag is the index.
+    expect(seen('signImage').slice(-3)).toEqual([...builds.map((b) => b.digest), index]);
+    expect(seen('publishImage').at(-1)).toBe(index);
+    expect(s.cycles.at(-1)?.digest).toBe(index);
+    await recordHistories(client, idOf('multi'), 'multi-platform-publish');
+  } finally {
+    upstream.architectures = undefined;
+  }
+});
+
 test('ten advisories in the debounce window make one rebuild, and each is marked fixed', async () => {
   await published('batch', 3);
   upstream.versions.openssl = '3.0.16-1~deb12u1';

@@ -10,6 +10,8 @@ import type { BaseImageConfig } from '../../../domain/customization/effective';
 import { installedPackages } from '../../../domain/debian/installed';
 import type { BinaryPackage } from '../../../domain/debian/packages';
 import type { ImageManifest } from '../../../domain/oci/image';
+import { platformManifestOf } from '../../../domain/oci/imageIndex';
+import { DEFAULT_ARCHITECTURE } from '../../../domain/platform';
 import type { CustomSubject } from '../../catalog/customSubject';
 import type { ActivityContext } from '../../context';
 import { pullByDigest } from '../../oci/push';
@@ -47,7 +49,27 @@ export async function publishedBaseDigest(ctx: ActivityContext, subject: CustomS
   return digest;
 }
 
-export async function openBaseImage(ctx: ActivityContext, subject: CustomSubject, digest: string): Promise<BaseImage> {
+/**
+ * The image a customization builds on, when its base's tag names an image
+ * index: the amd64 manifest (customizations are built for amd64; the index
+ * is what the cascade and provenance name, the platform manifest what the
+ * layers and `org.opencontainers.image.base.digest` come from).
+ */
+export async function basePlatformDigest(ctx: ActivityContext, repository: string, digest: string): Promise<string> {
+  if (!ctx.blobs.has(digest)) {
+    const fetched = await ctx.registry.getManifest(repository, digest);
+    if (!fetched) throw new Error(`${ctx.registry.host}/${repository}@${digest} not found`);
+    ctx.blobs.put(fetched.body);
+  }
+  const document = ctx.blobs.readJson<{ manifests?: { digest: string; platform?: { architecture?: string } }[] }>(digest);
+  if (!document.manifests) return digest;
+  const platform = platformManifestOf({ manifests: document.manifests }, DEFAULT_ARCHITECTURE);
+  if (!platform) throw new Error(`${ctx.registry.host}/${repository}@${digest} is an image index without a ${DEFAULT_ARCHITECTURE} manifest`);
+  return platform;
+}
+
+export async function openBaseImage(ctx: ActivityContext, subject: CustomSubject, named: string): Promise<BaseImage> {
+  const digest = await basePlatformDigest(ctx, subject.repository, named);
   const filesystem = await baseFilesystemOf(ctx, subject.repository, digest);
   const manifest = ctx.blobs.readJson<ImageManifest>(digest);
   return {
@@ -62,7 +84,8 @@ export async function openBaseImage(ctx: ActivityContext, subject: CustomSubject
 }
 
 /** The base's filesystem facts, pulling its layers first when this worker does not have them. */
-export async function baseFilesystemOf(ctx: ActivityContext, repository: string, digest: string): Promise<BaseFilesystem> {
+export async function baseFilesystemOf(ctx: ActivityContext, repository: string, named: string): Promise<BaseFilesystem> {
+  const digest = await basePlatformDigest(ctx, repository, named);
   await pullByDigest(ctx.registry, repository, ctx.blobs, digest);
   return baseFilesystem(ctx.blobs, path.join(ctx.paths.images, 'base-filesystems'), digest);
 }
