@@ -9,6 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import type { Config } from '../domain/config';
 import { parseWorkerIdentity } from '../domain/runtime/nodeReleases';
+import { buildQueueFor } from '../domain/platform';
 
 export interface WorkerPoller {
   identity: string;
@@ -26,11 +27,13 @@ export interface Runtimes {
 
 const { TaskQueueType } = temporal.api.enums.v1;
 
-export async function readRuntimes(client: Client, config: Pick<Config, 'temporal'>): Promise<Runtimes> {
+export async function readRuntimes(client: Client, config: Pick<Config, 'temporal' | 'architectures'>): Promise<Runtimes> {
   const service = client.workflowService;
+  // Every queue the deployment uses: orchestration, the build queue, and one per other architecture it publishes.
+  const names = new Set([config.temporal.orchestrationQueue, config.temporal.buildQueue, ...config.architectures.map((a) => buildQueueFor(config.temporal.buildQueue, a))]);
   const [info, ...queues] = await Promise.all([
     service.getSystemInfo({}),
-    ...[config.temporal.orchestrationQueue, config.temporal.buildQueue].flatMap((name) =>
+    ...[...names].flatMap((name) =>
       [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY].map(async (taskQueueType) => ({
         name,
         pollers: (await service.describeTaskQueue({ namespace: config.temporal.namespace, taskQueue: { name }, taskQueueType })).pollers ?? [],

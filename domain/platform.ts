@@ -44,11 +44,27 @@ export const DYNAMIC_LOADERS: Readonly<Record<Architecture, string>> = {
 export const DEFAULT_ARCHITECTURE: Architecture = 'amd64';
 
 /**
- * The build task queue of an architecture: builds are routed by the
- * architecture they build, so an arm64 worker in a cluster builds arm64
- * natively. amd64 keeps the build queue's own name (the one builds used
- * before architectures); others add theirs: `tempered-build-arm64`.
+ * The build task queue of an architecture: builds that run the image's own
+ * code (a dev image's maintainer scripts) are routed by the architecture
+ * they build, so an arm64 worker in a cluster builds arm64 natively, and a
+ * worker that emulates it serves that queue alone. amd64 keeps the build
+ * queue's own name (the one builds used before architectures); others add
+ * theirs: `tempered-build-arm64`.
  */
 export function buildQueueFor(buildQueue: string, arch: Architecture): string {
   return arch === 'amd64' ? buildQueue : `${buildQueue}-${arch}`;
+}
+
+/**
+ * Where a build of `arch` runs: its architecture's queue when it executes
+ * the image's code (dev variants), else the build queue: a runtime image is
+ * assembled from the package bytes alone, the same work on any machine.
+ */
+export function buildQueueOf(buildQueue: string, arch: Architecture, runsImageCode: boolean): string {
+  return buildQueueFor(buildQueue, runsImageCode ? arch : DEFAULT_ARCHITECTURE);
+}
+
+/** The Debian name of the machine's architecture, from Node's `process.arch` (x64 is amd64). */
+export function hostArchitecture(nodeArch: string): Architecture | undefined {
+  return ({ x64: 'amd64', arm64: 'arm64' } as const)[nodeArch as 'x64' | 'arm64'];
 }

@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from '../activities';
 import { createContext } from '../lib/context';
 import { type Config, loadConfig } from '../domain/config';
-import { buildQueueFor } from '../domain/platform';
+import { buildQueueFor, hostArchitecture } from '../domain/platform';
 import { workerIdentity } from '../domain/runtime/nodeReleases';
 import { WORKFLOW_BUNDLER_OPTIONS } from './bundlerOptions';
 import { ORCHESTRATION_TUNING } from './tuning';
@@ -51,7 +51,8 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
     );
   }
   // One build worker per architecture this process builds (its own task queue each, buildQueueFor): a
-  // cluster's arm64 machine builds arm64 natively; here one process serves both, arm64 through qemu-user.
+  // cluster's arm64 machine builds arm64 dev images natively; here one process serves both, arm64 through
+  // qemu-user. Runtime images of every architecture are built from the amd64 queue (buildQueueOf).
   if (roles.includes('build')) for (const arch of config.buildArchitectures) {
     workers.push(
       await Worker.create({
@@ -61,7 +62,9 @@ export async function createWorkers(roles: WorkerRole[], setup: WorkerSetup): Pr
         identity: workerIdentity(arch === 'amd64' ? 'build' : `build-${arch}`, process.pid, os.hostname(), process.version),
         activities,
         interceptors,
-        maxConcurrentActivityTaskExecutions: config.buildConcurrency,
+        // Builds on an architecture's own queue run its code (dev images' maintainer scripts): under emulation
+        // each takes a core for minutes, so one at a time, and the other builds keep their share of the machine.
+        maxConcurrentActivityTaskExecutions: arch === hostArchitecture(process.arch) ? config.buildConcurrency : 1,
         // A build can take minutes: let it finish on SIGTERM rather than redo it elsewhere.
         shutdownGraceTime: setup.shutdownGraceTime ?? '5 minutes',
       }),

@@ -17,7 +17,7 @@ import { displayName } from '../domain/image';
 import { absorbQueued, beginCycle, finishCycle, handleAdvisory, isUrgent, publishedBefore, repliesToWaiting, waitForFix } from '../domain/patch/queue';
 import type { CycleOutcome, RunningCycle } from '../domain/patch/state';
 import { type Disposition, fixedByLock, platformVerdicts, scanDispositions, triage } from '../domain/patch/triage';
-import { type Architecture, buildQueueFor, DEFAULT_ARCHITECTURE } from '../domain/platform';
+import { type Architecture, buildQueueOf, DEFAULT_ARCHITECTURE } from '../domain/platform';
 import type { PlatformImage, ScanResult, TestResult } from '../activities/types';
 import { ErrorType } from '../domain/patch/errors';
 import { stageActivities } from './activityOptions';
@@ -124,7 +124,7 @@ export class PatchCycle {
 
     // 2. build from the lock (reproducible: an unchanged lock gives the published digest back): one image,
     // or one per architecture listed in an image index.
-    const platforms = await this.build(resolved.lockDigest, resolved.architectures ?? [], baseDigest);
+    const platforms = await this.build(cycle, resolved.lockDigest, resolved.architectures ?? [], baseDigest);
     const digest = platforms.length > 1
       ? (await this.stages.run('building', 'assembleIndex', { image, lockDigest: resolved.lockDigest, platforms }, 'assemble the image index of')).digest
       : (platforms[0] as PlatformImage).digest;
@@ -173,18 +173,24 @@ export class PatchCycle {
    * The build stage: one image (customizations, one architecture, histories before architectures), or one
    * per architecture side by side, each on its architecture's build queue, for an image index.
    */
-  private async build(lockDigest: string, architectures: readonly Architecture[], baseDigest: string | undefined): Promise<PlatformImage[]> {
+  private async build(cycle: RunningCycle, lockDigest: string, architectures: readonly Architecture[], baseDigest: string | undefined): Promise<PlatformImage[]> {
     const { image } = this.entity;
-    const { queues } = this.entity.settings;
+    // Dev images run their maintainer scripts: on their architecture's queue. Runtime images are package bytes.
+    const queue = (arch: Architecture) => buildQueueOf(this.entity.settings.queues.build, arch, image.kind === 'catalog' && image.variant === 'dev');
     if (architectures.length > 1 && wf.patched(Patch.imageIndex)) {
-      return Promise.all(architectures.map(async (architecture) => {
-        const built = await this.stages.run('building', 'buildImage', { image, lockDigest, architecture, baseDigest }, 'build', { platform: architecture, taskQueue: buildQueueFor(queues.build, architecture) });
+      const platforms = architectures.map((architecture): NonNullable<RunningCycle['platforms']>[number] => ({ architecture }));
+      cycle.platforms = platforms;
+      return Promise.all(platforms.map(async (platform) => {
+        const { architecture } = platform;
+        const built = await this.stages.run('building', 'buildImage', { image, lockDigest, architecture, baseDigest }, 'build', { platform: architecture, taskQueue: queue(architecture) });
+        platform.digest = built.digest;
+        this.entity.announce();
         return { architecture, digest: built.digest };
       }));
     }
     const architecture = architectures[0] ?? DEFAULT_ARCHITECTURE;
     const other = architecture !== DEFAULT_ARCHITECTURE;
-    const built = await this.stages.run('building', 'buildImage', { image, lockDigest, baseDigest, ...(other ? { architecture } : {}) }, 'build', other ? { taskQueue: buildQueueFor(queues.build, architecture) } : undefined);
+    const built = await this.stages.run('building', 'buildImage', { image, lockDigest, baseDigest, ...(other ? { architecture } : {}) }, 'build', other ? { taskQueue: queue(architecture) } : undefined);
     return [{ architecture, digest: built.digest }];
   }
 

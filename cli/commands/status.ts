@@ -1,7 +1,7 @@
 /** `tempered status [IMAGE]`: one row per image workflow. */
 import type { Command } from 'commander';
 import type { ImageStatus } from '../../client/status';
-import { type CascadeState, describeState, missedBase, openAdvisoryIds } from '../../domain/patch/state';
+import { type CascadeState, describeState, missedBase, openAdvisoryIds, platformProgress } from '../../domain/patch/state';
 import { displayName, workflowIdFor } from '../../domain/imageId';
 import { IMAGE_HELP, imageArgument } from '../arguments';
 import { ago, printJson, printTable, shortDigest } from '../output';
@@ -12,6 +12,7 @@ export function statusRows(statuses: ImageStatus[]) {
     image: s.state ? displayName(s.state.image) : s.workflowId,
     workflowId: s.workflowId,
     phase: s.state?.phase ?? s.status.toLowerCase(),
+    platforms: s.state?.current?.platforms,
     publishedDigest: s.state?.published?.digest,
     reference: s.state?.published?.reference,
     pending: s.state ? openAdvisoryIds(s.state) : [],
@@ -47,7 +48,7 @@ export function printStatusTable(statuses: ImageStatus[]): void {
     rows.map((r) => [
       r.image,
       r.workflowId,
-      r.phase + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}${r.activity.retryAt ? `, next ${untilText(r.activity.retryAt)}` : ''}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
+      r.phase + platformProgress(r.phase, r.platforms) + (r.activity?.queued ? ' (queued)' : r.activity?.step ? `: ${r.activity.step}` : '') + (r.activity?.lastFailure ? ` (attempt ${r.activity.attempt}${r.activity.retryAt ? `, next ${untilText(r.activity.retryAt)}` : ''}: ${r.activity.lastFailure})` : '') + (r.failure ? ` - ${r.failure}` : ''),
       shortDigest(r.publishedDigest),
       r.pending.join(' '),
       ago(r.lastPatched),

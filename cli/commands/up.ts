@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import type { ImageStatus } from '../../client/status';
 import type { Config } from '../../domain/config';
 import { displayName, type ImageRef, VARIANTS, workflowIdFor } from '../../domain/imageId';
+import { hostArchitecture } from '../../domain/platform';
 import { minutesOption } from '../arguments';
 import { CliError, endProgress, printJson, progressLine } from '../output';
 import { withClient } from '../runtime';
@@ -27,19 +28,33 @@ export function catalogImages(config: Config): ImageRef[] {
   return images;
 }
 
-async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
+/**
+ * Until every image is published or failed, or waits only for builds of an
+ * architecture this machine emulates (arm64 dev images run their maintainer
+ * scripts under qemu, minutes each): those finish on their own, and the
+ * table says so.
+ */
+async function waitForPublished(client: Client, config: Config, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
   const expected = new Set(images.map(workflowIdFor));
   const deadline = Date.now() + timeoutMs;
   const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
+  const { platformsStillBuilding } = require('../../domain/patch/state') as typeof import('../../domain/patch/state');
+  const host = hostArchitecture(process.arch);
+  const emulatedOnly = (s: ImageStatus) => {
+    const left = s.state ? platformsStillBuilding(s.state) : [];
+    return left.length > 0 && left.every((a) => a !== host && config.architectures.includes(a));
+  };
   for (;;) {
     const statuses = await allImageStatuses(client, true);
     const mine = statuses.filter((s) => expected.has(s.workflowId));
     const published = mine.filter((s) => s.state?.published).length;
     const failed = mine.filter((s) => s.state?.phase === 'failed');
     const busy = mine.filter((s) => s.state && !s.state.published && s.state.phase !== 'failed');
-    const doing = busy.slice(0, 3).map((s) => `${displayName(s.state!.image)} ${s.state!.phase}${s.activity?.step ? ` (${s.activity.step})` : ''}`);
-    progressLine(`published ${published}/${expected.size}${failed.length ? `, failed ${failed.length}` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
-    if (published + failed.length >= expected.size || Date.now() > deadline) {
+    const emulated = busy.filter(emulatedOnly).length;
+    const doing = busy.filter((s) => !emulatedOnly(s)).slice(0, 3).map((s) => `${displayName(s.state!.image)} ${s.state!.phase}${s.activity?.step ? ` (${s.activity.step})` : ''}`);
+    progressLine(`published ${published}/${expected.size}${failed.length ? `, failed ${failed.length}` : ''}${emulated ? `, ${emulated} on emulated builds` : ''}${doing.length ? ` - ${doing.join('; ')}` : ''}`);
+    if (published + failed.length + emulated >= expected.size || Date.now() > deadline) {
+      if (emulated) console.error(`${emulated} image(s) still build for an emulated architecture (their rows below): they publish on their own; \`tempered status\` shows their progress`);
       endProgress();
       return statuses;
     }
@@ -69,7 +84,7 @@ export function registerUp(program: Command): void {
         for (const image of images) await ensureImageWorkflow(client, config, image);
         const { endLegacyImageWorkflows } = require('../../client/legacyWorkflows') as typeof import('../../client/legacyWorkflows');
         for (const id of await endLegacyImageWorkflows(client, new Set(images.map(workflowIdFor)))) console.error(`ended ${id}: superseded by its per-release workflow`);
-        const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
+        const statuses = opts.wait ? await waitForPublished(client, config, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
         if (opts.json) printJson({ ui: config.temporal.uiUrl, images: statusRows(statuses) });

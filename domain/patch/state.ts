@@ -5,6 +5,7 @@
  */
 import type { Advisory } from '../advisory/record';
 import type { ImageRef } from '../image';
+import type { Architecture } from '../platform';
 
 export const PATCH_PHASES = [
   'idle', 'waiting-for-fix', 'resolving', 'building', 'testing', 'scanning', 'signing', 'publishing', 'cascading', 'failed', 'paused',
@@ -68,6 +69,8 @@ export interface CycleRecord {
   changes?: string[];
   failure?: FailureRecord;
   cascade?: CascadeProgress;
+  /** An image of several architectures: each platform image, its digest once built (`digest` is then the index). */
+  platforms?: { architecture: Architecture; digest?: string }[];
 }
 
 export interface FailureRecord {
@@ -258,5 +261,18 @@ export function describeState(state: PatchState, imageLabel: string): string {
   const inline = cycle?.cascade ? ` ${cycle.cascade.done}/${cycle.cascade.total}` : '';
   const failure = state.phase === 'failed' && state.failure ? `: ${state.failure.activity} ${state.failure.type}` : '';
   const running = state.cascade && !state.cascade.finished ? `, cascading ${state.cascade.done}/${state.cascade.total}` : '';
-  return `${imageLabel} - ${state.phase}${inline}${why}${failure}${pending ? ` (${pending} pending)` : ''}${running}`;
+  return `${imageLabel} - ${state.phase}${platformProgress(state.phase, state.current?.platforms)}${inline}${why}${failure}${pending ? ` (${pending} pending)` : ''}${running}`;
+}
+
+/** While a multi-platform image builds: ` arm64 (amd64 built)`, the platforms still building and those done. */
+export function platformProgress(phase: PatchPhase | string, platforms: CycleRecord['platforms']): string {
+  if (phase !== 'building' || !platforms) return '';
+  const building = platforms.filter((p) => !p.digest).map((p) => p.architecture);
+  const built = platforms.filter((p) => p.digest).map((p) => p.architecture);
+  return ` ${building.join(', ')}${built.length ? ` (${built.join(', ')} built)` : ''}`;
+}
+
+/** Architectures of the running cycle's platform images not built yet (none for single-platform images). */
+export function platformsStillBuilding(state: PatchState): Architecture[] {
+  return state.current?.platforms?.filter((p) => !p.digest).map((p) => p.architecture) ?? [];
 }

@@ -1,5 +1,5 @@
 import { type Advisory, advisoryKey } from '../advisory/record';
-import { fixedByLock, scanDispositions, triage } from './triage';
+import { fixedByLock, platformVerdicts, scanDispositions, triage } from './triage';
 
 const advisory = (id: string, source: string, fixedVersion: string | null, over: Partial<Advisory> = {}): Advisory => ({
   id, aliases: [], source, fixedVersion, status: fixedVersion ? 'fixed' : 'no-fix', severity: 'high', origin: 'cli', ...over,
@@ -39,4 +39,23 @@ test('the built image\'s SBOM decides: fixed, not present after all, or still th
     { advisory: b, verdict: { status: 'not_affected', justification: 'component_not_present', detail: 'zlib is not in the image' } },
     { advisory: c, waitFor: 'built image still has glibc 2.36-9', installedVersion: '2.36-9' },
   ]);
+});
+
+test('an image of several platforms: fixed only where every platform that has the source is fixed', () => {
+  const amd64 = [
+    { key: 'a', present: true, fixed: true, installedSourceVersion: '3.0.16-1' },
+    { key: 'b', present: true, fixed: true, installedSourceVersion: '2.36-10' },
+    { key: 'c', present: false, fixed: false },
+  ];
+  const arm64 = [
+    { key: 'a', present: true, fixed: true, installedSourceVersion: '3.0.16-1' },
+    { key: 'b', present: true, fixed: false, installedSourceVersion: '2.36-9' },
+    { key: 'c', present: true, fixed: true, installedSourceVersion: '1.0-2' },
+  ];
+  expect(platformVerdicts([amd64, arm64])).toEqual([
+    { key: 'a', present: true, fixed: true, installedSourceVersion: '3.0.16-1' },
+    { key: 'b', present: true, fixed: false, installedSourceVersion: '2.36-9' },
+    { key: 'c', present: true, fixed: true, installedSourceVersion: '1.0-2' },
+  ]);
+  expect(platformVerdicts([amd64])).toEqual(amd64);
 });
