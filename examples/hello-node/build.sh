@@ -4,12 +4,15 @@
 #      a copy of the app (--offline: nothing is fetched), source mounted read-only;
 #   2. the app and its node_modules go on top of node:trixie (classic builder, local base);
 #   3. run it, --network none.
-# Usage: build.sh [TAG]   (DEV_IMAGE, RUNTIME_IMAGE override the two bases)
+# Usage: build.sh [TAG]   (DEV_IMAGE, RUNTIME_IMAGE override the two bases; PLATFORM=linux/arm64
+#   puts the result on RUNTIME_IMAGE of that platform and runs it there: the dev stage runs on this
+#   machine's own dev image, its output runs on any architecture)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 tag=${1:-tempered-example/hello-node:latest}
 dev_image=${DEV_IMAGE:-tempered/node:trixie-dev}
+platform=${PLATFORM:-}
 runtime_image=${RUNTIME_IMAGE:-tempered/node:trixie}
 
 context=$(mktemp -d)
@@ -24,6 +27,6 @@ docker run --rm --network none -e HOME=/tmp -e npm_config_cache=/tmp/npm \
     cd /out/app && npm install --offline --omit=dev --no-audit --no-fund --silent ../greeting-1.0.0.tgz
     rm /out/greeting-1.0.0.tgz'
 
-docker build --quiet --build-arg "BASE=$runtime_image" -t "$tag" "$context" >/dev/null
+docker build --quiet ${platform:+--platform "$platform"} --build-arg "BASE=$runtime_image" -t "$tag" "$context" >/dev/null
 
-docker run --rm --network none "$tag"
+docker run --rm --network none ${platform:+--platform "$platform"} "$tag"

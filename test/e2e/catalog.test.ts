@@ -81,7 +81,7 @@ describe.each(images.flatMap((image) => VARIANTS.map((variant) => [`${image.defi
     afterAll(() => first && !first.shared && removeStore(first.store));
 
     test('builds from its lock and passes its policy and definition tests', async () => {
-      // Through the run's build cache when there is one (another test may have built it already):
+      // Through the shared build cache when there is one (another test or an earlier run of this code may have built it):
       // the second build below is the one from scratch.
       const started = Date.now();
       const build = await buildForTest(spec, lock, fs.mkdtempSync(path.join(work, `${label.replace(':', '-')}-`)));

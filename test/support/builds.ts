@@ -1,9 +1,10 @@
 /**
  * Builds of catalog images for tests that need the image, not the act of
  * building it. Builds are deterministic (same spec and lock, same bytes), so
- * under scripts/test they go to the run's shared build cache
- * (TEMPERED_TEST_BUILD_CACHE) and a second test asking for the same image
- * reuses it; without that variable, to `fallbackRoot`. Tests about
+ * under scripts/test they go to the shared build cache
+ * (TEMPERED_TEST_BUILD_CACHE, kept between runs of the same builder code)
+ * and a second test asking for the same image reuses it; without that
+ * variable, to `fallbackRoot`. Tests about
  * reproducibility build from scratch themselves (test/e2e/catalog.test.ts).
  */
 import { type Architecture, DEFAULT_ARCHITECTURE } from '../../domain/platform';

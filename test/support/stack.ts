@@ -56,7 +56,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     TEMPERED_ARCHIVE_CACHE: path.join(SHARED_CACHE, 'archive'),
     // amd64 unless a test asks for more (test/e2e/multiPlatform.test.ts): arm64 dev builds run under emulation, minutes each.
     TEMPERED_ARCHITECTURES: 'amd64',
-    // scripts/test sets one per run: a deterministic build done by one test file is reused by the next.
+    // scripts/test sets one per builder code: a deterministic build done by one test file is reused by the next.
     ...(process.env.TEMPERED_TEST_BUILD_CACHE ? { TEMPERED_BUILD_CACHE: process.env.TEMPERED_TEST_BUILD_CACHE } : {}),
     ...options.env,
   });
