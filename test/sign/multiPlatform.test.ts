@@ -20,15 +20,14 @@ import { runInContainer } from '../../lib/engine/run';
 import { cliEnv, runCli } from '../support/cli';
 import { startStack, type Stack } from '../support/stack';
 import { waitForState } from '../support/wait';
-import { type OfflineTuf, startOfflineTuf } from './offlineTuf';
-import { cosignBinary, registryClient, runCosign } from './support';
+import { cosignBinary, type CosignHome, registryClient, runCosign, startCosignHome } from './support';
 
 jest.setTimeout(900_000);
 
 const OFFLINE_TRUSTED_ROOT = path.join(__dirname, '..', 'fixtures', 'sign', 'trusted-root-offline.json');
 const WORKFLOW = 'image:node:trixie:runtime';
 let stack: Stack;
-let tuf: OfflineTuf;
+let cosignHome: CosignHome | undefined;
 let home: string;
 let state: PatchState;
 let index: ImageIndexDocument;
@@ -51,23 +50,17 @@ beforeAll(async () => {
   customizations = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-customizations-'));
   fs.writeFileSync(path.join(customizations, 'node-app.yaml'), NODE_APP);
   stack = await startStack({ env: { TEMPERED_ARCHITECTURES: 'amd64,arm64', TEMPERED_CUSTOMIZATIONS_DIR: customizations } });
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cosign-home-'));
-  tuf = await startOfflineTuf(OFFLINE_TRUSTED_ROOT);
+  cosignHome = await startCosignHome(OFFLINE_TRUSTED_ROOT);
+  home = cosignHome.home;
   await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'node', release: 'trixie', variant: 'runtime' });
   state = await waitForState(stack.client, WORKFLOW, (s) => !!s.published || s.phase === 'failed', 600_000);
   if (!state.published) throw new Error(`node:trixie was not published: ${JSON.stringify(state.failure)}`);
   const fetched = await registryClient(stack.registry.host).getManifest('tempered/node', 'trixie');
   index = JSON.parse(fetched?.body.toString('utf8') ?? '{}') as ImageIndexDocument;
-  const v2 = cosignBinary('v2');
-  if (v2) {
-    const init = await runCosign(v2, ['initialize', '--mirror', tuf.url, '--root', tuf.rootJson], home);
-    if (init.code !== 0) throw new Error(init.stderr);
-  }
 });
 afterAll(async () => {
-  await tuf?.close();
+  await cosignHome?.close();
   await stack?.stop();
-  if (home) fs.rmSync(home, { recursive: true, force: true });
   if (customizations) fs.rmSync(customizations, { recursive: true, force: true });
 });
 

@@ -6,7 +6,6 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { listRuns } from '../../client/imageHistory';
@@ -15,37 +14,30 @@ import type { PatchState } from '../../domain/patch/state';
 import { cliEnv, runCli } from '../support/cli';
 import { startStack, type Stack } from '../support/stack';
 import { waitForState } from '../support/wait';
-import { type OfflineTuf, startOfflineTuf } from './offlineTuf';
-import { cosignBinary, runCosign } from './support';
+import { cosignBinary, type CosignHome, runCosign, startCosignHome } from './support';
 
 jest.setTimeout(900_000);
 
 const OFFLINE_TRUSTED_ROOT = path.join(__dirname, '..', 'fixtures', 'sign', 'trusted-root-offline.json');
 let stack: Stack;
-let tuf: OfflineTuf;
+let cosignHome: CosignHome | undefined;
 let home: string;
 const published: PatchState[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cosign-home-'));
-  tuf = await startOfflineTuf(OFFLINE_TRUSTED_ROOT);
+  cosignHome = await startCosignHome(OFFLINE_TRUSTED_ROOT);
+  home = cosignHome.home;
   for (const variant of ['runtime', 'dev'] as const) await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'static', release: 'bookworm', variant });
   for (const variant of ['runtime', 'dev']) {
     const state = await waitForState(stack.client, `image:static:bookworm:${variant}`, (s) => !!s.published || s.phase === 'failed');
     if (!state.published) throw new Error(`static:${variant} was not published: ${JSON.stringify(state.failure)}`);
     published.push(state);
   }
-  const v2 = cosignBinary('v2');
-  if (v2) {
-    const init = await runCosign(v2, ['initialize', '--mirror', tuf.url, '--root', tuf.rootJson], home);
-    if (init.code !== 0) throw new Error(init.stderr);
-  }
 });
 afterAll(async () => {
-  await tuf?.close();
+  await cosignHome?.close();
   await stack?.stop();
-  if (home) fs.rmSync(home, { recursive: true, force: true });
 });
 
 const refOf = (s: PatchState) => `${stack.registry.host}/tempered/static@${s.published!.digest}`;

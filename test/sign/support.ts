@@ -6,6 +6,7 @@
  */
 import { PLATFORMS } from '../../domain/platform';
 import { spawn } from 'node:child_process';
+import { startOfflineTuf } from './offlineTuf';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -188,4 +189,26 @@ export function runCosign(bin: string, args: string[], home: string): Promise<Co
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/** A cosign HOME of its own, with cosign v2 initialized against an offline TUF mirror (v3 needs none with --key). */
+export interface CosignHome {
+  home: string;
+  close(): Promise<void>;
+}
+
+export async function startCosignHome(trustedRoot: string): Promise<CosignHome> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cosign-home-'));
+  const tuf = await startOfflineTuf(trustedRoot);
+  const close = async () => {
+    await tuf.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  };
+  const v2 = cosignBinary('v2');
+  const init = v2 ? await runCosign(v2, ['initialize', '--mirror', tuf.url, '--root', tuf.rootJson], home) : undefined;
+  if (init && init.code !== 0) {
+    await close();
+    throw new Error(init.stderr);
+  }
+  return { home, close };
 }
