@@ -98,6 +98,16 @@ export async function slimReferenceSize(work: string, release: Release, architec
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
+/**
+ * distroless cannot be pulled here (no registry but our own), so its sizes are quoted, not measured:
+ * approximate compressed sizes of its Debian 12 images from a public comparison (mid-2025).
+ */
+const DISTROLESS_REFERENCE = [
+  'For reference, not measured here (no image can be pulled on this machine): approximate compressed sizes of distroless\'s Debian 12',
+  'images as a public comparison lists them (mid-2025, https://git.mytsl.cn/csh/playbook, container-security-hardening/references/base-image-comparison.md):',
+  '`static-debian12` ~2 MB, `base-debian12` ~20 MB, `python3-debian12` ~50 MB, `nodejs20-debian12` ~55 MB, `java21-debian12` ~220 MB.',
+].join('\n');
+
 /** One table per release and architecture: its runtime images, then its slim reference, each as a share of the reference. */
 export function sizesTable(rows: readonly SizeRow[], references: readonly SizeRow[]): string {
   return references.flatMap((reference) => {
@@ -133,6 +143,9 @@ export async function sizesBench(root: string): Promise<BenchSection> {
         'and architecture (arm64 under qemu-user emulation) with merged /usr',
         "and debian:*-slim's documentation excludes. Both are measured as one layer by the same writer (sorted GNU tar, gzip level 6);",
         'uncompressed is the layer tar, compressed the gzip blob. MB = 10^6 bytes. Package counts are dpkg status entries.',
+        'arm64 images are larger uncompressed than amd64 and about the same compressed (the same packages, built for the other architecture).',
+        '',
+        DISTROLESS_REFERENCE,
       ].join('\n'),
     };
   } finally {

@@ -6,9 +6,10 @@
  * back to the workflow at once. A call adds only its summary for the UI.
  *
  * Only the build runs on a build queue, with small concurrency: it is
- * CPU- and disk-bound; each architecture has its own (buildQueueFor). Everything else is short or waits on I/O and runs on
- * the orchestration queue, so a quick image test never queues behind two
- * minute-long dev builds.
+ * CPU- and disk-bound (dev builds of another architecture go to that
+ * architecture's queue, buildQueueOf). Everything else is short or waits on
+ * I/O and runs on the orchestration queue, so a quick image test never
+ * queues behind two minute-long dev builds.
  */
 import { type ActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/types';

@@ -21,7 +21,7 @@ export function registerBuild(program: Command): void {
     .option('--variant <variant>', 'runtime or dev', 'runtime')
     .option('--release <release>', `Debian release (${RELEASES.join(', ')})`, NEWEST_RELEASE)
     .option('--arch <architecture>', `architecture (${ARCHITECTURES.join(', ')})`, DEFAULT_ARCHITECTURE)
-    .option('--load', 'also load it into the local Docker engine as tempered/NAME:TAG')
+    .option('--load', 'also load it into the local Docker engine as tempered/NAME:TAG (another architecture: TAG-ARCH)')
     .option('--json', 'print JSON for scripts')
     .action(async (name: string, opts: { variant: string; release: string; arch: string; load?: boolean; json?: boolean }) => {
       const { ReleaseSchema, VariantSchema } = require('../../domain/image') as typeof import('../../domain/image');
@@ -41,8 +41,10 @@ export function registerBuild(program: Command): void {
       const started = Date.now();
       const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), arch, buildContextOf(ctx, (step) => progressLine(`${name}:${subject.tag}: ${step}`)));
       endProgress();
-      const loaded = opts.load ? await loadImage(ctx.blobs, built.digest, `tempered/${name}:${subject.tag}`) : undefined;
-      const result = { image: `${name}:${subject.tag}`, release, variant, architecture: arch, tag: subject.tag, ...built, seconds: (Date.now() - started) / 1000, changes: resolved.changes, ...(loaded ? { loaded: `tempered/${name}:${subject.tag}` } : {}) };
+      // Another architecture's image is loaded beside this machine's, not over it: tempered/cc:trixie-arm64.
+      const localTag = `tempered/${name}:${subject.tag}${arch === DEFAULT_ARCHITECTURE ? '' : `-${arch}`}`;
+      const loaded = opts.load ? await loadImage(ctx.blobs, built.digest, localTag) : undefined;
+      const result = { image: `${name}:${subject.tag}`, release, variant, architecture: arch, tag: subject.tag, ...built, seconds: (Date.now() - started) / 1000, changes: resolved.changes, ...(loaded ? { loaded: localTag } : {}) };
       if (opts.json) return printJson(result);
       printTable(['IMAGE', 'PLATFORM', 'DIGEST', 'PACKAGES', 'SIZE', 'COMPRESSED', 'LOCK'], [
         [`${name}:${subject.tag}`, platformName(arch), built.digest, built.packageCount, mb(built.size), mb(built.compressedSize), built.lockDigest.slice(0, 19)],

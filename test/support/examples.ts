@@ -26,7 +26,11 @@ const suffix = `${process.pid}`;
 
 /** Each example, the catalog image it builds on, what it prints (amd64, arm64), and a tool the runtime image must not have. */
 export const EXAMPLES = [
-  { example: 'hello-cc', image: 'cc', prints: 'hello from cc:trixie (glibc 2.41) as uid 65532', absent: '/usr/bin/gcc' },
+  // C is compiled by the arm64 compiler: in the arm64 dev image (devOnArm64), under emulation here.
+  {
+    example: 'hello-cc', image: 'cc', absent: '/usr/bin/gcc', devOnArm64: true,
+    prints: 'hello from cc:trixie (glibc 2.41) as uid 65532', onArm64: 'hello from cc:trixie (glibc 2.41) as uid 65532',
+  },
   {
     example: 'hello-go', image: 'go', absent: '/usr/bin/go',
     prints: 'hello from go (linux/amd64, Paris +02:00, CA bundle ok) as uid 65532', onArm64: 'hello from go (linux/arm64, Paris +02:00, CA bundle ok) as uid 65532',
@@ -48,6 +52,7 @@ export const EXAMPLES = [
 
 export const basesOf = (image: string) => ({ runtime: `tempered-e2e/${image}:trixie-${suffix}`, dev: `tempered-e2e/${image}:trixie-dev-${suffix}` });
 export const arm64RuntimeOf = (image: string) => `tempered-e2e/${image}:trixie-arm64-${suffix}`;
+export const arm64DevOf = (image: string) => `tempered-e2e/${image}:trixie-dev-arm64-${suffix}`;
 export const appOf = (example: string, arch: Architecture = 'amd64') => `tempered-e2e/${example}:${suffix}${arch === 'amd64' ? '' : `-${arch}`}`;
 
 /** A scratch directory for the suite's fallback stores, and the engine's tags removed after it. */
@@ -58,7 +63,7 @@ export function useExampleWork(): () => string {
   });
   afterAll(async () => {
     for (const { example, image } of EXAMPLES) {
-      const refs = [appOf(example), appOf(example, 'arm64'), arm64RuntimeOf(image), ...Object.values(basesOf(image))];
+      const refs = [appOf(example), appOf(example, 'arm64'), arm64RuntimeOf(image), arm64DevOf(image), ...Object.values(basesOf(image))];
       for (const ref of refs) await dockerClient().getImage(ref).remove({ noprune: true }).catch(() => undefined);
     }
     if (work) fs.rmSync(work, { recursive: true, force: true });
