@@ -34,16 +34,13 @@ export function catalogImages(config: Config): ImageRef[] {
  * scripts under qemu, minutes each): those finish on their own, and the
  * table says so.
  */
-async function waitForPublished(client: Client, config: Config, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
+async function waitForPublished(client: Client, images: ImageRef[], timeoutMs: number): Promise<ImageStatus[]> {
   const expected = new Set(images.map(workflowIdFor));
   const deadline = Date.now() + timeoutMs;
   const { allImageStatuses } = require('../../client/status') as typeof import('../../client/status');
-  const { platformsStillBuilding } = require('../../domain/patch/state') as typeof import('../../domain/patch/state');
+  const { waitsOnlyForEmulatedBuilds } = require('../../domain/patch/state') as typeof import('../../domain/patch/state');
   const host = hostArchitecture(process.arch);
-  const emulatedOnly = (s: ImageStatus) => {
-    const left = s.state ? platformsStillBuilding(s.state) : [];
-    return left.length > 0 && left.every((a) => a !== host && config.architectures.includes(a));
-  };
+  const emulatedOnly = (s: ImageStatus) => !!s.state && waitsOnlyForEmulatedBuilds(s.state, host);
   for (;;) {
     const statuses = await allImageStatuses(client, true);
     const mine = statuses.filter((s) => expected.has(s.workflowId));
@@ -84,7 +81,7 @@ export function registerUp(program: Command): void {
         for (const image of images) await ensureImageWorkflow(client, config, image);
         const { endLegacyImageWorkflows } = require('../../client/legacyWorkflows') as typeof import('../../client/legacyWorkflows');
         for (const id of await endLegacyImageWorkflows(client, new Set(images.map(workflowIdFor)))) console.error(`ended ${id}: superseded by its per-release workflow`);
-        const statuses = opts.wait ? await waitForPublished(client, config, images, timeout * 60_000) : await allImageStatuses(client);
+        const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
         if (opts.json) printJson({ ui: config.temporal.uiUrl, images: statusRows(statuses) });

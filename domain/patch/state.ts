@@ -276,3 +276,14 @@ export function platformProgress(phase: PatchPhase | string, platforms: CycleRec
 export function platformsStillBuilding(state: PatchState): Architecture[] {
   return state.current?.platforms?.filter((p) => !p.digest).map((p) => p.architecture) ?? [];
 }
+
+/**
+ * A dev image whose cycle waits only for builds of architectures `host` is
+ * not (run under emulation: its maintainer scripts take minutes there).
+ * Runtime images of any architecture are package bytes: never this.
+ */
+export function waitsOnlyForEmulatedBuilds(state: PatchState, host: Architecture | undefined): boolean {
+  if (state.image.kind !== 'catalog' || state.image.variant !== 'dev') return false;
+  const left = platformsStillBuilding(state);
+  return left.length > 0 && left.every((a) => a !== host);
+}
