@@ -152,14 +152,11 @@ export class PatchCycle {
     const info = wf.workflowInfo();
     const vex = vexRecords(this.state.handled, this.state.waiting);
     const invocation = { workflowId: info.workflowId, runId: info.runId, cycle: cycle.number, startedOn: cycle.startedAt, finishedOn: now() };
-    for (const [i, p] of platforms.entries()) {
-      const evidence = { sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest };
-      await this.stages.run('signing', 'signImage', { image, digest: p.digest, ...evidence, vex, invocation }, 'sign', on(p));
+    const signed = platforms.map((p, i) => ({ ...p, sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest }));
+    for (const p of signed) {
+      await this.stages.run('signing', 'signImage', { image, digest: p.digest, sbomDigest: p.sbomDigest, reportDigest: p.reportDigest, vex, invocation }, 'sign', on(p));
     }
-    if (platforms.length > 1) {
-      const signed = platforms.map((p, i) => ({ ...p, sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest }));
-      await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation }, 'sign the image index of');
-    }
+    if (platforms.length > 1) await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation }, 'sign the image index of');
     const result = await this.stages.run('publishing', 'publishImage', { image, digest }, 'publish');
     this.state.published = { digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: now(), baseDigest };
     this.entity.announce();
