@@ -7,12 +7,13 @@ import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { listRuns } from '../client/imageHistory';
+import { fetchRunHistory } from '../client/runHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 
 export async function publishedRunDurations(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
   for (const run of (await listRuns(client, workflowId)).reverse()) {
-    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const history = await fetchRunHistory(client, workflowId, run.runId);
     const scheduled = new Map<string, { type: string; at: number }>();
     const durations: Record<string, number> = {};
     for (const e of history.events ?? []) {

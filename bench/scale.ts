@@ -30,6 +30,7 @@ import { until, waitForState } from '../test/support/wait';
 import { FakeUpstream } from '../test/workflow/fakeStages';
 import { ORCHESTRATION_TUNING } from '../workers/tuning';
 import { type BenchSection, machineLine, median, seconds } from './report';
+import { fetchRunHistory } from '../client/runHistory';
 
 const IMAGES = Number(process.env.SCALE_IMAGES ?? 1000);
 const CYCLES = Number(process.env.SCALE_CYCLES ?? 100);
@@ -82,7 +83,7 @@ async function recordedAfter(client: Client, advisory: string, want: number, sin
   }
   if (firstRun.size !== want) throw new Error(`${firstRun.size} workflows list ${advisory}, not ${want}`);
   const times = await mapLimit([...firstRun], 20, async ([workflowId, run]) => {
-    const { events } = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const { events } = await fetchRunHistory(client, workflowId, run.runId);
     const upsert = (events ?? []).find((e) => {
       const data = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.PendingAdvisories?.data;
       return !!data && Buffer.from(data).toString('utf8').includes(advisory);
@@ -221,7 +222,7 @@ async function measure(client: Client, config: ReturnType<typeof parseConfig>, u
 async function allRunEvents(client: Client, workflowId: string): Promise<number[]> {
   return Promise.all((await listRuns(client, workflowId)).map(async (run) => (run.status !== 'RUNNING' && run.historyLength
     ? run.historyLength
-    : ((await client.workflow.getHandle(workflowId, run.runId).fetchHistory()).events?.length ?? 0))));
+    : ((await fetchRunHistory(client, workflowId, run.runId)).events?.length ?? 0))));
 }
 
 /** Events of the newest closed run (the fan-out cycle: resolve, then waiting for the fix). */

@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { writeFileAtomicSync } from '../lib/state/files';
 import { listRuns, type RunInfo } from './imageHistory';
+import { fetchRunHistory } from './runHistory';
 
 export interface ExportedRun extends RunInfo {
   file: string;
@@ -39,7 +40,7 @@ export async function exportHistories(
   const exported: ExportedRun[] = [];
   for (const [i, run] of runs.entries()) {
     onRun(i, runs.length, run);
-    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const history = await fetchRunHistory(client, workflowId, run.runId);
     const file = path.join(target, `${String(i + 1).padStart(3, '0')}-${run.runId}.json`);
     writeFileAtomicSync(file, historyToJSON(history));
     exported.push({ ...run, file, events: history.events?.length ?? 0 });

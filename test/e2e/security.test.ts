@@ -48,6 +48,7 @@ import { buildForTest } from '../support/builds';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
+import { fetchRunHistory } from '../../client/runHistory';
 
 jest.setTimeout(1_200_000);
 
@@ -138,7 +139,7 @@ describe('no secret in what users and operators read', () => {
     for (const file of walk(exported)) histories += withPayloadsDecoded(fs.readFileSync(file, 'utf8'));
     // And straight from the server, every execution in the namespace, so nothing the CLI skips escapes the scan.
     for await (const info of stack.client.workflow.list()) {
-      histories += withPayloadsDecoded(historyToJSON(await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()));
+      histories += withPayloadsDecoded(historyToJSON(await fetchRunHistory(stack.client, info.workflowId, info.runId)));
     }
     for (const name of ['canary', 'other']) expect((await cli(['status', `${name}:bookworm`, '--json'])).code).toBe(0);
     expect((await cli(['status'])).code).toBe(0);

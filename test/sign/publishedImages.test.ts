@@ -15,6 +15,7 @@ import { cliEnv, runCli } from '../support/cli';
 import { startStack, type Stack } from '../support/stack';
 import { waitForState } from '../support/wait';
 import { cosignBinary, type CosignHome, runCosign, startCosignHome } from './support';
+import { fetchRunHistory } from '../../client/runHistory';
 
 jest.setTimeout(900_000);
 
@@ -81,7 +82,7 @@ test('no exported history of these cycles holds any byte of the private key', as
   let exported = '';
   for (const state of published) {
     const workflowId = `image:static:bookworm:${state.image.kind === 'catalog' ? state.image.variant : ''}`;
-    for (const run of await listRuns(stack.client, workflowId)) exported += historyToJSON(await stack.client.workflow.getHandle(workflowId, run.runId).fetchHistory());
+    for (const run of await listRuns(stack.client, workflowId)) exported += historyToJSON(await fetchRunHistory(stack.client, workflowId, run.runId));
   }
   expect(exported).toContain('signImage');
   for (const needle of needles) expect(exported.includes(needle)).toBe(false);

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { listRuns } from '../../client/imageHistory';
+import { fetchRunHistory } from '../../client/runHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -21,7 +22,7 @@ export async function activityRecords(client: Client, workflowId: string): Promi
   const out: Record<string, ActivityRecord> = {};
   for (const { runId } of await listRuns(client, workflowId)) {
     const types = new Map<string, string>();
-    for (const e of (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []) {
+    for (const e of (await fetchRunHistory(client, workflowId, runId)).events ?? []) {
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && scheduled) {
         const type = scheduled.activityType?.name ?? '?';

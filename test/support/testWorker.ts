@@ -15,6 +15,7 @@ import { type Config, parseConfig } from '../../domain/config';
 import { workflowBundle } from './bundle';
 import type { TestTemporal } from './temporal';
 import { buildQueueFor } from '../../domain/platform';
+import { fetchRunHistory } from '../../client/runHistory';
 
 let installed = false;
 
@@ -70,7 +71,7 @@ export async function recordHistories(client: Client, workflowId: string, scenar
   const dir = path.resolve(__dirname, '../replay/histories', scenario, RECORDING);
   fs.mkdirSync(dir, { recursive: true });
   for (const [i, { runId }] of (await listRuns(client, workflowId)).entries()) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const history = await fetchRunHistory(client, workflowId, runId);
     const file = path.join(dir, `${workflowId.replace(/[^a-z0-9]+/gi, '_')}-run${String(i + 1).padStart(2, '0')}.json`);
     const json = historyToJSON(history);
     // Flood scenarios carry megabytes of near-identical payloads: compressed, they stay reviewable in size.

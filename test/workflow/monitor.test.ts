@@ -44,6 +44,7 @@ import { startRegistry, type TestRegistry } from '../support/registry';
 import { startTemporal, type TestTemporal } from '../support/temporal';
 import { recordHistories } from '../support/testWorker';
 import { buildStageDoubles } from './monitorStages';
+import { fetchRunHistory } from '../../client/runHistory';
 
 jest.setTimeout(240_000);
 
@@ -269,7 +270,7 @@ describe('monitoring upstream', () => {
 
   it('replays: the recorded histories of the polls run again deterministically', async () => {
     const { runs } = await describeMonitor(client);
-    const histories = await Promise.all(runs.map(async (run) => ({ workflowId: run.workflowId, history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() })));
+    const histories = await Promise.all(runs.map(async (run) => ({ workflowId: run.workflowId, history: await fetchRunHistory(client, run.workflowId, run.runId) })));
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'monitor' }, histories)) {
       expect(result.error).toBeUndefined();

@@ -26,6 +26,7 @@ import { startTemporal, TEMPORAL_BIN, type TestTemporal } from '../support/tempo
 import { startTestWorker, type TestWorker } from '../support/testWorker';
 import { until, waitForState } from '../support/wait';
 import { FakeUpstream } from './fakeStages';
+import { fetchRunHistory } from '../../client/runHistory';
 
 jest.setTimeout(240_000);
 
@@ -196,7 +197,7 @@ test('rollback with the registry down says so in one line (exit 3) and asks the 
   const r = await runCli(['rollback', 'norollback:bookworm', before.published!.digest, '--reason', 'bad openssl'], cliEnv(tw.config, { TEMPERED_REGISTRY: closed }));
   expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 3, stdout: '' });
   expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^error: .*${closed}.*registry unreachable`))]);
-  const events = (await tw.client.workflow.getHandle(idOf('norollback')).fetchHistory()).events ?? [];
+  const events = (await fetchRunHistory(tw.client, idOf('norollback'))).events ?? [];
   expect(events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateAdmittedEventAttributes)).toEqual([]);
 });
 

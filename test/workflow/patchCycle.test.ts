@@ -19,6 +19,7 @@ import { recordHistories, type TestWorker } from '../support/testWorker';
 import { waitForState } from '../support/wait';
 import type { FakeUpstream } from './fakeStages';
 import { useFakeStack } from './fakeStack';
+import { fetchRunHistory } from '../../client/runHistory';
 
 jest.setTimeout(180_000);
 
@@ -209,7 +210,7 @@ test('every cycle continues as new: each run holds at most one cycle and stays s
     await waitForState(client, idOf('runs'), (x) => x.cycles.length === i + 2 && x.phase === 'idle', 60_000);
   }
   const lengths: number[] = [];
-  for (const run of await listRuns(client, idOf('runs'))) lengths.push((await client.workflow.getHandle(idOf('runs'), run.runId).fetchHistory()).events?.length ?? 0);
+  for (const run of await listRuns(client, idOf('runs'))) lengths.push((await fetchRunHistory(client, idOf('runs'), run.runId)).events?.length ?? 0);
   expect(lengths.length).toBeGreaterThanOrEqual(5);
   expect(Math.max(...lengths)).toBeLessThanOrEqual(60);
   await recordHistories(client, idOf('runs'), 'continue-as-new');

@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { listRuns } from '../../client/imageHistory';
+import { fetchRunHistory } from '../../client/runHistory';
 
 const EventType = temporal.api.enums.v1.EventType;
 const FailedCause = temporal.api.enums.v1.WorkflowTaskFailedCause;
@@ -33,7 +34,7 @@ export async function historyClient(address: string): Promise<Client> {
 export async function runSummaries(client: Client, workflowId: string): Promise<RunSummary[]> {
   const summaries: RunSummary[] = [];
   for (const run of await listRuns(client, workflowId)) {
-    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const history = await fetchRunHistory(client, workflowId, run.runId);
     const events = history.events ?? [];
     const taskFailures: string[] = [];
     for (const e of events) {
