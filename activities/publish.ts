@@ -2,13 +2,17 @@
  * Activity `publishImage`: the one step users see. The image, its signature
  * and attestations are already in the registry by digest; this moves the tag
  * (`trixie`), then the tags that follow it (`latest` for the newest release).
+ * A patch's publish first tags its unique tag (`trixie-20261207.14`), which
+ * never moves: one already on another digest is refused, not moved.
  * Idempotent by digest: a tag already on the digest is left alone.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { uniqueTagOf } from '../domain/tags/uniqueTag';
 import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { withProgress } from './progress';
 import { pushByDigest } from '../lib/oci/push';
-import type { PublishInput, PublishResult } from './types';
+import { ErrorType, type PublishInput, type PublishResult } from './types';
 
 export function publishActivity(ctx: ActivityContext) {
   return async function publishImageActivity(input: PublishInput): Promise<PublishResult> {
@@ -23,6 +27,17 @@ export function publishActivity(ctx: ActivityContext) {
       const mediaType = ctx.blobs.readJson<{ mediaType: string }>(input.digest).mediaType;
       const previousDigest = await ctx.registry.resolve(repository, tag);
       const reference = referenceOf(ctx.config, repository, tag);
+      const uniqueTag = input.unique && uniqueTagOf(tag, input.unique.publishedAt, input.unique.cycle);
+      if (uniqueTag) {
+        const named = await ctx.registry.resolve(repository, uniqueTag);
+        if (named && named !== input.digest) {
+          throw ApplicationFailure.nonRetryable(`unique tag ${repository}:${uniqueTag} already names ${named}; unique tags never move (delete it by hand if a reset rebuilt this cycle)`, ErrorType.uniqueTagTaken);
+        }
+        if (!named) {
+          progress(`tagging ${uniqueTag}`);
+          await ctx.registry.putManifest(repository, uniqueTag, manifest, mediaType);
+        }
+      }
       const moved = previousDigest !== input.digest;
       if (moved) {
         progress(`moving ${tag} to ${input.digest}`);
@@ -35,7 +50,7 @@ export function publishActivity(ctx: ActivityContext) {
         progress(`moving ${follower} to ${input.digest}`);
         await ctx.registry.putManifest(repository, follower, manifest, mediaType);
       }
-      return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved };
+      return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved, ...(uniqueTag ? { uniqueTag } : {}) };
     });
   };
 }

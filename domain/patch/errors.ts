@@ -38,4 +38,6 @@ export const ErrorType = {
   rollbackRefused: 'RollbackRefused',
   /** No signing key where the worker looks: run `tempered keys init` (or mount the key), then retry. */
   signingKeyMissing: 'SigningKeyMissing',
+  /** The publish's unique tag already names another digest (a reset rebuilt a published cycle): unique tags never move. */
+  uniqueTagTaken: 'UniqueTagTaken',
 } as const;

@@ -47,6 +47,8 @@ export interface WaitingAdvisory {
 export interface PublishedImage {
   digest: string;
   tag: string;
+  /** `<tag>-<YYYYMMDD>.<cycle>`, which never moves (absent after a rollback, and for publishes before unique tags). */
+  uniqueTag?: string;
   reference: string;
   lockDigest: string;
   cycle: number;
