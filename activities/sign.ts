@@ -9,7 +9,16 @@
  * signatures leaves this function. Idempotent: a retry recognizes what it
  * already attached (lib/signing/attach.ts).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { buildVulns } from '../domain/attest/vulns';
+import type { VexRecord } from '../domain/attest/vexRecords';
+import { buildChangelog, type ChangelogInput, type ChangelogPredicate, type ChangelogRequest } from '../domain/changelog/changelog';
+import { diffPackages } from '../domain/changelog/packageDiff';
+import { findRepoRoot } from '../domain/config';
+import { publishedPackages } from '../lib/changelog/publishedPackages';
+import { VerificationError } from '../lib/signing/errors';
 import { DEFAULT_BUILDER_ID } from '../domain/attest/provenance';
 import { vexRecords } from '../domain/attest/vex';
 import { Annotation } from '../domain/oci/image';
@@ -44,6 +53,8 @@ export function signActivity(ctx: ActivityContext) {
         throw err;
       }
       const { invocation } = input;
+      const vex = input.vex ?? vexRecords(input.handled ?? [], input.waiting ?? []);
+      const changelog = input.changelog && await changelogOf(ctx, record, input.digest, sbom, vex, invocation, input.changelog);
       const result = await signAndAttach({
         registry: ctx.registry,
         repository: record.repository,
@@ -62,13 +73,44 @@ export function signActivity(ctx: ActivityContext) {
           startedOn: invocation.startedOn,
           finishedOn: invocation.finishedOn,
         },
-        vex: { records: input.vex ?? vexRecords(input.handled ?? [], input.waiting ?? []), packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
+        vex: { records: vex, packages: installedFromSbom(sbom), author: 'tempered', timestamp: invocation.finishedOn },
+        vulns: buildVulns({ records: vex, version: temperedVersion(), snapshotAt: invocation.startedOn, scanStartedOn: invocation.startedOn, scanFinishedOn: invocation.finishedOn }),
+        ...(changelog ? { changelog } : {}),
         progress,
       });
-      return { signature: result.signature, attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`) };
+      return {
+        signature: result.signature,
+        attestations: result.attestations.map((a) => `${a.predicateType} (${a.status})`),
+        ...(changelog ? { changelog: changelog.summary } : {}),
+      };
     });
   };
 }
+
+/** The publish's changelog: package changes against the previous digest's signed SBOM, advisories from the VEX records. */
+async function changelogOf(
+  ctx: ActivityContext, record: ImageRecord, digest: string, sbom: unknown, vex: VexRecord[], invocation: SignInput['invocation'], request: ChangelogRequest,
+): Promise<ChangelogPredicate> {
+  const after = installedFromSbom(sbom);
+  let packages: ChangelogInput['packages'] = { changes: diffPackages([], after) };
+  if (request.previousDigest) {
+    try {
+      packages = { changes: diffPackages(await publishedPackages(ctx.registry, record.repository, request.previousDigest, fs.readFileSync(ctx.config.publicKeyPath)), after) };
+    } catch (err) {
+      // Signed by an older key, or its attestations are gone: say so in the changelog rather than fail the publish.
+      if (!(err instanceof VerificationError)) throw err;
+      packages = { unknown: `the SBOM of ${request.previousDigest} did not verify: ${err.message}`.slice(0, 500) };
+    }
+  }
+  const { image } = record;
+  return buildChangelog({
+    image: { repository: record.repository, name: image.name, ...(image.kind === 'catalog' ? { release: image.release, variant: image.variant } : { variant: 'custom' }) },
+    digest, cycle: invocation.cycle, publishedOn: invocation.finishedOn, request, packages, vex,
+  });
+}
+
+let version: string | undefined;
+const temperedVersion = () => (version ??= (JSON.parse(fs.readFileSync(path.join(findRepoRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 
 const readReport = (ctx: ActivityContext, digest: string) => JSON.parse(ctx.blobs.read(digest).toString('utf8')) as CtrfReport;
 

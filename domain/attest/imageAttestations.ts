@@ -1,8 +1,9 @@
 /**
  * The statements tempered signs for one published image: the signature
- * statement (cosign v3 bundle form) and the four attestations. Pure, so the
+ * statement (cosign v3 bundle form) and the attestations. Pure, so the
  * exact bytes a sign activity will sign can be computed and tested anywhere.
  */
+import type { ChangelogPredicate } from '../changelog/changelog';
 import type { CtrfReport } from '../report/ctrf';
 import { PredicateType } from './predicateTypes';
 import { buildProvenance, type ProvenanceInput } from './provenance';
@@ -10,6 +11,7 @@ import { cyclonedxPredicate } from './sbom';
 import { imageSubject, makeStatement, type Statement } from './statement';
 import { ctrfPredicate } from './testResults';
 import { buildOpenVex, type VexInput } from './vex';
+import type { VulnsPredicate } from './vulns';
 
 export interface ImageAttestationInput {
   /** `registry/repository` of the image. */
@@ -20,6 +22,9 @@ export interface ImageAttestationInput {
   sbom: unknown;
   ctrf: CtrfReport;
   vex: Omit<VexInput, 'image'>;
+  vulns: VulnsPredicate;
+  /** The published subject only (not each platform manifest of an index). */
+  changelog?: ChangelogPredicate;
 }
 
 /** The statement `cosign sign` (v3, bundle format) signs for an image: empty predicate, subject = the image. */
@@ -27,7 +32,7 @@ export function cosignSignStatement(repositoryUrl: string, digest: string): Stat
   return makeStatement(imageSubject(repositoryUrl, digest), PredicateType.cosignSign, {});
 }
 
-/** Provenance, SBOM, VEX and test results, in that order, all about the same subject. */
+/** Provenance, SBOM, VEX, test results, the vulnerability report (twice: see vulns.ts) and the changelog, all about the same subject. */
 export function imageAttestations(input: ImageAttestationInput): Statement[] {
   const subject = imageSubject(input.repositoryUrl, input.digest);
   return [
@@ -35,5 +40,8 @@ export function imageAttestations(input: ImageAttestationInput): Statement[] {
     makeStatement(subject, PredicateType.cyclonedx, cyclonedxPredicate(input.sbom)),
     makeStatement(subject, PredicateType.openvex, buildOpenVex({ ...input.vex, image: { repositoryUrl: input.repositoryUrl, digest: input.digest } })),
     makeStatement(subject, PredicateType.ctrf, ctrfPredicate(input.ctrf)),
+    makeStatement(subject, PredicateType.vulns, input.vulns),
+    makeStatement(subject, PredicateType.cosignVuln, input.vulns),
+    ...(input.changelog ? [makeStatement(subject, PredicateType.changelog, input.changelog)] : []),
   ];
 }

@@ -28,6 +28,12 @@ export const PredicateType = {
    * DSSE bundles as image signatures, so the signature bundle uses it too.
    */
   cosignSign: 'https://sigstore.dev/cosign/sign/v1',
+  /** The vulnerability report in the in-toto vulns format (domain/attest/vulns.ts). */
+  vulns: 'https://in-toto.io/attestation/vulns/v0.1',
+  /** The same report under cosign's own type, which `--type vuln` means. */
+  cosignVuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
+  /** What a publish changed and why (domain/changelog/changelog.ts, docs/ATTESTATIONS.md): tempered's own, versioned by major. */
+  changelog: 'https://tempered.dev/attestation/changelog/v1',
 } as const;
 
 export type PredicateTypeUri = (typeof PredicateType)[keyof typeof PredicateType];
@@ -38,6 +44,9 @@ export const COSIGN_TYPE_FLAG: Readonly<Record<string, string>> = {
   [PredicateType.cyclonedx]: 'cyclonedx',
   [PredicateType.openvex]: 'openvex',
   [PredicateType.ctrf]: PredicateType.ctrf,
+  [PredicateType.vulns]: PredicateType.vulns,
+  [PredicateType.cosignVuln]: 'vuln',
+  [PredicateType.changelog]: PredicateType.changelog,
 };
 
 /** The attestations every published image carries (the image signature is separate). */
@@ -46,4 +55,9 @@ export const IMAGE_ATTESTATION_TYPES = [
   PredicateType.cyclonedx,
   PredicateType.openvex,
   PredicateType.ctrf,
+  PredicateType.vulns,
+  PredicateType.cosignVuln,
 ] as const;
+
+/** What a published subject (the image, or the index of a multi-platform image) carries besides: its changelog. */
+export const PUBLISHED_ATTESTATION_TYPES = [...IMAGE_ATTESTATION_TYPES, PredicateType.changelog] as const;

@@ -18,6 +18,8 @@ export interface VexRecord {
   /** Other ids scanners match on (CVE, GHSA, DSA): at most VEX_RECORD_LIMITS.aliases, each an id-sized string. */
   aliases?: string[];
   status: 'fixed' | 'not_affected' | 'under_investigation';
+  /** The advisory's severity, for the changelog and the vulnerability report (VEX has no field for it). */
+  severity?: string;
   /** `fixed`: the fixing source version; `under_investigation`: the installed one. */
   version?: string;
   /** `fixed`: the patch cycle that rebuilt the image with it. */
@@ -65,9 +67,9 @@ function handledRecord(entry: HandledAdvisory): VexRecord {
   }
 }
 
-function identity(advisory: HandledAdvisory['advisory']): Pick<VexRecord, 'id' | 'source' | 'aliases'> {
+function identity(advisory: HandledAdvisory['advisory']): Pick<VexRecord, 'id' | 'source' | 'aliases' | 'severity'> {
   const aliases = [...advisory.aliases].filter((a) => a.length <= VEX_RECORD_LIMITS.aliasChars).sort().slice(0, VEX_RECORD_LIMITS.aliases);
-  return { id: advisory.id, source: advisory.source, ...(aliases.length ? { aliases } : {}) };
+  return { id: advisory.id, source: advisory.source, ...(aliases.length ? { aliases } : {}), ...(advisory.severity !== 'unknown' ? { severity: advisory.severity } : {}) };
 }
 
 const bounded = (text: string) => (text.length > VEX_RECORD_LIMITS.note ? `${text.slice(0, VEX_RECORD_LIMITS.note - 1)}…` : text);

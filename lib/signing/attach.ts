@@ -83,7 +83,7 @@ export async function signAndAttach(input: SignAndAttachInput): Promise<SignAndA
 
   const signStatement = toDesired(cosignSignStatement(repositoryUrl, digest));
   // Built before touching the registry: bad input fails fast and is not worth a retry.
-  const attestations = imageAttestations({ repositoryUrl, digest, provenance: input.provenance, sbom: input.sbom, ctrf: input.ctrf, vex: input.vex }).map(toDesired);
+  const attestations = imageAttestations({ repositoryUrl, digest, provenance: input.provenance, sbom: input.sbom, ctrf: input.ctrf, vex: input.vex, vulns: input.vulns, ...(input.changelog ? { changelog: input.changelog } : {}) }).map(toDesired);
 
   progress('reading attached signatures');
   const [sigImage, attImage, referrers] = await Promise.all([

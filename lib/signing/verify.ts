@@ -84,6 +84,22 @@ interface Checked {
 }
 
 export async function verifyImage(input: VerifyImageInput): Promise<VerificationReport> {
+  return (await verifiedImage(input)).report;
+}
+
+/**
+ * The image verified as verifyImage does, and the predicate of each verified
+ * attestation by type: what `tempered changelog`, `diff` and the next
+ * publish's changelog read, so nothing unverified is ever shown as ours.
+ */
+export async function verifiedImage(input: VerifyImageInput): Promise<{ report: VerificationReport; predicates: Map<string, Record<string, unknown>> }> {
+  const { checked, reference, image, digest, key } = await checkImage(input);
+  const predicates = new Map<string, Record<string, unknown>>();
+  for (const c of checked) if (c.signed && !c.problem && c.statement && c.predicateType !== 'signature') predicates.set(c.predicateType, c.statement.predicate);
+  return { report: report(checked, reference, image, digest, key), predicates };
+}
+
+async function checkImage(input: VerifyImageInput): Promise<{ checked: Checked[]; reference: string; image: string; digest: string; key: PublicKey }> {
   const { registry, repository, reference } = input;
   const key = PublicKey.fromPem(input.publicKeyPem);
   const digest = await resolveDigest(registry, repository, reference);
@@ -106,7 +122,7 @@ export async function verifyImage(input: VerifyImageInput): Promise<Verification
   const problems = decide(checked, key, image, input.require ?? [PredicateType.slsaProvenance1]);
   const first = problems[0];
   if (first) throw new VerificationError(first.code, first.message, problems.map((p) => p.message));
-  return report(checked, reference, image, digest, key);
+  return { checked, reference, image, digest, key };
 }
 
 /** A tag or referrer that is not an OCI manifest/index is tampering, not a registry fault. */

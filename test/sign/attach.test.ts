@@ -75,8 +75,8 @@ test('lays out the cosign tags and the bundle referrers for one digest', async (
     digest,
     signature: 'created',
     attestations: IMAGE_ATTESTATION_TYPES.map((predicateType) => ({ predicateType, status: 'created' })),
-    // 1 simple signing + 4 attestations (DSSE shared by .att and bundle) + 1 cosign/sign bundle statement
-    signaturesCreated: 6,
+    // 1 simple signing + one per attestation (DSSE shared by .att and bundle) + 1 cosign/sign bundle statement
+    signaturesCreated: 2 + IMAGE_ATTESTATION_TYPES.length,
   });
 
   const hex = digest.slice('sha256:'.length);
@@ -198,9 +198,12 @@ test('a changed statement replaces the old attestation and its referrer', async 
     [PredicateType.slsaProvenance1]: 'existing',
     [PredicateType.cyclonedx]: 'existing',
     [PredicateType.openvex]: 'replaced',
+    // The vulnerability report lists the new waiting advisory too.
+    [PredicateType.vulns]: 'replaced',
+    [PredicateType.cosignVuln]: 'replaced',
     [PredicateType.ctrf]: 'existing',
   });
-  expect(updated.signaturesCreated).toBe(1);
+  expect(updated.signaturesCreated).toBe(3); // the VEX and both vulnerability reports
   await expectOneOfEverything(digest);
   expect(await client.getManifest(REPO, oldVex?.digest ?? '')).toBeUndefined();
   const report = await verifyImage({ registry: client, repository: REPO, reference: digest, publicKeyPem: keys.publicKeyPem });

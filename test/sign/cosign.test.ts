@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { signAndAttach } from '../../lib/signing/attach';
 import { referrersTag } from '../../lib/oci/artifacts';
 import type { RegistryClient } from '../../lib/oci/registry';
-import { PredicateType } from '../../domain/attest/predicateTypes';
+import { COSIGN_TYPE_FLAG, IMAGE_ATTESTATION_TYPES } from '../../domain/attest/predicateTypes';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { type OfflineTuf, startOfflineTuf } from './offlineTuf';
 import { buildInputs, cosignBinary, makeKeys, removeKeys, pushTinyImage, registryClient, runCosign, type CosignRun, type TestKeys } from './support';
@@ -28,12 +28,8 @@ jest.setTimeout(180_000);
 const REPO = 'tempered/cosigntest';
 const OFFLINE_TRUSTED_ROOT = path.join(__dirname, '..', 'fixtures', 'sign', 'trusted-root-offline.json');
 let tuf: OfflineTuf | undefined;
-const ATTESTATION_TYPES: [flag: string, uri: string][] = [
-  ['slsaprovenance1', PredicateType.slsaProvenance1],
-  ['cyclonedx', PredicateType.cyclonedx],
-  ['openvex', PredicateType.openvex],
-  [PredicateType.ctrf, PredicateType.ctrf],
-];
+/** Each attestation with the --type cosign users give for it (`vuln` for cosign's vuln type). */
+const ATTESTATION_TYPES: [flag: string, uri: string][] = IMAGE_ATTESTATION_TYPES.map((uri) => [COSIGN_TYPE_FLAG[uri] as string, uri]);
 
 let registry: TestRegistry;
 let client: RegistryClient;

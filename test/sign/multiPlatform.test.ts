@@ -9,6 +9,7 @@
  * A customization of it (customizations are amd64 images) builds on the
  * index's amd64 manifest.
  */
+import { COSIGN_TYPE_FLAG, IMAGE_ATTESTATION_TYPES, PUBLISHED_ATTESTATION_TYPES } from '../../domain/attest/predicateTypes';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -88,7 +89,8 @@ describe.each(['v2', 'v3'] as const)('cosign %s', (major) => {
     for (const digest of [state.published!.digest, ...platformDigests()]) {
       const verify = await runCosign(bin as string, ['verify', ...common, ref(digest)], home);
       expect([digest, verify.code, verify.code === 0 ? '' : verify.stderr]).toEqual([digest, 0, '']);
-      for (const type of ['slsaprovenance1', 'cyclonedx', 'openvex', 'https://ctrf.io/ctrf/v1']) {
+      const types = digest === state.published!.digest ? PUBLISHED_ATTESTATION_TYPES : IMAGE_ATTESTATION_TYPES;
+      for (const type of types.map((uri) => COSIGN_TYPE_FLAG[uri] as string)) {
         const run = await runCosign(bin as string, ['verify-attestation', ...common, '--type', type, ref(digest)], home);
         expect([digest, type, run.code]).toEqual([digest, type, 0]);
       }

@@ -4,6 +4,7 @@
  * `tempered verify`; and no exported workflow history of those cycles holds
  * any byte of the private signing key.
  */
+import { COSIGN_TYPE_FLAG, PUBLISHED_ATTESTATION_TYPES } from '../../domain/attest/predicateTypes';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -50,7 +51,7 @@ describe.each(['v2', 'v3'] as const)('cosign %s', (major) => {
     const common = ['--key', stack.config.publicKeyPath, '--insecure-ignore-tlog=true'];
     const verify = await runCosign(bin as string, ['verify', ...common, refOf(state)], home);
     expect([verify.code, verify.stderr]).toEqual([0, expect.any(String)]);
-    for (const type of ['slsaprovenance1', 'cyclonedx', 'openvex']) {
+    for (const type of PUBLISHED_ATTESTATION_TYPES.map((uri) => COSIGN_TYPE_FLAG[uri] as string)) {
       const run = await runCosign(bin as string, ['verify-attestation', ...common, '--type', type, refOf(state)], home);
       expect([type, run.code]).toEqual([type, 0]);
     }

@@ -18,6 +18,7 @@ import { RegistryClient } from '../../lib/oci/registry';
 import type { Advisory } from '../../domain/advisory/record';
 import { sha256Digest } from '../../domain/digest';
 import { vexRecords } from '../../domain/attest/vex';
+import { buildVulns } from '../../domain/attest/vulns';
 import { imageConfigJson, imageManifestJson } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import { ctrfReport } from '../../domain/report/ctrf';
@@ -107,7 +108,7 @@ export function buildInputs(options: { vexTimestamp?: string; extraWaiting?: str
   ];
   const waiting = [{ advisory: advisory({ id: 'CVE-2025-0001', source: 'glibc' }), why: 'no fixed version in bookworm yet', installedVersion: '2.36-9+deb12u14', since: '2026-01-15T09:00:00Z' }];
   if (options.extraWaiting) waiting.push({ advisory: advisory({ id: options.extraWaiting, source: 'tzdata' }), why: 'no fixed version yet', installedVersion: '2025b-0+deb12u1', since: '2026-01-15T09:30:00Z' });
-  return {
+  const inputs = {
     sbom,
     ctrf: ctrfReport(
       [
@@ -149,6 +150,7 @@ export function buildInputs(options: { vexTimestamp?: string; extraWaiting?: str
       ),
     },
   };
+  return { ...inputs, vulns: buildVulns({ records: inputs.vex.records, version: '0.1.0', snapshotAt: '2026-01-15T10:00:00Z', scanStartedOn: '2026-01-15T10:00:00Z', scanFinishedOn: '2026-01-15T10:02:30Z' }) };
 }
 
 export interface CosignRun {

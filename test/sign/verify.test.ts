@@ -79,7 +79,7 @@ test('reports what a signed image carries, by tag and by digest', async () => {
     digest,
     keyFingerprint: keys.key.fingerprint,
     signature: { legacy: true, bundle: true },
-    predicateTypes: [PredicateType.ctrf, PredicateType.cyclonedx, PredicateType.openvex, PredicateType.slsaProvenance1],
+    predicateTypes: [PredicateType.cosignVuln, PredicateType.ctrf, PredicateType.cyclonedx, PredicateType.vulns, PredicateType.openvex, PredicateType.slsaProvenance1],
     provenance: {
       builderId: 'https://tempered.dev/builders/temporal-worker/v1',
       buildType: TEMPERED_BUILD_TYPE,

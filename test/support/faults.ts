@@ -13,7 +13,7 @@ import { BUNDLE_PREDICATE_TYPE_ANNOTATION, readReferrers } from '../../lib/signi
 import { PREDICATE_TYPE_ANNOTATION, readLegacyImage } from '../../lib/signing/cosignLegacy';
 import { attestationTag, signatureTag } from '../../lib/oci/artifacts';
 import { verifyImage } from '../../lib/signing/verify';
-import { IMAGE_ATTESTATION_TYPES, PredicateType } from '../../domain/attest/predicateTypes';
+import { PredicateType, PUBLISHED_ATTESTATION_TYPES } from '../../domain/attest/predicateTypes';
 import { BUILD_QUEUE, type Config, ORCHESTRATION_QUEUE, statePaths } from '../../domain/config';
 import { hexOf, sha256Digest } from '../../domain/digest';
 import { lockDigest } from '../../domain/lock';
@@ -146,15 +146,15 @@ export async function publishedOnce(registry: RegistryClient, repository: string
     legacyAttestations: count(att.layers.map((l) => l.descriptor.annotations?.[PREDICATE_TYPE_ANNOTATION])),
     referrers: count((referrers.index?.value.manifests ?? []).map((m) => m.annotations?.[BUNDLE_PREDICATE_TYPE_ANNOTATION])),
   };
-  const report = await verifyImage({ registry, repository, reference: tag, publicKeyPem, require: IMAGE_ATTESTATION_TYPES });
+  const report = await verifyImage({ registry, repository, reference: tag, publicKeyPem, require: PUBLISHED_ATTESTATION_TYPES });
   if (report.digest !== digest) throw new Error(`verified ${report.digest}, expected ${digest}`);
   return check;
 }
 
-/** One of each: the shape publishedOnce must return for a cleanly signed image (every published image carries IMAGE_ATTESTATION_TYPES). */
+/** One of each: the shape publishedOnce must return for a cleanly signed image (every published image carries PUBLISHED_ATTESTATION_TYPES). */
 export function oneSignatureSet(digest: string): PublishedCheck {
   const once = (types: readonly string[]) => Object.fromEntries(types.map((t) => [t, 1]));
-  return { digest, signatureLayers: 1, legacyAttestations: once(IMAGE_ATTESTATION_TYPES), referrers: once([PredicateType.cosignSign, ...IMAGE_ATTESTATION_TYPES]) };
+  return { digest, signatureLayers: 1, legacyAttestations: once(PUBLISHED_ATTESTATION_TYPES), referrers: once([PredicateType.cosignSign, ...PUBLISHED_ATTESTATION_TYPES]) };
 }
 
 /**
