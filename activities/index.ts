@@ -16,8 +16,9 @@ import { testActivity } from './test';
 import type { Activities, MonitorActivities } from './types';
 import { verifyBaseActivity } from './verifyBase';
 import { verifyPublishedActivity } from './verifyPublished';
+import { type NotifyActivities, webhookActivities } from './webhooks';
 
-export function createActivities(ctx: ActivityContext): Activities & MonitorActivities {
+export function createActivities(ctx: ActivityContext): Activities & MonitorActivities & NotifyActivities {
   return withDiskFullExplained(ctx, {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
@@ -30,6 +31,7 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
     verifyPublished: verifyPublishedActivity(ctx),
     ...dependentsActivities(ctx),
     ...monitorActivities(ctx),
+    ...webhookActivities({ webhooksFile: ctx.config.webhooksFile }),
   });
 }
 

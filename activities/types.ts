@@ -9,6 +9,7 @@ import type { Advisory } from '../domain/advisory/record';
 import type { ImageRef } from '../domain/image';
 import type { ScanVerdict } from '../domain/impact';
 import type { VexRecord } from '../domain/attest/vex';
+import type { ChangelogRequest } from '../domain/changelog/changelog';
 import type { HandledAdvisory, WaitingAdvisory } from '../domain/patch/state';
 
 export interface ResolveInput {
@@ -120,6 +121,8 @@ interface SignCommon {
   waiting?: WaitingAdvisory[];
   /** Times come from the workflow, never the worker's clock: a retried signing must produce the same statements. */
   invocation: { workflowId: string; runId: string; cycle: number; startedOn: string; finishedOn: string };
+  /** The subject to be published (not each platform manifest of an index): its changelog is attested too. */
+  changelog?: ChangelogRequest;
 }
 
 /** A platform image (or a single-platform one) with its SBOM and test report, as blobs. */
@@ -142,11 +145,15 @@ export type SignInput = SignImageInput | SignIndexInput;
 export interface SignResult {
   signature: 'created' | 'existing';
   attestations: string[];
+  /** The changelog's one-line summary, when one was attested (for notifications). */
+  changelog?: string;
 }
 
 export interface PublishInput {
   image: ImageRef;
   digest: string;
+  /** A patch's publish also tags `<tag>-<YYYYMMDD>.<cycle>` (domain/tags/uniqueTag.ts); a rollback has none and moves the moving tag only. */
+  unique?: { publishedAt: string; cycle: number };
 }
 
 export interface PublishResult {
@@ -154,6 +161,8 @@ export interface PublishResult {
   tag: string;
   previousDigest?: string;
   moved: boolean;
+  /** The tag that names this publish for good. */
+  uniqueTag?: string;
 }
 
 export interface VerifyBaseInput {

@@ -11,6 +11,7 @@ import './compileCache';
 import { Command, CommanderError } from 'commander';
 import { registerAdvisory } from './commands/advisory';
 import { registerBuild } from './commands/build';
+import { registerChangelog } from './commands/changelog';
 import { registerDoctor } from './commands/doctor';
 import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
@@ -25,6 +26,7 @@ import { registerSbom } from './commands/sbom';
 import { registerStatus } from './commands/status';
 import { registerUp } from './commands/up';
 import { registerVerify } from './commands/verify';
+import { registerWebhooks } from './commands/webhooks';
 import { ExitCode } from './output';
 import { reportError } from './runtime';
 
@@ -48,7 +50,9 @@ export function program(): Command {
   registerMonitor(cli);
   registerVerify(cli);
   registerSbom(cli);
+  registerChangelog(cli);
   registerDoctor(cli);
+  registerWebhooks(cli);
   return cli;
 }
 

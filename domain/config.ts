@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   /** Blob store and build records, when shared between state directories (the test suite shares one per run). */
   TEMPERED_BUILD_CACHE: z.string().optional(),
   /** The unprivileged account sandboxed build steps run as (scripts/lib/sandbox.sh creates it). */
+  /** JSON file of webhooks to send CloudEvents to (domain/notify/webhooks.ts); read at each delivery. */
+  TEMPERED_WEBHOOKS_FILE: z.string().min(1).optional(),
   TEMPERED_SANDBOX_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name').default('tempered-sandbox'),
 });
 
@@ -84,6 +86,7 @@ export interface Config {
   /** Where built blobs and build records live: `<state>/oci` unless shared. */
   buildCache: string;
   sandboxUser: string;
+  webhooksFile?: string;
 }
 
 export class ConfigError extends TemperedError<'CONFIG_INVALID'> {
@@ -147,6 +150,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
     archiveCache: path.resolve(e.TEMPERED_ARCHIVE_CACHE ?? path.join(stateDir, 'cache', 'archive')),
     buildCache: path.resolve(e.TEMPERED_BUILD_CACHE ?? path.join(stateDir, 'oci')),
     sandboxUser: e.TEMPERED_SANDBOX_USER,
+    ...(e.TEMPERED_WEBHOOKS_FILE ? { webhooksFile: path.resolve(e.TEMPERED_WEBHOOKS_FILE) } : {}),
   };
 }
 

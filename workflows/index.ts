@@ -3,3 +3,4 @@ export { imagePatchWorkflow } from './imageWorkflow';
 export { cascadeWorkflow } from './cascade';
 export { cascadeCoordinatorWorkflow } from './cascadeCoordinator';
 export { monitorWorkflow } from './monitor';
+export { notificationWorkflow } from './notification';

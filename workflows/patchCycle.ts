@@ -13,6 +13,8 @@
  */
 import * as wf from '@temporalio/workflow';
 import { vexRecords } from '../domain/attest/vexRecords';
+import type { ChangelogRequest } from '../domain/changelog/changelog';
+import { advisoryKey } from '../domain/advisory/record';
 import { displayName } from '../domain/image';
 import { absorbQueued, beginCycle, finishCycle, handleAdvisory, isUrgent, publishedBefore, repliesToWaiting, waitForFix } from '../domain/patch/queue';
 import type { CycleOutcome, RunningCycle } from '../domain/patch/state';
@@ -22,6 +24,7 @@ import type { PlatformImage, ScanResult, TestResult } from '../activities/types'
 import { ErrorType } from '../domain/patch/errors';
 import { stageActivities } from './activityOptions';
 import { runInlineCascade } from './cascade';
+import { emitEvent } from './events';
 import { needsRecascade, startCascade } from './cascadeCoordinator';
 import type { ImageEntity } from './imageEntity';
 import { Patch } from './patches';
@@ -67,6 +70,9 @@ export class PatchCycle {
     } catch (err) {
       if (!(err instanceof StageFailure)) throw err;
       this.fail(cycle, err);
+      // Each attempt of a cycle (a retry adds a reason) is its own event.
+      const attempt = cycle.reasons.filter((r) => r.kind === 'retry').length + 1;
+      await emitEvent(this.entity, 'cycle.failed', `${cycle.number}.${attempt}`, { cycle: cycle.number, attempt, ...err.record });
       return 'failed';
     }
     finishCycle(this.state, cycle, now());
@@ -111,7 +117,7 @@ export class PatchCycle {
     cycle.lockDigest = resolved.lockDigest;
     cycle.changes = [...resolved.changes, ...resolved.unavailable.map((u) => `${u} no longer offered by the archive`)];
     const { fixable, dispositions } = triage(cycle.advisories, resolved.sourceVersions, displayName(image));
-    this.apply(dispositions);
+    await this.applyAndTell(cycle, dispositions);
     wf.log.info('advisories triaged', { cycle: cycle.number, fixable: fixable.length, waiting: this.state.waiting.length });
 
     const baseDigest = this.state.baseDigest;
@@ -145,7 +151,7 @@ export class PatchCycle {
     // 4. scan: each built image's own SBOM decides which advisories it fixes (fixed only where every platform is).
     const scanned: ScanResult[] = [];
     for (const p of platforms) scanned.push(await this.stages.run('scanning', 'scanImage', { image, digest: p.digest, advisories: fixable }, 'scan', on(p)));
-    this.apply(scanDispositions(fixable, platformVerdicts(scanned.map((s) => s.verdicts)), cycle.number));
+    await this.applyAndTell(cycle, scanDispositions(fixable, platformVerdicts(scanned.map((s) => s.verdicts)), cycle.number));
 
     // 5. sign and attest (provenance, SBOM, VEX, test results) each platform image, then the index; 6. publish:
     // the tag moves last.
@@ -153,13 +159,31 @@ export class PatchCycle {
     const vex = vexRecords(this.state.handled, this.state.waiting);
     const invocation = { workflowId: info.workflowId, runId: info.runId, cycle: cycle.number, startedOn: cycle.startedAt, finishedOn: now() };
     const signed = platforms.map((p, i) => ({ ...p, sbomDigest: (scanned[i] as ScanResult).sbomDigest, reportDigest: (tested[i] as TestResult).reportDigest }));
+    // The published subject (the image, or the index) also gets its changelog.
+    const changelog: ChangelogRequest = {
+      ...(published ? { previousDigest: published.digest } : {}),
+      reasons: cycle.reasons,
+      ...(baseDigest ? { base: { ...(published?.baseDigest ? { from: published.baseDigest } : {}), to: baseDigest } } : {}),
+    };
+    const single = platforms.length === 1;
+    let summary: string | undefined;
     for (const p of signed) {
-      await this.stages.run('signing', 'signImage', { image, digest: p.digest, sbomDigest: p.sbomDigest, reportDigest: p.reportDigest, vex, invocation }, 'sign', on(p));
+      const result = await this.stages.run('signing', 'signImage', { image, digest: p.digest, sbomDigest: p.sbomDigest, reportDigest: p.reportDigest, vex, invocation, ...(single ? { changelog } : {}) }, 'sign', on(p));
+      summary = result.changelog;
     }
-    if (platforms.length > 1) await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation }, 'sign the image index of');
-    const result = await this.stages.run('publishing', 'publishImage', { image, digest }, 'publish');
-    this.state.published = { digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: now(), baseDigest };
+    if (!single) summary = (await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation, changelog }, 'sign the image index of')).changelog;
+    const publishedAt = now();
+    const result = await this.stages.run('publishing', 'publishImage', { image, digest, unique: { publishedAt, cycle: cycle.number } }, 'publish');
+    this.state.published = {
+      digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: publishedAt, baseDigest,
+      ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}),
+    };
     this.entity.announce();
+    await emitEvent(this.entity, 'image.published', String(cycle.number), {
+      cycle: cycle.number, reference: result.reference, digest, ...(published ? { previousDigest: published.digest } : {}),
+      ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}), ...(summary ? { changelog: summary } : {}),
+      fixed: vex.filter((r) => r.status === 'fixed' && r.cycle === cycle.number).map((r) => r.id),
+    });
 
     // 7. cascade: rebuild every customization built on this image.
     await this.cascade(cycle, digest);
@@ -261,7 +285,25 @@ export class PatchCycle {
       ...(this.state.published?.baseDigest ? { baseDigest: this.state.published.baseDigest } : {}),
     };
     this.entity.announce();
+    const asked = cycle.reasons.find((r) => r.kind === 'rollback');
+    await emitEvent(this.entity, 'image.rolled-back', String(cycle.number), {
+      cycle: cycle.number, reference: result.reference, digest, ...(cycle.previousDigest ? { previousDigest: cycle.previousDigest } : {}),
+      ...(asked?.kind === 'rollback' ? { by: asked.by, reason: asked.reason } : {}),
+    });
     return 'rolled-back';
+  }
+
+  /** Applies the verdicts, and tells people of each advisory that starts waiting for its fix. */
+  private async applyAndTell(cycle: RunningCycle, dispositions: readonly Disposition[]): Promise<void> {
+    const waitingBefore = new Set(this.state.waiting.map((w) => advisoryKey(w.advisory)));
+    this.apply(dispositions);
+    for (const d of dispositions) {
+      if (!('waitFor' in d) || waitingBefore.has(advisoryKey(d.advisory))) continue;
+      const { id, source, severity } = d.advisory;
+      await emitEvent(this.entity, 'advisory.waiting', `${cycle.number}/${id}/${source}`, {
+        cycle: cycle.number, advisory: id, source, severity, why: d.waitFor, ...(d.installedVersion ? { installedVersion: d.installedVersion } : {}),
+      });
+    }
   }
 
   private apply(dispositions: readonly Disposition[]): void {

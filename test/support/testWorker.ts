@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
+import { webhookActivities } from '../../activities/webhooks';
 import { listRuns } from '../../client/imageHistory';
 import { type Config, parseConfig } from '../../domain/config';
 import { workflowBundle } from './bundle';
@@ -26,7 +27,8 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(temporal: TestTemporal, activities: Activities): Promise<TestWorker> {
+/** `webhooksFile`: where the real webhook activities read their configuration (none: no webhooks, notifications end at once). */
+export async function startTestWorker(temporal: TestTemporal, activities: Activities, options: { webhooksFile?: string } = {}): Promise<TestWorker> {
   if (!installed) {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     installed = true;
@@ -36,7 +38,7 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
   const bundle = await workflowBundle();
   const workers = await Promise.all(
     [config.temporal.orchestrationQueue, ...config.buildArchitectures.map((a) => buildQueueFor(config.temporal.buildQueue, a))].map((taskQueue) =>
-      Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities, shutdownGraceTime: '1 second' }),
+      Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities: { ...activities, ...webhookActivities(options) }, shutdownGraceTime: '1 second' }),
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));

@@ -16,12 +16,12 @@ export interface FakeStack {
 }
 
 /** Registers the file's beforeAll/afterAll; `ready` receives the stack once it runs. */
-export function useFakeStack(ready: (stack: FakeStack) => void): void {
+export function useFakeStack(ready: (stack: FakeStack) => void, options: { webhooksFile?: string } = {}): void {
   let stack: Partial<FakeStack> = {};
   beforeAll(async () => {
     const temporal = await startTemporal();
     const upstream = new FakeUpstream();
-    const tw = await startTestWorker(temporal, upstream.activities());
+    const tw = await startTestWorker(temporal, upstream.activities(), options);
     stack = { temporal, upstream, tw, client: tw.client };
     ready(stack as FakeStack);
   });
