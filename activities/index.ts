@@ -10,6 +10,7 @@ import { dependentsActivities } from './dependents';
 import { monitorActivities } from './monitor';
 import { publishActivity } from './publish';
 import { resolveActivity } from './resolve';
+import { type RetentionActivities, retentionActivities } from './retention';
 import { scanActivity } from './scan';
 import { signActivity } from './sign';
 import { testActivity } from './test';
@@ -18,7 +19,7 @@ import { verifyBaseActivity } from './verifyBase';
 import { verifyPublishedActivity } from './verifyPublished';
 import { type NotifyActivities, webhookActivities } from './webhooks';
 
-export function createActivities(ctx: ActivityContext): Activities & MonitorActivities & NotifyActivities {
+export function createActivities(ctx: ActivityContext): Activities & MonitorActivities & NotifyActivities & RetentionActivities {
   return withDiskFullExplained(ctx, {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
@@ -32,6 +33,7 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
     ...dependentsActivities(ctx),
     ...monitorActivities(ctx),
     ...webhookActivities({ webhooksFile: ctx.config.webhooksFile }),
+    ...retentionActivities(ctx),
   });
 }
 

@@ -16,9 +16,11 @@ import { registerDoctor } from './commands/doctor';
 import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
 import { registerHistory } from './commands/history';
+import { registerMirror } from './commands/mirror';
 import { registerMonitor } from './commands/monitor';
 import { registerPause } from './commands/pause';
 import { registerRebuild } from './commands/rebuild';
+import { registerReport } from './commands/report';
 import { registerResume } from './commands/resume';
 import { registerRetry } from './commands/retry';
 import { registerRollback } from './commands/rollback';
@@ -51,8 +53,10 @@ export function program(): Command {
   registerVerify(cli);
   registerSbom(cli);
   registerChangelog(cli);
+  registerMirror(cli);
   registerDoctor(cli);
   registerWebhooks(cli);
+  registerReport(cli);
   return cli;
 }
 

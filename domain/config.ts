@@ -54,6 +54,9 @@ const EnvSchema = z.object({
   /** Blob store and build records, when shared between state directories (the test suite shares one per run). */
   TEMPERED_BUILD_CACHE: z.string().optional(),
   /** The unprivileged account sandboxed build steps run as (scripts/lib/sandbox.sh creates it). */
+  /** Unique tags (`<tag>-<YYYYMMDD>.<cycle>`) stay this many days, and the newest TEMPERED_UNIQUE_TAG_KEEP of each moving tag always (domain/tags/retention.ts). */
+  TEMPERED_UNIQUE_TAG_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  TEMPERED_UNIQUE_TAG_KEEP: z.coerce.number().int().min(0).max(1000).default(10),
   /** JSON file of webhooks to send CloudEvents to (domain/notify/webhooks.ts); read at each delivery. */
   TEMPERED_WEBHOOKS_FILE: z.string().min(1).optional(),
   TEMPERED_SANDBOX_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a user name').default('tempered-sandbox'),
@@ -87,6 +90,7 @@ export interface Config {
   buildCache: string;
   sandboxUser: string;
   webhooksFile?: string;
+  uniqueTagRetention: { keepDays: number; keepNewest: number };
 }
 
 export class ConfigError extends TemperedError<'CONFIG_INVALID'> {
@@ -150,6 +154,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, repoRoot = findRepoRoot()): 
     archiveCache: path.resolve(e.TEMPERED_ARCHIVE_CACHE ?? path.join(stateDir, 'cache', 'archive')),
     buildCache: path.resolve(e.TEMPERED_BUILD_CACHE ?? path.join(stateDir, 'oci')),
     sandboxUser: e.TEMPERED_SANDBOX_USER,
+    uniqueTagRetention: { keepDays: e.TEMPERED_UNIQUE_TAG_DAYS, keepNewest: e.TEMPERED_UNIQUE_TAG_KEEP },
     ...(e.TEMPERED_WEBHOOKS_FILE ? { webhooksFile: path.resolve(e.TEMPERED_WEBHOOKS_FILE) } : {}),
   };
 }

@@ -4,3 +4,4 @@ export { cascadeWorkflow } from './cascade';
 export { cascadeCoordinatorWorkflow } from './cascadeCoordinator';
 export { monitorWorkflow } from './monitor';
 export { notificationWorkflow } from './notification';
+export { tagRetentionWorkflow } from './retention';

@@ -16,7 +16,7 @@ import { vexRecords } from '../domain/attest/vexRecords';
 import type { ChangelogRequest } from '../domain/changelog/changelog';
 import { advisoryKey } from '../domain/advisory/record';
 import { displayName } from '../domain/image';
-import { absorbQueued, beginCycle, finishCycle, handleAdvisory, isUrgent, publishedBefore, repliesToWaiting, waitForFix } from '../domain/patch/queue';
+import { absorbQueued, beginCycle, finishCycle, handleAdvisory, isUrgent, markFixesPublished, publishedBefore, repliesToWaiting, waitForFix } from '../domain/patch/queue';
 import type { CycleOutcome, RunningCycle } from '../domain/patch/state';
 import { type Disposition, fixedByLock, platformVerdicts, scanDispositions, triage } from '../domain/patch/triage';
 import { type Architecture, buildQueueOf, DEFAULT_ARCHITECTURE } from '../domain/platform';
@@ -178,6 +178,7 @@ export class PatchCycle {
       digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: publishedAt, baseDigest,
       ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}),
     };
+    markFixesPublished(this.state, cycle.number, publishedAt);
     this.entity.announce();
     await emitEvent(this.entity, 'image.published', String(cycle.number), {
       cycle: cycle.number, reference: result.reference, digest, ...(published ? { previousDigest: published.digest } : {}),

@@ -84,6 +84,8 @@ export function registerUp(program: Command): void {
         const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);
         // The monitor polls the archive and the feeds on a Schedule; its first poll runs once the images are published.
         await ensureMonitorSchedule(client, config, monitorSettingsFromEnv(), { triggerImmediately: opts.wait });
+        const { ensureRetentionSchedule } = require('../../client/retentionSchedule') as typeof import('../../client/retentionSchedule');
+        await ensureRetentionSchedule(client, config);
         if (opts.json) printJson({ ui: config.temporal.uiUrl, images: statusRows(statuses) });
         else {
           console.log(`Temporal Web UI: ${config.temporal.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);

@@ -2,6 +2,7 @@ import type { Advisory } from '../advisory/record';
 import type { ImageRef } from '../image';
 import {
   absorbQueued, beginCycle, finishCycle, hasWork, initialState, isUrgent, queueAdvisory, queueBaseChange, queueRebuild, queueUpstream, repliesToWaiting, rollbackRefusal,
+  handleAdvisory, markFixesPublished,
 } from './queue';
 import { KEEP_CYCLES, type PatchState, QUEUED_ADVISORY_BYTES } from './state';
 
@@ -198,4 +199,21 @@ test('a rollback is refused while a cycle runs, to the published digest, and to 
   expect(rollbackRefusal(s, 'base:runtime', digest('e'))).toMatch(/never published .* \(in its last 1 cycles: sha256:a+\)/);
   beginCycle(s, T);
   expect(rollbackRefusal(s, 'base:runtime', digest('a'))).toMatch(/is running cycle 1/);
+});
+
+describe('time to fix', () => {
+  it('starts when an advisory first arrives and ends when the publish of its fixing cycle moves the tag', () => {
+    const state = settled();
+    queueAdvisory(state, advisory('CVE-2026-0001'), '2026-12-04T10:00:00.000Z');
+    // A newer record of the same issue does not move the start.
+    queueAdvisory(state, advisory('CVE-2026-0001', 'openssl', '3.0.17-1~deb12u1'), '2026-12-04T11:00:00.000Z');
+    expect(state.learnedAt).toEqual({ 'CVE-2026-0001 openssl': '2026-12-04T10:00:00.000Z' });
+    handleAdvisory(state, advisory('CVE-2026-0001', 'openssl', '3.0.17-1~deb12u1'), { status: 'fixed', version: '3.0.17-1~deb12u1', inCycle: 4 }, '2026-12-04T12:00:00.000Z');
+    expect(state.learnedAt).toEqual({});
+    markFixesPublished(state, 3, '2026-12-04T12:01:00.000Z');
+    expect(state.handled[0]?.publishedAt).toBeUndefined();
+    markFixesPublished(state, 4, '2026-12-04T12:02:00.000Z');
+    markFixesPublished(state, 4, '2026-12-04T13:00:00.000Z');
+    expect(state.handled[0]).toMatchObject({ learnedAt: '2026-12-04T10:00:00.000Z', publishedAt: '2026-12-04T12:02:00.000Z' });
+  });
 });

@@ -15,8 +15,8 @@ import type { Release } from '../debian/releases';
 import { type Advisory, advisoryKey } from '../advisory/record';
 import { displayName, type ImageRef } from '../image';
 import {
-  type AdvisoryVerdict, boundReason, type CycleReason, KEEP_CYCLES, KEEP_HANDLED, KEEP_REJECTED, jsonBytes, type OutgoingReply, type PatchPhase, type PatchState,
-  QUEUED_ADVISORY_BYTES, type RunningCycle,
+  type AdvisoryVerdict, boundReason, type CycleReason, type HandledAdvisory, KEEP_CYCLES, KEEP_HANDLED, KEEP_LEARNED, KEEP_REJECTED, jsonBytes, learnedKey, type OutgoingReply,
+  type PatchPhase, type PatchState, QUEUED_ADVISORY_BYTES, type RunningCycle,
 } from './state';
 
 const unique = (values: readonly string[]) => [...new Set(values)].sort();
@@ -29,7 +29,10 @@ export function initialState(image: ImageRef): PatchState {
 
 export function handleAdvisory(state: PatchState, advisory: Advisory, verdict: AdvisoryVerdict, now: string): void {
   const key = advisoryKey(advisory);
-  state.handled = [...state.handled.filter((h) => advisoryKey(h.advisory) !== key), { advisory, verdict, at: now }].slice(-KEEP_HANDLED);
+  const learned = state.learnedAt?.[learnedKey(advisory)];
+  if (learned && state.learnedAt) delete state.learnedAt[learnedKey(advisory)];
+  const entry: HandledAdvisory = { advisory, verdict, at: now, ...(learned ? { learnedAt: learned } : {}) };
+  state.handled = [...state.handled.filter((h) => advisoryKey(h.advisory) !== key), entry].slice(-KEEP_HANDLED);
   state.waiting = state.waiting.filter((w) => !(w.advisory.id === advisory.id && w.advisory.source === advisory.source));
 }
 
@@ -82,7 +85,22 @@ export function queueAdvisory(state: PatchState, advisory: Advisory, now: string
     return `(record): ${count} advisories are queued or in the running cycle (${queued} bytes); send it again once they are handled`;
   }
   state.pending.push(advisory);
+  learned(state, advisory, now);
   return undefined;
+}
+
+/** Remembers when the advisory first arrived (the start of its time to fix), once. */
+function learned(state: PatchState, advisory: Advisory, now: string): void {
+  const map = (state.learnedAt ??= {});
+  if (map[learnedKey(advisory)]) return;
+  map[learnedKey(advisory)] = now;
+  const keys = Object.keys(map);
+  for (const old of keys.slice(0, Math.max(0, keys.length - KEEP_LEARNED))) delete map[old];
+}
+
+/** A publish carries the fixes of its cycle: their time to fix ends now. */
+export function markFixesPublished(state: PatchState, cycle: number, at: string): void {
+  for (const h of state.handled) if (h.verdict.status === 'fixed' && h.verdict.inCycle === cycle && !h.publishedAt) h.publishedAt = at;
 }
 
 /**

@@ -34,6 +34,10 @@ export interface HandledAdvisory {
   advisory: Advisory;
   verdict: AdvisoryVerdict;
   at: string;
+  /** When this image's workflow first received the advisory (absent for verdicts recorded before it was kept). */
+  learnedAt?: string;
+  /** fixed: when the publish that carries the fix moved the tag (the end of time to fix). */
+  publishedAt?: string;
 }
 
 export interface WaitingAdvisory {
@@ -162,7 +166,13 @@ export interface PatchState {
    * an older one is refused (a replayed archive). Durable here, so every worker knows it.
    */
   trustedReleases?: Record<string, string>;
+  /** `<id> <source>` -> when the advisory was first received, for the ones not handled yet (moved onto the verdict). */
+  learnedAt?: Record<string, string>;
 }
+
+/** At most this many `learnedAt` entries are kept (the oldest go first): the queue budget holds far fewer. */
+export const KEEP_LEARNED = 1000;
+export const learnedKey = (advisory: Pick<Advisory, 'id' | 'source'>) => `${advisory.id} ${advisory.source}`;
 
 /** Bounded so continue-as-new payloads stay small however long the image lives. */
 export const KEEP_CYCLES = 25;

@@ -33,6 +33,12 @@ export interface VerifyImageInput {
   publicKeyPem: string | Buffer;
   /** Predicate types that must be attested; defaults to SLSA provenance v1. */
   require?: readonly string[];
+  /**
+   * The repository the signatures must name, when not `repository`: a mirror
+   * copied under another name (`tempered mirror`). Never guessed: without it,
+   * signatures copied from another repository are refused.
+   */
+  signedRepository?: string;
 }
 
 export interface AttestationFinding {
@@ -117,7 +123,7 @@ async function checkImage(input: VerifyImageInput): Promise<{ checked: Checked[]
     );
   }
 
-  const subject = { digest, repository };
+  const subject = { digest, repository: input.signedRepository ?? repository };
   const checked = [...checkSignatures(sigImage, subject, key), ...checkAttestations(attImage, subject, key), ...checkBundles(referrers, subject, key)];
   const problems = decide(checked, key, image, input.require ?? [PredicateType.slsaProvenance1]);
   const first = problems[0];

@@ -22,7 +22,6 @@
  *     of its (genuine) signatures.
  */
 import { definitionReleases } from '../../domain/catalog/definition';
-import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,6 +44,7 @@ import { type CliResult, cliEnv, runCli } from '../support/cli';
 import { OTHER_DEFINITION } from '../support/customizations';
 import { Lane } from '../support/faults';
 import { buildForTest } from '../support/builds';
+import { htpasswdLine } from '../support/registry';
 import { startStack, type Stack } from '../support/stack';
 import { CANARY_DEFINITION, canaryPackage, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { waitForState } from '../support/wait';
@@ -64,12 +64,6 @@ let credentialEnv: Record<string, string>;
 /** Every CLI run of this file, kept for the secrets scan. */
 const cliOutputs: string[] = [];
 const published: Record<string, PatchState> = {};
-
-/** An htpasswd line with a bcrypt hash (cost 4: the registry checks it on every request), made from stdin, not argv. */
-function htpasswdLine(user: string, password: string): string {
-  const script = 'import crypt,sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
-  return `${user}:${execFileSync('python3', ['-W', 'ignore', '-c', script], { input: password }).toString().trim()}\n`;
-}
 
 async function cli(args: string[], env: Record<string, string> = credentialEnv): Promise<CliResult> {
   const result = await runCli(args, { ...cliEnv(lane.config), ...env });

@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { ErrorType } from '../../activities/types';
 import { listRuns } from '../../client/imageHistory';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
@@ -25,12 +26,6 @@ import { FakeUpstream } from '../workflow/fakeStages';
 
 jest.setTimeout(240_000);
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
-/** As root on a machine without outside network: no sandbox, no GPU, and none of Chromium's background calls home. */
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** The UI keeps its column choice in localStorage: show the search attributes next to the ids. */
 const COLUMNS = ['Status', 'Workflow ID', 'ImageName', 'ImageRelease', 'ImageVariant', 'PatchPhase', 'PendingAdvisories', 'PublishedDigest', 'Start'];
@@ -47,7 +42,6 @@ let browser: Browser;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (scripts/test installs it)`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   server = await startTemporal({ ui: true });
   const stages = new FakeUpstream().activities();
@@ -69,8 +63,7 @@ beforeAll(async () => {
   await visible(`ImageName = 'base' AND PatchPhase = 'failed' AND ExecutionStatus = 'Running'`, ['image:base:bookworm:dev']);
   await visible(`ImageName = 'base' AND PatchPhase = 'idle' AND ExecutionStatus = 'Running'`, ['image:base:bookworm:runtime']);
 
-  // launch() gives Chromium a new empty profile of its own, removed on close.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
   const columns = JSON.stringify({ default: COLUMNS.map((label) => ({ label })) });
   await context.addInitScript({ content: `localStorage.setItem('namespace-workflow-table-columns', ${JSON.stringify(columns)});` });

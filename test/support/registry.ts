@@ -2,7 +2,7 @@
  * A real registry (Debian's docker-registry, distribution 2.8) for one test
  * file: its own port and storage under a temp dir, optional htpasswd auth.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,4 +54,10 @@ export async function startRegistry(options: { htpasswd?: string; port?: number 
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** An htpasswd line with a bcrypt hash (cost 4: the registry checks it on every request), made from stdin, not argv. */
+export function htpasswdLine(user: string, password: string): string {
+  const script = 'import crypt,sys; print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))';
+  return `${user}:${execFileSync('python3', ['-W', 'ignore', '-c', script], { input: password }).toString().trim()}\n`;
 }
