@@ -21,6 +21,8 @@ import { SIGNATURE_HEADER, verifySignature } from '../../domain/notify/webhooks'
 import type { SlaReport } from '../../domain/report/timeToFix';
 import type { PatchState } from '../../domain/patch/state';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
+import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../client/retentionSchedule';
+import type { tagRetentionWorkflow } from '../../workflows/retention';
 import { launchChromium } from '../support/browser';
 import { cliEnv, runCli } from '../support/cli';
 import { htpasswdLine, startRegistry, type TestRegistry } from '../support/registry';
@@ -217,4 +219,16 @@ test('tempered report sla times each fix, and its page renders one point per han
   } finally {
     await browser.close();
   }
+});
+
+test('the retention Schedule runs the cleanup, which keeps every tag still inside the policy', async () => {
+  expect(await ensureRetentionSchedule(stack.client, stack.config)).toBe('created');
+  expect(await ensureRetentionSchedule(stack.client, stack.config)).toBe('updated');
+  const handle = stack.client.schedule.getHandle(RETENTION_SCHEDULE_ID);
+  await handle.trigger();
+  const run = await until('the triggered cleanup starts', async () => (await handle.describe()).info.recentActions[0]?.action.workflow, 30_000);
+  const results = await stack.client.workflow.getHandle<typeof tagRetentionWorkflow>(run.workflowId, run.firstExecutionRunId).result();
+  // Everything was published today: inside the 90 days of the default policy.
+  expect(results).toEqual([{ repository: 'tempered/canary', deleted: [], kept: 5 }]);
+  for (const p of [A(), B(), C()]) expect(await registryClient(stack.registry.host).resolve('tempered/canary', p.uniqueTag!)).toBe(p.digest);
 });
