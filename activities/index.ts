@@ -4,9 +4,12 @@
  * import this file.
  */
 import { assembleIndexActivity, buildActivity } from './build';
+import type { Client } from '@temporalio/client';
+import { connectClient } from '../client/connect';
 import type { ActivityContext } from '../lib/context';
 import { explainDiskFull } from '../lib/state/files';
 import { dependentsActivities } from './dependents';
+import { type MirrorActivities, mirrorActivities } from './mirror';
 import { monitorActivities } from './monitor';
 import { publishActivity } from './publish';
 import { resolveActivity } from './resolve';
@@ -18,8 +21,11 @@ import type { Activities, MonitorActivities } from './types';
 import { verifyBaseActivity } from './verifyBase';
 import { verifyPublishedActivity } from './verifyPublished';
 import { type NotifyActivities, webhookActivities } from './webhooks';
+import { Notifier } from '../lib/notify/notifier';
 
-export function createActivities(ctx: ActivityContext): Activities & MonitorActivities & NotifyActivities & RetentionActivities {
+export function createActivities(ctx: ActivityContext): Activities & MonitorActivities & NotifyActivities & RetentionActivities & MirrorActivities {
+  let client: Promise<Client> | undefined;
+  const notifier = new Notifier({ webhooksFile: ctx.config.webhooksFile, temporal: () => (client ??= connectClient(ctx.config)), taskQueue: ctx.config.temporal.orchestrationQueue });
   return withDiskFullExplained(ctx, {
     resolveLock: resolveActivity(ctx),
     buildImage: buildActivity(ctx),
@@ -27,13 +33,14 @@ export function createActivities(ctx: ActivityContext): Activities & MonitorActi
     testImage: testActivity(ctx),
     scanImage: scanActivity(ctx),
     signImage: signActivity(ctx),
-    publishImage: publishActivity(ctx),
+    publishImage: publishActivity(ctx, notifier),
     verifyBase: verifyBaseActivity(ctx),
     verifyPublished: verifyPublishedActivity(ctx),
     ...dependentsActivities(ctx),
     ...monitorActivities(ctx),
-    ...webhookActivities({ webhooksFile: ctx.config.webhooksFile }),
+    ...webhookActivities(notifier),
     ...retentionActivities(ctx),
+    ...mirrorActivities(ctx),
   });
 }
 

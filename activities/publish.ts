@@ -2,19 +2,22 @@
  * Activity `publishImage`: the one step users see. The image, its signature
  * and attestations are already in the registry by digest; this moves the tag
  * (`trixie`), then the tags that follow it (`latest` for the newest release).
+ * Then it starts the publish's notification (webhooks), if a webhook wants it.
  * A patch's publish first tags its unique tag (`trixie-20261207.14`), which
  * never moves: one already on another digest is refused, not moved.
  * Idempotent by digest: a tag already on the digest is left alone.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { withPublishResult } from '../domain/notify/events';
 import { uniqueTagOf } from '../domain/tags/uniqueTag';
+import type { Notifier } from '../lib/notify/notifier';
 import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { withProgress } from './progress';
 import { pushByDigest } from '../lib/oci/push';
 import { ErrorType, type PublishInput, type PublishResult } from './types';
 
-export function publishActivity(ctx: ActivityContext) {
+export function publishActivity(ctx: ActivityContext, notifier: Notifier) {
   return async function publishImageActivity(input: PublishInput): Promise<PublishResult> {
     // Heartbeating: its retry policy has a 30 s heartbeat timeout, so a publish that outlasts 30 s without
     // one (re-pushing layers the registry dropped, a slow registry) would be timed out and retried for ever.
@@ -50,7 +53,10 @@ export function publishActivity(ctx: ActivityContext) {
         progress(`moving ${follower} to ${input.digest}`);
         await ctx.registry.putManifest(repository, follower, manifest, mediaType);
       }
-      return { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved, ...(uniqueTag ? { uniqueTag } : {}) };
+      const result = { reference, tag, ...(previousDigest ? { previousDigest } : {}), moved, ...(uniqueTag ? { uniqueTag } : {}) };
+      // Told once the tag moved; a retry after a crash here starts it then (the notification's id is the event's).
+      if (input.event) await notifier.start(withPublishResult(input.event, result));
+      return result;
     });
   };
 }

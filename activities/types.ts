@@ -10,6 +10,7 @@ import type { ImageRef } from '../domain/image';
 import type { ScanVerdict } from '../domain/impact';
 import type { VexRecord } from '../domain/attest/vex';
 import type { ChangelogRequest } from '../domain/changelog/changelog';
+import type { ImageEvent } from '../domain/notify/events';
 import type { HandledAdvisory, WaitingAdvisory } from '../domain/patch/state';
 
 export interface ResolveInput {
@@ -154,6 +155,8 @@ export interface PublishInput {
   digest: string;
   /** A patch's publish also tags `<tag>-<YYYYMMDD>.<cycle>` (domain/tags/uniqueTag.ts); a rollback has none and moves the moving tag only. */
   unique?: { publishedAt: string; cycle: number };
+  /** `image.published` or `image.rolled-back`: started once the tag moved (lib/notify/notifier.ts). */
+  event?: ImageEvent;
 }
 
 export interface PublishResult {

@@ -1,44 +1,32 @@
 /**
- * Activities `webhooksFor` and `deliverWebhook`: one CloudEvent to one
- * configured endpoint per call, so each endpoint retries on its own and a
- * dead one delays nobody (notificationWorkflow runs them side by side,
- * abandoned by the image workflow that started it).
- * How one request is made and judged: lib/notify/deliver.ts.
+ * Activities of notifications: `startNotification` (a local activity of the
+ * image workflow, for the events no stage activity carries), and
+ * `webhooksFor` and `deliverWebhook` of notificationWorkflow: one CloudEvent
+ * to one configured endpoint per call, so each endpoint retries on its own
+ * and a dead one delays nobody. How one request is made and judged:
+ * lib/notify/deliver.ts; where events go: lib/notify/notifier.ts.
  */
-import * as fs from 'node:fs';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import type { EventKind, ImageEvent } from '../domain/notify/events';
-import { type Webhook, WebhooksFileSchema } from '../domain/notify/webhooks';
-import { deliverEvent, WebhookErrorType } from '../lib/notify/deliver';
-import { describeZodError } from '../domain/advisory/record';
+import { deliverEvent } from '../lib/notify/deliver';
+import type { Notifier, StartOutcome } from '../lib/notify/notifier';
 
 export interface NotifyActivities {
-  /** The names of the webhooks that get events of this kind (never their URLs' secrets). */
+  startNotification(event: ImageEvent): Promise<StartOutcome>;
+  /** The names of the webhooks that get events of this kind (never their secrets). */
   webhooksFor(input: { kind: EventKind }): Promise<string[]>;
   deliverWebhook(input: { webhook: string; event: ImageEvent }): Promise<{ status: number; attempt: number }>;
 }
 
-export function webhookActivities(options: { webhooksFile?: string }): NotifyActivities {
-  const load = (): Webhook[] => {
-    if (!options.webhooksFile) return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(fs.readFileSync(options.webhooksFile, 'utf8'));
-    } catch (err) {
-      throw ApplicationFailure.retryable(`${options.webhooksFile}: ${(err as Error).message}`, WebhookErrorType.misconfigured);
-    }
-    const parsed = WebhooksFileSchema.safeParse(json);
-    if (!parsed.success) throw ApplicationFailure.retryable(`${options.webhooksFile}: ${describeZodError(parsed.error)}`, WebhookErrorType.misconfigured);
-    return parsed.data.webhooks;
-  };
+export function webhookActivities(notifier: Notifier): NotifyActivities {
   return {
+    startNotification: (event) => notifier.start(event),
     async webhooksFor({ kind }) {
-      return load().filter((w) => !w.events || w.events.includes(kind)).map((w) => w.name);
+      return notifier.webhooks().filter((w) => !w.events || w.events.includes(kind)).map((w) => w.name);
     },
     async deliverWebhook({ webhook, event }) {
       const attempt = Context.current().info.attempt;
-      const target = load().find((w) => w.name === webhook);
+      const target = notifier.webhooks().find((w) => w.name === webhook);
       // Removed from the configuration since: nobody to deliver to.
       if (!target) return { status: 0, attempt };
       return { status: await deliverEvent(target, event), attempt };

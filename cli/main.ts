@@ -16,7 +16,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerImpact } from './commands/impact';
 import { registerKeys } from './commands/keys';
 import { registerHistory } from './commands/history';
-import { registerMirror } from './commands/mirror';
+import { registerMirror, registerMirrorSchedule } from './commands/mirror';
 import { registerMonitor } from './commands/monitor';
 import { registerPause } from './commands/pause';
 import { registerRebuild } from './commands/rebuild';
@@ -54,6 +54,7 @@ export function program(): Command {
   registerSbom(cli);
   registerChangelog(cli);
   registerMirror(cli);
+  registerMirrorSchedule(cli);
   registerDoctor(cli);
   registerWebhooks(cli);
   registerReport(cli);

@@ -5,3 +5,4 @@ export { cascadeCoordinatorWorkflow } from './cascadeCoordinator';
 export { monitorWorkflow } from './monitor';
 export { notificationWorkflow } from './notification';
 export { tagRetentionWorkflow } from './retention';
+export { mirrorCatalogWorkflow } from './mirror';

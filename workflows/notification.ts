@@ -1,9 +1,8 @@
 /**
  * notificationWorkflow: delivers one event to every webhook that wants it,
- * each with its own retries for up to a day. Started by an image workflow
- * as an abandoned child whose id is the event's (`notify:<event id>`), so
- * the same event is never started twice, and a cycle never waits for a
- * receiver: it only waits for this workflow to start.
+ * each with its own retries for up to a day. Started for an image workflow
+ * (workflows/events.ts) under the event's id (`notify:<event id>`), so the
+ * same event is never started twice, and no cycle ever waits for it.
  */
 import * as wf from '@temporalio/workflow';
 import type { NotifyActivities } from '../activities/webhooks';

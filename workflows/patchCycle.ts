@@ -24,7 +24,7 @@ import type { PlatformImage, ScanResult, TestResult } from '../activities/types'
 import { ErrorType } from '../domain/patch/errors';
 import { stageActivities } from './activityOptions';
 import { runInlineCascade } from './cascade';
-import { emitEvent } from './events';
+import { emitEvent, eventOf } from './events';
 import { needsRecascade, startCascade } from './cascadeCoordinator';
 import type { ImageEntity } from './imageEntity';
 import { Patch } from './patches';
@@ -173,18 +173,16 @@ export class PatchCycle {
     }
     if (!single) summary = (await this.stages.run('signing', 'signImage', { image, digest, platforms: signed, vex, invocation, changelog }, 'sign the image index of')).changelog;
     const publishedAt = now();
-    const result = await this.stages.run('publishing', 'publishImage', { image, digest, unique: { publishedAt, cycle: cycle.number } }, 'publish');
+    const event = eventOf(this.entity, 'image.published', String(cycle.number), {
+      cycle: cycle.number, digest, ...(published ? { previousDigest: published.digest } : {}), ...(summary ? { changelog: summary } : {}), fixed: vex.filter((r) => r.status === 'fixed' && r.cycle === cycle.number).map((r) => r.id),
+    });
+    const result = await this.stages.run('publishing', 'publishImage', { image, digest, unique: { publishedAt, cycle: cycle.number }, event }, 'publish');
     this.state.published = {
       digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: publishedAt, baseDigest,
       ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}),
     };
     markFixesPublished(this.state, cycle.number, publishedAt);
     this.entity.announce();
-    await emitEvent(this.entity, 'image.published', String(cycle.number), {
-      cycle: cycle.number, reference: result.reference, digest, ...(published ? { previousDigest: published.digest } : {}),
-      ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}), ...(summary ? { changelog: summary } : {}),
-      fixed: vex.filter((r) => r.status === 'fixed' && r.cycle === cycle.number).map((r) => r.id),
-    });
 
     // 7. cascade: rebuild every customization built on this image.
     await this.cascade(cycle, digest);
@@ -277,7 +275,11 @@ export class PatchCycle {
       cycle.failure = err.record;
       return 'failed';
     }
-    const result = await this.stages.run('publishing', 'publishImage', { image, digest }, 'roll back');
+    const asked = cycle.reasons.find((r) => r.kind === 'rollback');
+    const event = eventOf(this.entity, 'image.rolled-back', String(cycle.number), {
+      cycle: cycle.number, digest, ...(this.state.published ? { previousDigest: this.state.published.digest } : {}), ...(asked?.kind === 'rollback' ? { by: asked.by, reason: asked.reason } : {}),
+    });
+    const result = await this.stages.run('publishing', 'publishImage', { image, digest, event }, 'roll back');
     cycle.previousDigest = this.state.published?.digest;
     cycle.digest = digest;
     cycle.lockDigest = earlier?.lockDigest;
@@ -286,11 +288,6 @@ export class PatchCycle {
       ...(this.state.published?.baseDigest ? { baseDigest: this.state.published.baseDigest } : {}),
     };
     this.entity.announce();
-    const asked = cycle.reasons.find((r) => r.kind === 'rollback');
-    await emitEvent(this.entity, 'image.rolled-back', String(cycle.number), {
-      cycle: cycle.number, reference: result.reference, digest, ...(cycle.previousDigest ? { previousDigest: cycle.previousDigest } : {}),
-      ...(asked?.kind === 'rollback' ? { by: asked.by, reason: asked.reason } : {}),
-    });
     return 'rolled-back';
   }
 

@@ -9,24 +9,14 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import type { RegistryClient } from '../../lib/oci/registry';
+import type { MirroredImage } from '../../lib/mirror/mirrorVerified';
 import { CliError, ExitCode, endProgress, printJson, printTable, progressLine, shortDigest } from '../output';
 import { publishedImage } from '../publishedImage';
-import { config } from '../runtime';
+import { minutesOption } from '../arguments';
+import { config, withClient } from '../runtime';
 
 /** `host[:port]/repository/path`, no tag. */
 const DEST = /^([A-Za-z0-9.-]+(?::[0-9]+)?)\/([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)$/;
-/** cosign's and the referrers fallback's tags: copied with their image, never as images of their own. */
-const SIGNATURE_TAG = /^sha256-[0-9a-f]{64}(\.sig|\.att)?$/;
-
-interface Mirrored {
-  tag: string;
-  digest: string;
-  manifests: number;
-  blobsCopied: number;
-  signatureTags: number;
-  verified: string[];
-}
 
 export function registerMirror(program: Command): void {
   program
@@ -43,29 +33,29 @@ export function registerMirror(program: Command): void {
       const source = publishedImage(sourceText);
       const keyFile = opts.key ?? config().publicKeyPath;
       if (!fs.existsSync(keyFile)) throw new CliError(`public key ${keyFile} not found`, ExitCode.usage);
-      const dest = { registry: destinationRegistry(match[1] as string), repository: match[2] as string };
-      const tags = opts.allTags ? (await source.registry.listTags(source.repository)).filter((t) => !SIGNATURE_TAG.test(t)).sort() : [source.reference];
+      const { mirrorDestination, MirrorConfigError } = require('../../lib/mirror/destination') as typeof import('../../lib/mirror/destination');
+      let registry;
+      try {
+        registry = mirrorDestination(match[1] as string);
+      } catch (err) {
+        if (err instanceof MirrorConfigError) throw new CliError(err.message, ExitCode.usage);
+        throw err;
+      }
+      const dest = { registry, repository: match[2] as string };
+      const { imageTags, mirrorVerified, MirrorVerificationError } = require('../../lib/mirror/mirrorVerified') as typeof import('../../lib/mirror/mirrorVerified');
+      const from = { registry: source.registry, repository: source.repository };
+      const tags = opts.allTags ? await imageTags(from) : [source.reference];
       if (tags.length === 0) throw new CliError(`${source.host}/${source.repository} has no tags`, ExitCode.failed);
-      const { mirrorImage } = require('../../lib/mirror/copy') as typeof import('../../lib/mirror/copy');
-      const { verifyImage } = require('../../lib/signing/verify') as typeof import('../../lib/signing/verify');
-      const { VerificationError } = require('../../lib/signing/errors') as typeof import('../../lib/signing/errors');
       const key = fs.readFileSync(keyFile);
-      const done: Mirrored[] = [];
+      const done: MirroredImage[] = [];
       for (const tag of tags) {
-        const copied = await mirrorImage({ registry: source.registry, repository: source.repository }, dest, tag, (step) => progressLine(`${tag}: ${step}`));
-        const verified: string[] = [];
-        for (const digest of [copied.digest, ...copied.platforms]) {
-          progressLine(`${tag}: verifying ${shortDigest(digest)} at ${destText}`);
-          try {
-            await verifyImage({ registry: dest.registry, repository: dest.repository, reference: digest, publicKeyPem: key, signedRepository: source.repository });
-          } catch (err) {
-            endProgress();
-            if (err instanceof VerificationError) throw new CliError(`the copy of ${tag} (${digest}) at ${destText} does not verify (${err.code}): ${err.message}`, ExitCode.failed);
-            throw err;
-          }
-          verified.push(digest);
+        try {
+          done.push(await mirrorVerified(from, dest, tag, key, (step) => progressLine(`${tag}: ${step}`)));
+        } catch (err) {
+          endProgress();
+          if (err instanceof MirrorVerificationError) throw new CliError(`${err.message} (${destText})`, ExitCode.failed);
+          throw err;
         }
-        done.push({ tag, digest: copied.digest, manifests: copied.manifests, blobsCopied: copied.blobsCopied, signatureTags: copied.signatureTags.length, verified });
       }
       endProgress();
       if (opts.json) return printJson({ source: `${source.host}/${source.repository}`, destination: destText, images: done });
@@ -73,11 +63,25 @@ export function registerMirror(program: Command): void {
     });
 }
 
-function destinationRegistry(host: string): RegistryClient {
-  const { RegistryClient: Client } = require('../../lib/oci/registry') as typeof import('../../lib/oci/registry');
-  const username = process.env.TEMPERED_MIRROR_USERNAME;
-  const passwordFile = process.env.TEMPERED_MIRROR_PASSWORD_FILE;
-  if (username && !passwordFile) throw new CliError('TEMPERED_MIRROR_USERNAME is set but TEMPERED_MIRROR_PASSWORD_FILE is not', ExitCode.usage);
-  const credentials = username && passwordFile ? { username, password: fs.readFileSync(passwordFile, 'utf8').trim() } : undefined;
-  return new Client({ host, scheme: /^(127\.|localhost[:]|\[::1\])/.test(host) ? 'http' : 'https', ...(credentials ? { credentials } : {}) });
+/** `tempered mirror-schedule HOST[/PATH] --every 1h`: the continuous mirror of the whole catalog, as a Temporal Schedule. */
+export function registerMirrorSchedule(program: Command): void {
+  program
+    .command('mirror-schedule')
+    .description('mirror every catalog image to another registry on a Temporal Schedule (the workers hold its credentials)')
+    .argument('<destination>', 'HOST[:PORT][/PATH]: each repository is copied to DESTINATION/<image name>')
+    .option('--every <minutes>', 'interval in minutes', '60')
+    .option('--remove', 'delete the Schedule instead')
+    .action(async (destination: string, opts: { every: string; remove?: boolean }) => {
+      if (!/^[A-Za-z0-9.-]+(?::[0-9]+)?(\/[a-z0-9._/-]+)?$/.test(destination)) throw new CliError(`destination "${destination}" is not HOST[:PORT][/PATH]`, ExitCode.usage);
+      const minutes = minutesOption(opts.every, '--every');
+      const { ensureMirrorSchedule, MIRROR_SCHEDULE_ID } = require('../../client/mirrorSchedule') as typeof import('../../client/mirrorSchedule');
+      await withClient(async (client, cfg) => {
+        if (opts.remove) {
+          await client.schedule.getHandle(MIRROR_SCHEDULE_ID).delete();
+          return console.log(`deleted the Schedule ${MIRROR_SCHEDULE_ID}`);
+        }
+        const outcome = await ensureMirrorSchedule(client, cfg, destination, minutes * 60_000);
+        console.log(`${outcome} the Schedule ${MIRROR_SCHEDULE_ID}: every catalog image to ${destination} every ${minutes} min (temporal schedule trigger --schedule-id ${MIRROR_SCHEDULE_ID} runs it now)`);
+      });
+    });
 }

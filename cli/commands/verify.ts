@@ -40,8 +40,9 @@ export function registerVerify(program: Command): void {
     .description('verify the signature and attestations of a published image with the public key')
     .argument('<image>', 'HOST/REPOSITORY:TAG or HOST/REPOSITORY@sha256:DIGEST')
     .option('--key <file>', 'public key PEM (default: the one tempered keys init wrote)')
+    .option('--signed-repository <repository>', 'the repository the signatures name, for a copy mirrored under another name (tempered/NAME)')
     .option('--json', 'print JSON for scripts')
-    .action(async (image: string, opts: { key?: string; json?: boolean }) => {
+    .action(async (image: string, opts: { key?: string; signedRepository?: string; json?: boolean }) => {
       // The argument first: a malformed reference is refused before the key is read or the registry asked.
       const { host, repository, reference } = parseImageReference(image);
       const cfg = config();
@@ -51,7 +52,7 @@ export function registerVerify(program: Command): void {
       const { VerificationError } = require('../../lib/signing/errors') as typeof import('../../lib/signing/errors');
       const { formatVerification, verifyImage } = require('../../lib/signing/verify') as typeof import('../../lib/signing/verify');
       try {
-        const report = await verifyImage({ registry, repository, reference, publicKeyPem: fs.readFileSync(keyFile) });
+        const report = await verifyImage({ registry, repository, reference, publicKeyPem: fs.readFileSync(keyFile), ...(opts.signedRepository ? { signedRepository: opts.signedRepository } : {}) });
         if (opts.json) printJson({ verified: true, ...report });
         else console.log(formatVerification(report));
       } catch (err) {

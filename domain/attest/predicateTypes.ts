@@ -32,7 +32,7 @@ export const PredicateType = {
   vulns: 'https://in-toto.io/attestation/vulns/v0.1',
   /** The same report under cosign's own type, which `--type vuln` means. */
   cosignVuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
-  /** What a publish changed and why (domain/changelog/changelog.ts, docs/ATTESTATIONS.md): tempered's own, versioned by major. */
+  /** What a publish changed and why (domain/changelog/changelog.ts, docs/CONSUMING.md): tempered's own, versioned by major. */
   changelog: 'https://tempered.dev/attestation/changelog/v1',
 } as const;
 

@@ -1,6 +1,6 @@
 /**
  * The changelog of one publish, signed and attached as its own attestation
- * (PredicateType.changelog, documented in docs/ATTESTATIONS.md): what a
+ * (PredicateType.changelog, documented in docs/CONSUMING.md): what a
  * consumer asks when a new digest appears. Packages added, removed and
  * changed (from the previous and the new image's SBOMs), advisories fixed
  * by this publish and still waiting (from the cycle's VEX records), the

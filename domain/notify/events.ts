@@ -41,3 +41,8 @@ export function structuredEvent(e: ImageEvent): Record<string, unknown> {
 export function binaryHeaders(e: ImageEvent): Record<string, string> {
   return { 'ce-specversion': '1.0', 'ce-id': e.id, 'ce-source': e.source, 'ce-type': eventType(e.kind), 'ce-subject': e.subject, 'ce-time': e.time, 'content-type': 'application/json' };
 }
+
+/** A publish's event, completed with what only the publish knows (the tags it moved), by the publish activity. */
+export function withPublishResult(event: ImageEvent, result: { reference: string; previousDigest?: string; uniqueTag?: string }): ImageEvent {
+  return { ...event, data: { ...event.data, reference: result.reference, ...(result.previousDigest ? { previousDigest: result.previousDigest } : {}), ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}) } };
+}

@@ -22,6 +22,7 @@ import type { SlaReport } from '../../domain/report/timeToFix';
 import type { PatchState } from '../../domain/patch/state';
 import { ensureImageWorkflow } from '../../client/imageWorkflows';
 import { ensureRetentionSchedule, RETENTION_SCHEDULE_ID } from '../../client/retentionSchedule';
+import type { mirrorCatalogWorkflow } from '../../workflows/mirror';
 import type { tagRetentionWorkflow } from '../../workflows/retention';
 import { launchChromium } from '../support/browser';
 import { cliEnv, runCli } from '../support/cli';
@@ -78,8 +79,7 @@ beforeAll(async () => {
   const first = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && s.phase === 'idle') || s.phase === 'failed');
   if (!first.published) throw new Error(`canary was not published: ${JSON.stringify(first.failure)}`);
   published.push(first);
-  // The first publish's notification found no webhooks; from here on, the receiver gets every event.
-  await stack.client.workflow.getHandle(`notify:${WORKFLOW}/${first.published.cycle}/image.published`).result();
+  // The first publish found no webhook to tell (its cycle ended: idle); from here on, the receiver gets every event.
   fs.writeFileSync(webhooksFile, JSON.stringify({ webhooks: [{ name: 'consumer', url: receiver.url, secretFile: path.join(dir, 'secret') }] }));
 
   await upstream.repo.publish([canaryPackage('1.0-2')]);
@@ -231,4 +231,24 @@ test('the retention Schedule runs the cleanup, which keeps every tag still insid
   // Everything was published today: inside the 90 days of the default policy.
   expect(results).toEqual([{ repository: 'tempered/canary', deleted: [], kept: 5 }]);
   for (const p of [A(), B(), C()]) expect(await registryClient(stack.registry.host).resolve('tempered/canary', p.uniqueTag!)).toBe(p.digest);
+});
+
+test('the mirror Schedule copies the whole catalog under another path, with the workers\' credentials, verified there', async () => {
+  // The in-process workers read the destination's credentials from their environment, as deployed workers do.
+  process.env.TEMPERED_MIRROR_USERNAME = MIRROR_USER;
+  process.env.TEMPERED_MIRROR_PASSWORD_FILE = path.join(dir, 'mirror-password');
+  expect(await cli(['mirror-schedule', `${mirror.host}/copies`, '--every', '60'])).toMatch(/created the Schedule tempered-mirror/);
+  const handle = stack.client.schedule.getHandle('tempered-mirror');
+  await handle.trigger();
+  const run = await until('the triggered mirror starts', async () => (await handle.describe()).info.recentActions[0]?.action.workflow, 30_000);
+  const results = await stack.client.workflow.getHandle<typeof mirrorCatalogWorkflow>(run.workflowId, run.firstExecutionRunId).result();
+  expect(results).toEqual([{ repository: 'tempered/canary', to: `${mirror.host}/copies/canary`, tags: 5, blobsCopied: expect.any(Number) }]);
+  const atMirror = { TEMPERED_REGISTRY: mirror.host, TEMPERED_REGISTRY_USERNAME: MIRROR_USER, TEMPERED_REGISTRY_PASSWORD_FILE: path.join(dir, 'mirror-password') };
+  // Copied under another name: the signatures name tempered/canary, and plain verify says so.
+  const renamed = await runCli(['verify', `${mirror.host}/copies/canary:bookworm`], { ...env, ...atMirror });
+  expect(renamed.code).toBe(1);
+  expect(renamed.stderr).toMatch(/SUBJECT_MISMATCH.*tempered\/canary/);
+  const asSigned = JSON.parse(await cli(['verify', `${mirror.host}/copies/canary:bookworm`, '--signed-repository', 'tempered/canary', '--json'], atMirror)) as { verified: boolean; digest: string };
+  expect(asSigned).toMatchObject({ verified: true, digest: C().digest });
+  await cli(['mirror-schedule', `${mirror.host}/copies`, '--remove']);
 });

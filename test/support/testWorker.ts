@@ -11,6 +11,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
 import { webhookActivities } from '../../activities/webhooks';
+import { connectClient } from '../../client/connect';
+import { Notifier } from '../../lib/notify/notifier';
+import { withPublishResult } from '../../domain/notify/events';
 import { listRuns } from '../../client/imageHistory';
 import { type Config, parseConfig } from '../../domain/config';
 import { workflowBundle } from './bundle';
@@ -35,10 +38,18 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
   }
   const config = parseConfig({ TEMPORAL_ADDRESS: temporal.address, TEMPERED_STATE_DIR: '/nonexistent' });
   const native = await NativeConnection.connect({ address: temporal.address });
+  let notifierClient: Promise<Client> | undefined;
+  const notifier = new Notifier({ ...options, temporal: () => (notifierClient ??= connectClient(config)), taskQueue: config.temporal.orchestrationQueue });
+  // The real publish activity starts the event's notification once the tag moved: so does the double's.
+  const publishThenNotify: Activities['publishImage'] = async (input) => {
+    const result = await activities.publishImage(input);
+    if (input.event) await notifier.start(withPublishResult(input.event, result));
+    return result;
+  };
   const bundle = await workflowBundle();
   const workers = await Promise.all(
     [config.temporal.orchestrationQueue, ...config.buildArchitectures.map((a) => buildQueueFor(config.temporal.buildQueue, a))].map((taskQueue) =>
-      Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities: { ...activities, ...webhookActivities(options) }, shutdownGraceTime: '1 second' }),
+      Worker.create({ connection: native, taskQueue, workflowBundle: bundle, activities: { ...activities, publishImage: publishThenNotify, ...webhookActivities(notifier) }, shutdownGraceTime: '1 second' }),
     ),
   );
   const running = Promise.all(workers.map((w) => w.run()));
@@ -53,6 +64,7 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
       await running;
       await native.close();
       await connection.close();
+      await (await notifierClient)?.connection.close();
     },
   };
 }

@@ -14,7 +14,7 @@ import type { CatalogImageRef } from '../../domain/image';
 import { SIGNATURE_HEADER, verifySignature } from '../../domain/notify/webhooks';
 import { advisorySignal } from '../../workflows/messages';
 import { cliEnv, runCli } from '../support/cli';
-import type { TestWorker } from '../support/testWorker';
+import { recordHistories, type TestWorker } from '../support/testWorker';
 import { until, waitForState } from '../support/wait';
 import { startReceiver, type WebhookReceiver } from '../support/webhookReceiver';
 import type { FakeUpstream } from './fakeStages';
@@ -107,6 +107,7 @@ test('a failed cycle and an advisory waiting for its fix are events; binary mode
   expect(JSON.parse(event.body)).toMatchObject({ stage: 'testing', attempt: 1 });
   expect(events(healthy, 'dev.tempered.cycle.failed')).toHaveLength(1);
   upstream.failTestsFor.delete('failing');
+  await recordHistories(client, 'image:failing:bookworm:runtime', 'notifications');
 });
 
 test('tempered webhooks test sends a signed sample the way the workers do, and refuses a bad URL naming the field', async () => {
