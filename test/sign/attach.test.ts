@@ -15,8 +15,8 @@ import { IMAGE_ATTESTATION_TYPES, PredicateType } from '../../domain/attest/pred
 import { sha256Digest } from '../../domain/digest';
 import type { ImageManifest } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
-import { startRegistry, type TestRegistry } from '../support/registry';
-import { buildInputs, makeKeys, removeKeys, pushTinyImage, registryClient, type TestKeys } from './support';
+import type { TestRegistry } from '../support/registry';
+import { buildInputs, pushTinyImage, type TestKeys, useSigningRegistry } from './support';
 
 jest.setTimeout(120_000);
 
@@ -24,16 +24,7 @@ const REPO = 'tempered/signtest';
 let registry: TestRegistry;
 let client: RegistryClient;
 let keys: TestKeys;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-  client = registryClient(registry.host);
-  keys = makeKeys();
-});
-afterAll(async () => {
-  await registry?.stop();
-  removeKeys();
-});
+useSigningRegistry((parts) => ({ registry, client, keys } = parts));
 
 const input = (digest: string, over: Partial<SignAndAttachInput> = {}): SignAndAttachInput => ({
   registry: client,

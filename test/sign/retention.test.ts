@@ -17,8 +17,8 @@ import { createContext } from '../../lib/context';
 import { attestationTag, referrersTag, signatureTag } from '../../lib/oci/artifacts';
 import type { RegistryClient } from '../../lib/oci/registry';
 import { signAndAttach } from '../../lib/signing/attach';
-import { startRegistry, type TestRegistry } from '../support/registry';
-import { buildInputs, makeKeys, pushTinyImage, registryClient, removeKeys, type TestKeys } from './support';
+import type { TestRegistry } from '../support/registry';
+import { buildInputs, pushTinyImage, type TestKeys, useSigningRegistry } from './support';
 
 jest.setTimeout(120_000);
 
@@ -26,16 +26,7 @@ const REPO = 'tempered/retained';
 let registry: TestRegistry;
 let client: RegistryClient;
 let keys: TestKeys;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-  client = registryClient(registry.host);
-  keys = makeKeys();
-});
-afterAll(async () => {
-  await registry?.stop();
-  removeKeys();
-});
+useSigningRegistry((parts) => ({ registry, client, keys } = parts));
 
 async function signed(content: string, tags: string[]): Promise<string> {
   const digest = await pushTinyImage(client, REPO, content);

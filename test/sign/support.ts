@@ -15,6 +15,7 @@ import { pack } from 'tar-stream';
 import type { SignAndAttachInput } from '../../lib/signing/attach';
 import { initKeys, loadSigningKey, type SigningKey } from '../../lib/signing/keys';
 import { RegistryClient } from '../../lib/oci/registry';
+import { startRegistry, type TestRegistry } from '../support/registry';
 import type { Advisory } from '../../domain/advisory/record';
 import { sha256Digest } from '../../domain/digest';
 import { vexRecords } from '../../domain/attest/vex';
@@ -213,4 +214,23 @@ export async function startCosignHome(trustedRoot: string): Promise<CosignHome> 
     throw new Error(init.stderr);
   }
   return { home, close };
+}
+
+export interface SigningRegistry {
+  registry: TestRegistry;
+  client: RegistryClient;
+  keys: TestKeys;
+}
+
+/** Registers the file's beforeAll/afterAll: a registry of its own and a key pair; `ready` receives them. */
+export function useSigningRegistry(ready: (parts: SigningRegistry) => void): void {
+  let registry: TestRegistry | undefined;
+  beforeAll(async () => {
+    registry = await startRegistry();
+    ready({ registry, client: registryClient(registry.host), keys: makeKeys() });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    removeKeys();
+  });
 }

@@ -16,8 +16,8 @@ import { TEMPERED_BUILD_TYPE } from '../../domain/attest/provenance';
 import { sha256Digest } from '../../domain/digest';
 import type { ImageManifest } from '../../domain/oci/image';
 import { MediaType } from '../../domain/oci/mediaTypes';
-import { startRegistry, type TestRegistry } from '../support/registry';
-import { buildInputs, makeKeys, removeKeys, pushTinyImage, registryClient, type TestKeys } from './support';
+import type { TestRegistry } from '../support/registry';
+import { buildInputs, makeKeys, pushTinyImage, type TestKeys, useSigningRegistry } from './support';
 
 jest.setTimeout(60_000);
 
@@ -25,16 +25,7 @@ const REPO = 'tempered/verifytest';
 let registry: TestRegistry;
 let client: RegistryClient;
 let keys: TestKeys;
-
-beforeAll(async () => {
-  registry = await startRegistry();
-  client = registryClient(registry.host);
-  keys = makeKeys();
-});
-afterAll(async () => {
-  await registry?.stop();
-  removeKeys();
-});
+useSigningRegistry((parts) => ({ registry, client, keys } = parts));
 
 async function signedImage(content: string, tag?: string): Promise<string> {
   const digest = await pushTinyImage(client, REPO, content, tag);
