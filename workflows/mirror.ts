@@ -1,6 +1,6 @@
 /**
  * mirrorCatalogWorkflow: the continuous mirror, run by the Temporal
- * Schedule `tempered-mirror` (`tempered mirror schedule`): every catalog
+ * Schedule `tempered-mirror` (`tempered mirror-schedule`): every catalog
  * repository, every tag, copied with its signatures and verified at the
  * destination, one repository after the other.
  */

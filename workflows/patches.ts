@@ -19,6 +19,6 @@ export const Patch = {
   releaseIds: 'release-ids',
   /** Catalog images of several architectures: a build per architecture on its own queue, one image index, each platform tested, scanned and signed. */
   imageIndex: 'image-index',
-  /** A publish, a rollback, a failed cycle and a new waiting advisory start a notificationWorkflow (webhooks). */
+  /** A failed cycle and a newly waiting advisory start a notificationWorkflow by a local activity (a publish's and a rollback's come from the publish activity: no patch). */
   notifications: 'notifications',
 } as const;

@@ -5,10 +5,9 @@
  * disk by sending more than promised.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveError } from './errors';
-import { writeAtomically, type Digest } from './files';
+import { openedWriteStream, writeAtomically, type Digest } from './files';
 import { openUrl, type TransportOptions } from './transport';
 
 /** Streams `url` into `path` (atomically: temp file + rename) if it matches `expected`. */
@@ -19,7 +18,15 @@ export async function downloadVerified(
   transport: TransportOptions = {},
 ): Promise<void> {
   await writeAtomically(path, async (tmpPath) => {
-    const body = await openUrl(url, transport);
+    // Opened first: the response body must not start flowing before the pipeline reads it.
+    const sink = await openedWriteStream(tmpPath);
+    let body;
+    try {
+      body = await openUrl(url, transport);
+    } catch (error) {
+      sink.destroy();
+      throw error;
+    }
     const hash = createHash('sha256');
     let size = 0;
     await pipeline(
@@ -34,7 +41,7 @@ export async function downloadVerified(
           yield chunk;
         }
       },
-      createWriteStream(tmpPath),
+      sink,
     );
     if (size !== expected.size) {
       throw new ArchiveError('ARCHIVE_HASH_MISMATCH', url, `size ${size} bytes, expected ${expected.size}`);

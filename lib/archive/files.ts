@@ -4,8 +4,8 @@
  * place, so a reader (or a crashed worker's successor) never sees half a file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, mkdir, rename, rm, utimes } from 'node:fs/promises';
+import { createReadStream, type WriteStream } from 'node:fs';
+import { access, mkdir, open, rename, rm, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface Digest {
@@ -17,6 +17,17 @@ export interface Digest {
 export async function temporaryPathFor(finalPath: string): Promise<string> {
   await mkdir(dirname(finalPath), { recursive: true });
   return join(dirname(finalPath), `.${basename(finalPath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * A write stream on `path`, opened before any byte flows. A stream from
+ * `fs.createWriteStream(path)` opens its file lazily, so when a pipeline
+ * fails at its first chunk (a mirror sending more than the Release says)
+ * the open can land after writeAtomically removed the temporary file, and
+ * an empty one stays behind in the cache. The stream closes the handle.
+ */
+export async function openedWriteStream(path: string): Promise<WriteStream> {
+  return (await open(path, 'w')).createWriteStream();
 }
 
 /**
