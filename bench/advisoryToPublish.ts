@@ -9,10 +9,8 @@
  * round is a genuine patch (new lock, new digest). The debounce is set to 0
  * so the figure is the pipeline, not the batching window.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ensureImageWorkflow, signalAdvisory } from '../client/imageWorkflows';
-import { findDefinition } from '../domain/catalog/load';
+import { canaryBaseDefinition } from './canaryBase';
 import { startStack } from '../test/support/stack';
 import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
 import { waitForState } from '../test/support/wait';
@@ -22,15 +20,10 @@ import { type BenchSection, machineLine, median, seconds } from './report';
 const ROUNDS = 5;
 const WORKFLOW = 'image:base:bookworm:runtime';
 
-/** The real base definition with the canary package added. */
-function benchDefinition(repoRoot: string): string {
-  const { file } = findDefinition(path.join(repoRoot, 'catalog'), 'base');
-  return fs.readFileSync(file, 'utf8').replace(/include: \[([^\]]*)\]/, 'include: [$1, tempered-canary]');
-}
 
 export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSection> {
   const upstream = await startUpstream([canaryPackage('1.0-1')]);
-  const stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ base: benchDefinition(repoRoot) }), TEMPERED_ARCHIVE: upstream.archive } });
+  const stack = await startStack({ env: { TEMPERED_CATALOG_DIR: writeCatalog({ base: canaryBaseDefinition(repoRoot) }), TEMPERED_ARCHIVE: upstream.archive } });
   try {
     await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 0 });
     let state = await waitForState(stack.client, WORKFLOW, (s) => !!s.published && s.phase === 'idle');

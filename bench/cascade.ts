@@ -22,7 +22,7 @@ import type { Client } from '@temporalio/client';
 import { createContext } from '../lib/context';
 import { writeLockFile } from '../lib/locks/lockStore';
 import { ensureImageWorkflow } from '../client/imageWorkflows';
-import { findDefinition } from '../domain/catalog/load';
+import { canaryBaseDefinition } from './canaryBase';
 import { DEFAULT_SETTINGS } from '../workflows/imageEntity';
 import { advisorySignal, stateQuery } from '../workflows/messages';
 import { writeCustomization } from '../test/support/customizations';
@@ -38,11 +38,6 @@ const names = Array.from({ length: CUSTOMIZATIONS }, (_, i) => `svc-${String(i +
 const STAGES = ['resolveLock', 'buildImage', 'testImage', 'scanImage', 'signImage', 'publishImage'] as const;
 const ROUNDS_PER_BOUND = 2;
 
-/** The real base definition with the canary package added (as the advisory-to-publish bench). */
-function benchBase(repoRoot: string): string {
-  const { file } = findDefinition(path.join(repoRoot, 'catalog'), 'base');
-  return fs.readFileSync(file, 'utf8').replace(/include: \[([^\]]*)\]/, 'include: [$1, tempered-canary]');
-}
 
 /** Every 4th has its own service user, every 5th an extra Debian package; all have a config file and env. */
 function customization(name: string, i: number): string {
@@ -93,7 +88,7 @@ function cpuSample(): { busy: number; total: number; own: number } {
 
 export async function cascadeBench(repoRoot: string): Promise<BenchSection> {
   const upstream = await startUpstream([canaryPackage('1.0-1')]);
-  const catalogDir = writeCatalog({ base: benchBase(repoRoot) });
+  const catalogDir = writeCatalog({ base: canaryBaseDefinition(repoRoot) });
   names.forEach((name, i) => writeCustomization(catalogDir, name, customization(name, i)));
   const stack = await startStack({ env: { TEMPERED_CATALOG_DIR: catalogDir, TEMPERED_ARCHIVE: upstream.archive } });
   try {
