@@ -4,13 +4,12 @@
  * `tempered diff REF_A REF_B`: the package changes between any two digests,
  * from their signed SBOMs, also for images published before changelogs.
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import type { ChangelogPredicate } from '../../domain/changelog/changelog';
 import type { PackageChanges } from '../../domain/changelog/packageDiff';
 import { CliError, ExitCode, printJson, printTable, shortDigest } from '../output';
 import { publishedImage, resolvePublished, type PublishedImageRef } from '../publishedImage';
-import { config } from '../runtime';
+import { publicKeyPem } from './verify';
 
 const IMAGE = 'NAME[:TAG][@sha256:DIGEST], custom:NAME, or HOST/REPOSITORY:TAG|@sha256:DIGEST';
 
@@ -26,7 +25,7 @@ export function registerChangelog(program: Command): void {
       const digest = await resolvePublished(ref);
       const { PredicateType } = require('../../domain/attest/predicateTypes') as typeof import('../../domain/attest/predicateTypes');
       const { verifiedImage } = require('../../lib/signing/verify') as typeof import('../../lib/signing/verify');
-      const { predicates } = await verifying(() => verifiedImage({ registry: ref.registry, repository: ref.repository, reference: digest, publicKeyPem: publicKey(opts.key), require: [] }));
+      const { predicates } = await verifying(() => verifiedImage({ registry: ref.registry, repository: ref.repository, reference: digest, publicKeyPem: publicKeyPem(opts.key), require: [] }));
       const changelog = predicates.get(PredicateType.changelog) as ChangelogPredicate | undefined;
       if (!changelog) throw new CliError(`${ref.text} (${shortDigest(digest)}) has no changelog attestation (published before changelogs: use tempered diff)`, ExitCode.failed);
       if (opts.json) return printJson(changelog);
@@ -42,7 +41,7 @@ export function registerChangelog(program: Command): void {
     .option('--json', 'print JSON for scripts')
     .action(async (fromText: string, toText: string, opts: { key?: string; json?: boolean }) => {
       const [from, to] = [publishedImage(fromText), publishedImage(toText)];
-      const key = publicKey(opts.key);
+      const key = publicKeyPem(opts.key);
       const { diffPackages } = require('../../domain/changelog/packageDiff') as typeof import('../../domain/changelog/packageDiff');
       const [a, b] = await Promise.all([packagesOf(from, key), packagesOf(to, key)]);
       const changes = diffPackages(a.packages, b.packages);
@@ -50,12 +49,6 @@ export function registerChangelog(program: Command): void {
       printPackageChanges(changes);
       console.log(`${from.text} (${shortDigest(a.digest)}) -> ${to.text} (${shortDigest(b.digest)}): ${summary(changes)}`);
     });
-}
-
-function publicKey(file?: string): Buffer {
-  const path = file ?? config().publicKeyPath;
-  if (!fs.existsSync(path)) throw new CliError(`public key ${path} not found`, ExitCode.usage);
-  return fs.readFileSync(path);
 }
 
 async function packagesOf(ref: PublishedImageRef, key: Buffer) {

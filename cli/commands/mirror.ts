@@ -7,16 +7,16 @@
  * TEMPERED_MIRROR_USERNAME and TEMPERED_MIRROR_PASSWORD_FILE, never from the
  * command line (it would end up in shell histories and `ps`).
  */
-import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import type { MirroredImage } from '../../lib/mirror/mirrorVerified';
 import { CliError, ExitCode, endProgress, printJson, printTable, progressLine, shortDigest } from '../output';
 import { publishedImage } from '../publishedImage';
+import { publicKeyPem, REPOSITORY_AT_HOST } from './verify';
 import { minutesOption } from '../arguments';
-import { config, withClient } from '../runtime';
+import { withClient } from '../runtime';
 
 /** `host[:port]/repository/path`, no tag. */
-const DEST = /^([A-Za-z0-9.-]+(?::[0-9]+)?)\/([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)$/;
+const DEST = new RegExp(`^${REPOSITORY_AT_HOST}$`);
 
 export function registerMirror(program: Command): void {
   program
@@ -31,8 +31,7 @@ export function registerMirror(program: Command): void {
       const match = DEST.exec(destText);
       if (!match) throw new CliError(`destination "${destText}" is not HOST/REPOSITORY (no tag: the source's tags are kept)`, ExitCode.usage);
       const source = publishedImage(sourceText);
-      const keyFile = opts.key ?? config().publicKeyPath;
-      if (!fs.existsSync(keyFile)) throw new CliError(`public key ${keyFile} not found`, ExitCode.usage);
+      const key = publicKeyPem(opts.key);
       const { mirrorDestination, MirrorConfigError } = require('../../lib/mirror/destination') as typeof import('../../lib/mirror/destination');
       let registry;
       try {
@@ -46,7 +45,6 @@ export function registerMirror(program: Command): void {
       const from = { registry: source.registry, repository: source.repository };
       const tags = opts.allTags ? await imageTags(from) : [source.reference];
       if (tags.length === 0) throw new CliError(`${source.host}/${source.repository} has no tags`, ExitCode.failed);
-      const key = fs.readFileSync(keyFile);
       const done: MirroredImage[] = [];
       for (const tag of tags) {
         try {

@@ -15,7 +15,9 @@ const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
  * `host[:port]/path/name:tag` or `...@sha256:<64 hex>` (the host is required: images live in a registry).
  * The repository is matched strictly: a lax one swallowed `@sha256` and read `host/repo@sha256:abc` as tag `abc`.
  */
-const IMAGE_REFERENCE = new RegExp(`^([A-Za-z0-9.-]+(?::[0-9]+)?)/(${COMPONENT}(?:/${COMPONENT})*)(?:@(sha256:[0-9a-f]{64})|:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))$`);
+/** `host[:port]/path/name`, the part of a reference before its tag or digest. */
+export const REPOSITORY_AT_HOST = `([A-Za-z0-9.-]+(?::[0-9]+)?)/(${COMPONENT}(?:/${COMPONENT})*)`;
+const IMAGE_REFERENCE = new RegExp(`^${REPOSITORY_AT_HOST}(?:@(sha256:[0-9a-f]{64})|:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))$`);
 
 export function parseImageReference(text: string): { host: string; repository: string; reference: string } {
   const match = IMAGE_REFERENCE.exec(text);
@@ -34,6 +36,13 @@ export function registryFor(cfg: Config, host: string): RegistryClient {
   });
 }
 
+/** The public key PEM of `--key`, or the one `tempered keys init` wrote; a missing file is bad input. */
+export function publicKeyPem(file?: string): Buffer {
+  const keyFile = file ?? config().publicKeyPath;
+  if (!fs.existsSync(keyFile)) throw new CliError(`public key ${keyFile} not found`, ExitCode.usage);
+  return fs.readFileSync(keyFile);
+}
+
 export function registerVerify(program: Command): void {
   program
     .command('verify')
@@ -46,13 +55,12 @@ export function registerVerify(program: Command): void {
       // The argument first: a malformed reference is refused before the key is read or the registry asked.
       const { host, repository, reference } = parseImageReference(image);
       const cfg = config();
-      const keyFile = opts.key ?? cfg.publicKeyPath;
-      if (!fs.existsSync(keyFile)) throw new CliError(`public key ${keyFile} not found`, ExitCode.usage);
+      const key = publicKeyPem(opts.key);
       const registry = registryFor(cfg, host);
       const { VerificationError } = require('../../lib/signing/errors') as typeof import('../../lib/signing/errors');
       const { formatVerification, verifyImage } = require('../../lib/signing/verify') as typeof import('../../lib/signing/verify');
       try {
-        const report = await verifyImage({ registry, repository, reference, publicKeyPem: fs.readFileSync(keyFile), ...(opts.signedRepository ? { signedRepository: opts.signedRepository } : {}) });
+        const report = await verifyImage({ registry, repository, reference, publicKeyPem: key, ...(opts.signedRepository ? { signedRepository: opts.signedRepository } : {}) });
         if (opts.json) printJson({ verified: true, ...report });
         else console.log(formatVerification(report));
       } catch (err) {
