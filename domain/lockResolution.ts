@@ -29,16 +29,12 @@ export function lockedFrom(pkg: BinaryPackage): LockedPackage {
   };
 }
 
-/** Names of the Essential packages in the index (dev images carry them, so dpkg works). */
-export function essentialNames(index: PackageIndex, candidates: Iterable<string>): string[] {
-  return [...candidates].filter((name) => index.newest(name)?.essential).sort();
-}
 
 /** What one architecture resolves from: its package index and the Essential names in it. */
 export interface PlatformIndex {
   architecture: Architecture;
   index: PackageIndex;
-  /** All Essential package names of the architecture's archive (from essentialNames). */
+  /** All Essential package names of the architecture's archive (PackageIndex.essentialNames: dev images carry them, so dpkg works). */
   essential: string[];
 }
 

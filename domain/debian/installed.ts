@@ -77,6 +77,10 @@ export class InstalledOverlay extends PackageIndex {
     return [...new Set([...this.archive.names(), ...this.installedNames])].sort(compareText);
   }
 
+  override essentialCandidates(): ReadonlySet<string> {
+    return new Set([...this.archive.essentialCandidates(), ...super.essentialCandidates()]);
+  }
+
   override versions(name: string): readonly BinaryPackage[] {
     return this.installedNames.has(name) ? super.versions(name) : this.archive.versions(name);
   }

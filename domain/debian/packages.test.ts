@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatStanza, parseStanzas } from './control';
+import { MergedPackageIndex } from './mergedIndex';
 import { PackageIndex, parsePackagesIndex, type ArchiveOrigin, type BinaryPackage } from './packages';
 
 const BOOKWORM: ArchiveOrigin = { archive: 'http://deb.debian.org/debian', suite: 'bookworm', component: 'main' };
@@ -122,7 +123,18 @@ function pkg(name: string, version: string, origin: ArchiveOrigin = BOOKWORM, mo
   };
 }
 
-describe('PackageIndex', () => {
+/** The same packages as one index, or split over part indexes (one per suite, as the archive loader makes them). */
+const indexKinds: [string, (packages: BinaryPackage[]) => PackageIndex][] = [
+  ['PackageIndex', (packages) => new PackageIndex(packages)],
+  ['MergedPackageIndex', (packages) => new MergedPackageIndex([
+    new PackageIndex(packages.filter((p) => p.origin === SECURITY)),
+    new PackageIndex(packages.filter((p, i) => p.origin !== SECURITY && i % 2 === 0)),
+    new PackageIndex([]),
+    new PackageIndex(packages.filter((p, i) => p.origin !== SECURITY && i % 2 === 1)),
+  ])],
+];
+
+describe.each(indexKinds)('%s', (_kind, indexOf) => {
   const packages = [
     pkg('libc6', '2.36-9+deb12u7', SECURITY),
     pkg('libc6', '2.36-9+deb12u14'),
@@ -130,8 +142,11 @@ describe('PackageIndex', () => {
     pkg('mawk', '1.3.4.20200120-3.1', BOOKWORM, { provides: [{ name: 'awk' }] }),
     pkg('gawk', '1:5.2.1-2', BOOKWORM, { provides: [{ name: 'awk' }] }),
     pkg('libgcc-s1', '12.2.0-14+b1', BOOKWORM, { source: 'gcc-12', sourceVersion: '12.2.0-14' }),
+    pkg('dash', '0.5.12-2', BOOKWORM, { essential: true }),
+    pkg('sysvinit-utils', '3.07-1', SECURITY, { essential: false }),
+    pkg('sysvinit-utils', '3.06-4', BOOKWORM, { essential: true }),
   ];
-  const index = new PackageIndex(packages);
+  const index = indexOf(packages);
 
   it('lists every version of a name, newest first across suites', () => {
     expect(index.versions('libc6').map((p) => p.version)).toEqual(['2.36-9+deb12u14', '2.36-9+deb12u10', '2.36-9+deb12u7']);
@@ -146,8 +161,8 @@ describe('PackageIndex', () => {
   it('breaks a tie between suites the same way whatever the input order', () => {
     const inMain = pkg('tzdata', '2026f-0+deb12u1', BOOKWORM);
     const inSecurity = pkg('tzdata', '2026f-0+deb12u1', SECURITY);
-    expect(new PackageIndex([inMain, inSecurity]).newest('tzdata')).toBe(inMain);
-    expect(new PackageIndex([inSecurity, inMain]).newest('tzdata')).toBe(inMain);
+    expect(indexOf([inMain, inSecurity]).newest('tzdata')).toBe(inMain);
+    expect(indexOf([inSecurity, inMain]).newest('tzdata')).toBe(inMain);
   });
 
   it('finds a version by Debian equality', () => {
@@ -162,11 +177,15 @@ describe('PackageIndex', () => {
   });
 
   it('lists real package names, sorted', () => {
-    expect(index.names()).toEqual(['gawk', 'libc6', 'libgcc-s1', 'mawk']);
+    expect(index.names()).toEqual(['dash', 'gawk', 'libc6', 'libgcc-s1', 'mawk', 'sysvinit-utils']);
   });
 
   it('lists source package names', () => {
-    expect([...index.sources()].sort()).toEqual(['gawk', 'gcc-12', 'libc6', 'mawk']);
+    expect([...index.sources()].sort()).toEqual(['dash', 'gawk', 'gcc-12', 'libc6', 'mawk', 'sysvinit-utils']);
+  });
+
+  it('lists the names whose newest version is Essential, not those with an older Essential version', () => {
+    expect(index.essentialNames()).toEqual(['dash']);
   });
 });
 

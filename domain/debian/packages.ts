@@ -239,7 +239,7 @@ function providesOf(text: string): Relation[] {
  * point release copying a security update) in a fixed order of origin, so
  * the choice never depends on the order indexes were read in.
  */
-function newestFirst(a: BinaryPackage, b: BinaryPackage): number {
+export function newestFirst(a: BinaryPackage, b: BinaryPackage): number {
   return (
     compareVersions(b.version, a.version) ||
     compareText(a.origin.suite, b.origin.suite) ||
@@ -251,17 +251,20 @@ function newestFirst(a: BinaryPackage, b: BinaryPackage): number {
 }
 
 /** Code-unit order, unlike localeCompare: the same on every machine and locale. */
-const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Packages of several indexes (suites, components) seen as one archive. */
 export class PackageIndex {
   private readonly byName = new Map<string, BinaryPackage[]>();
   private readonly byProvidedName = new Map<string, BinaryPackage[]>();
+  private readonly withEssentialVersion = new Set<string>();
+  private essential: string[] | undefined;
 
   constructor(packages: Iterable<BinaryPackage>) {
     for (const pkg of packages) {
       append(this.byName, pkg.name, pkg);
       for (const provided of pkg.provides) append(this.byProvidedName, provided.name, pkg);
+      if (pkg.essential) this.withEssentialVersion.add(pkg.name);
     }
     for (const versions of this.byName.values()) versions.sort(newestFirst);
     for (const providers of this.byProvidedName.values()) providers.sort((a, b) => compareText(a.name, b.name) || newestFirst(a, b));
@@ -290,6 +293,17 @@ export class PackageIndex {
   /** Packages whose Provides names `virtualName`, by name then newest first. */
   providers(virtualName: string): readonly BinaryPackage[] {
     return this.byProvidedName.get(virtualName) ?? [];
+  }
+
+  /** Names whose newest version is Essential (what every image of this archive gets), sorted. */
+  essentialNames(): string[] {
+    this.essential ??= [...this.essentialCandidates()].filter((name) => this.newest(name)?.essential).sort(compareText);
+    return this.essential;
+  }
+
+  /** Names with at least one Essential version: a superset of essentialNames, cheap to merge. */
+  essentialCandidates(): ReadonlySet<string> {
+    return this.withEssentialVersion;
   }
 
   /** Names of the source packages of every binary: what advisories are matched against. */

@@ -124,6 +124,30 @@ describe('loadArchive', () => {
     expect(urls).toHaveLength(1);
   });
 
+  it('reloads only what changed: the unchanged suite keeps its parsed index, the changed one is read anew', async () => {
+    const other = await createAptRepo({ dir: join(workDir, 'other-repo'), suite: 'other' });
+    try {
+      await other.publish([{ name: 'tzdata-like', version: '1-1', architecture: 'all' }]);
+      const [otherSource] = parseArchiveSources([{ uri: other.url, suites: [other.suite], keyring: other.keyringPath }], 'test') as [ArchiveSource];
+      const cacheDir = await freshCache();
+      const first = await loadArchive([source, otherSource], { cacheDir });
+      await other.publish([{ name: 'tzdata-like', version: '1-2', architecture: 'all' }]);
+      const { fetchImpl, urls } = countingFetch();
+      const second = await loadArchive([source, otherSource], { cacheDir, fetchImpl, reuse: first });
+
+      expect(second.index.versions('tzdata-like').map((p) => p.version)).toEqual(['1-2', '1-1']);
+      expect(second.index.newest('hello')?.version).toBe('1.0-1');
+      const parts = (load: typeof first, uri: string) => [...load.parsed].filter(([key]) => key.includes(JSON.stringify(uri))).map(([, part]) => part);
+      expect(parts(second, repo.url)).toEqual(parts(first, repo.url));
+      expect(parts(second, repo.url)[0]).toBe(parts(first, repo.url)[0]);
+      expect(parts(second, other.url)[0]).not.toBe(parts(first, other.url)[0]);
+      // Only the two InRelease files and the changed index, by hash.
+      expect(urls.filter((url) => !url.endsWith('/InRelease'))).toEqual([expect.stringMatching(new RegExp(`^${other.url}/dists/other/main/binary-amd64/`))]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('sees a newly published version as an update for locks holding the old one, and a withdrawn one by name', async () => {
     const before = await load();
     const locked = before.index.newest('hello');

@@ -9,7 +9,8 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackageIndex, parsePackagesIndex, type BinaryPackage } from '../../domain/debian/packages';
+import { MergedPackageIndex } from '../../domain/debian/mergedIndex';
+import { PackageIndex, parsePackagesIndex } from '../../domain/debian/packages';
 import type { LockedPackage } from '../../domain/lock';
 import { downloadVerified } from './download';
 import { ArchiveError, isArchiveError } from './errors';
@@ -24,6 +25,8 @@ export interface LoadArchiveOptions extends TransportOptions {
   cacheDir: string;
   /** The time Valid-Until is checked against; defaults to the clock. */
   now?: Date;
+  /** A previous load: its Packages files that did not change are reused as they were parsed and indexed. */
+  reuse?: LoadedArchive;
 }
 
 /** One Packages index as loaded: enough to tell a cache hit from a download and to size the work. */
@@ -69,12 +72,39 @@ export interface LoadedArchive {
   index: PackageIndex;
   releases: ReleaseInfo[];
   problems: ArchiveProblem[];
+  /** Each Packages file as parsed and indexed, by parsedKey: what a later load reuses. */
+  parsed: ReadonlyMap<string, ParsedIndex>;
+}
+
+/** One verified Packages file, parsed and indexed. */
+interface ParsedIndex {
+  index: PackageIndex;
+  packages: number;
+  bytes: number;
+  problems: ArchiveProblem[];
 }
 
 interface SuiteLoad {
   release: ReleaseInfo;
-  packages: BinaryPackage[];
-  problems: ArchiveProblem[];
+  parsed: Map<string, ParsedIndex>;
+}
+
+/**
+ * The cache file is named by the index's content; the packages parsed from it
+ * also carry where they came from (archive, suite, component), so all four
+ * name one parse.
+ */
+const parsedKey = (file: string, archive: string, suite: string, component: string) => JSON.stringify([file, archive, suite, component]);
+
+async function parseIndexFile(file: string, url: string, origin: { archive: string; suite: string; component: string }): Promise<ParsedIndex> {
+  const text = await readFile(file, 'utf8');
+  const parsed = parsePackagesIndex(text, origin);
+  return {
+    index: new PackageIndex(parsed.packages),
+    packages: parsed.packages.length,
+    bytes: Buffer.byteLength(text),
+    problems: parsed.problems.map((problem) => ({ url, ...problem })),
+  };
 }
 
 async function loadSuite(source: ArchiveSource, suite: string, options: LoadArchiveOptions, now: Date): Promise<SuiteLoad> {
@@ -93,29 +123,26 @@ async function loadSuite(source: ArchiveSource, suite: string, options: LoadArch
     ...(release.validUntil === undefined ? {} : { validUntil: release.validUntil.toISOString() }),
     indexes: [],
   };
-  const packages: BinaryPackage[] = [];
-  const problems: ArchiveProblem[] = [];
+  const parsed = new Map<string, ParsedIndex>();
   for (const component of source.components) {
     for (const architecture of source.architectures) {
       const url = suiteUrl(source.uri, suite);
       const local = await obtainPackagesIndex(url, release, component, architecture, options.cacheDir, options);
-      const text = await readFile(local.file, 'utf8');
-      const parsed = parsePackagesIndex(text, { archive: source.uri, suite, component });
-      // Equivalent to `packages.push(...parsed.packages)`, which overflows the stack for 60,000 packages.
-      for (const pkg of parsed.packages) packages.push(pkg);
-      for (const problem of parsed.problems) problems.push({ url: local.url, ...problem });
+      const key = parsedKey(local.file, source.uri, suite, component);
+      const index = options.reuse?.parsed.get(key) ?? (await parseIndexFile(local.file, local.url, { archive: source.uri, suite, component }));
+      parsed.set(key, index);
       info.indexes.push({
         component,
         architecture,
         url: local.url,
-        packages: parsed.packages.length,
-        bytes: Buffer.byteLength(text),
+        packages: index.packages,
+        bytes: index.bytes,
         downloadedBytes: local.downloadedBytes,
         fromCache: local.fromCache,
       });
     }
   }
-  return { release: info, packages, problems };
+  return { release: info, parsed };
 }
 
 /**
@@ -128,10 +155,13 @@ export async function loadArchive(sources: readonly ArchiveSource[], options: Lo
   const loads = await Promise.all(
     sources.flatMap((source) => source.suites.map((suite) => loadSuite(source, suite, options, now))),
   );
+  const parsed = new Map(loads.flatMap((load) => [...load.parsed]));
+  const parts = [...parsed.values()];
   return {
-    index: new PackageIndex(loads.flatMap((load) => load.packages)),
+    index: new MergedPackageIndex(parts.map((part) => part.index)),
     releases: loads.map((load) => load.release),
-    problems: loads.flatMap((load) => load.problems),
+    problems: parts.flatMap((part) => part.problems),
+    parsed,
   };
 }
 

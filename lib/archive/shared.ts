@@ -5,7 +5,8 @@
  * each parse their own. A load is reused while the archive has not changed:
  * every caller first re-reads the signed InRelease files (cheap) and compares
  * them with those the load was made from, so a fix published a moment ago is
- * never hidden by the cache. Callers arriving while a load or a check is in
+ * never hidden by the cache. A changed archive is loaded again from the
+ * Packages files that changed; the others stay parsed (MergedPackageIndex). Callers arriving while a load or a check is in
  * flight share it (single flight).
  */
 import type { Config } from '../../domain/config';
@@ -52,8 +53,8 @@ export async function sharedArchive(config: Pick<Config, 'archive' | 'archiveCac
   return startLoad(slot, key, sources, config.archiveCache).load;
 }
 
-function startLoad(slot: string, key: string, sources: ArchiveSource[], cacheDir: string): Current {
-  const entry: Current = { key, load: loadArchive(sources, { cacheDir }) };
+function startLoad(slot: string, key: string, sources: ArchiveSource[], cacheDir: string, reuse?: LoadedArchive): Current {
+  const entry: Current = { key, load: loadArchive(sources, { cacheDir, ...(reuse ? { reuse } : {}) }) };
   current.set(slot, entry);
   entry.load.catch(() => {
     if (current.get(slot) === entry) current.delete(slot);
@@ -64,7 +65,8 @@ function startLoad(slot: string, key: string, sources: ArchiveSource[], cacheDir
 async function revalidate(slot: string, entry: Current, sources: ArchiveSource[], cacheDir: string): Promise<LoadedArchive> {
   const loaded = await entry.load.catch(() => undefined);
   if (loaded && (await unchanged(loaded, sources))) return loaded;
-  return startLoad(slot, entry.key, sources, cacheDir).load;
+  // Only the Packages files the changed InRelease lists anew are downloaded (by hash) and parsed.
+  return startLoad(slot, entry.key, sources, cacheDir, loaded).load;
 }
 
 /** True when every suite's verified InRelease is byte-identical to the one the load was made from. */

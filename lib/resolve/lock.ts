@@ -16,7 +16,7 @@ import type { Release } from '../../domain/debian/releases';
 import { displayName } from '../../domain/imageId';
 import { allVariantPackages, type Lock, lockArchitectures, lockPlatform, sourceVersions } from '../../domain/lock';
 import type { Architecture } from '../../domain/platform';
-import { essentialNames, lockChanges, resolveNewLock } from '../../domain/lockResolution';
+import { lockChanges, resolveNewLock } from '../../domain/lockResolution';
 import { InputError } from '../../domain/schema/errors';
 import { unobtainableDebs } from '../archive/fetch';
 import { sharedArchive } from '../archive/shared';
@@ -58,7 +58,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
     try {
       lock = resolveNewLock({
         image: subject.definition.name, release, request, requestDigest, archives, previous, now: new Date(),
-        platforms: loaded.map(({ architecture, index }) => ({ architecture, index, essential: essentialNames(index, index.names()) })),
+        platforms: loaded.map(({ architecture, index }) => ({ architecture, index, essential: index.essentialNames() })),
       });
     } catch (err) {
       throw err instanceof ResolveError ? new InputError(subject.definitionFile, resolveErrorProblems(err)) : err;
