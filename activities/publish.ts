@@ -4,12 +4,15 @@
  * (`trixie`), then the tags that follow it (`latest` for the newest release).
  * Then it starts the publish's notification (webhooks), if a webhook wants it.
  * A patch's publish first tags its unique tag (`trixie-20261207.14`), which
- * never moves: one already on another digest is refused, not moved.
+ * never moves: one already on another digest is refused, not moved. The
+ * newest unique tag is kept when it already names the digest (a retry, or a
+ * re-created workflow republishing it); a new one is numbered past every
+ * existing one (domain/tags/uniqueTag.ts).
  * Idempotent by digest: a tag already on the digest is left alone.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { withPublishResult } from '../domain/notify/events';
-import { uniqueTagOf } from '../domain/tags/uniqueTag';
+import { formatUniqueTag, uniqueCycleAfter, uniqueTagOf, uniqueTagsOf } from '../domain/tags/uniqueTag';
 import type { Notifier } from '../lib/notify/notifier';
 import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
@@ -30,7 +33,7 @@ export function publishActivity(ctx: ActivityContext, notifier: Notifier) {
       const mediaType = ctx.blobs.readJson<{ mediaType: string }>(input.digest).mediaType;
       const previousDigest = await ctx.registry.resolve(repository, tag);
       const reference = referenceOf(ctx.config, repository, tag);
-      const uniqueTag = input.unique && uniqueTagOf(tag, input.unique.publishedAt, input.unique.cycle);
+      const uniqueTag = input.unique && (await uniqueTagFor(ctx, repository, tag, input.digest, input.unique));
       if (uniqueTag) {
         const named = await ctx.registry.resolve(repository, uniqueTag);
         if (named && named !== input.digest) {
@@ -59,6 +62,13 @@ export function publishActivity(ctx: ActivityContext, notifier: Notifier) {
       return result;
     });
   };
+}
+
+async function uniqueTagFor(ctx: ActivityContext, repository: string, movingTag: string, digest: string, unique: { publishedAt: string; cycle: number }): Promise<string> {
+  const existing = uniqueTagsOf(await ctx.registry.listTags(repository), movingTag);
+  const newest = existing[0] && formatUniqueTag(existing[0]);
+  if (newest && (await ctx.registry.resolve(repository, newest)) === digest) return newest;
+  return uniqueTagOf(movingTag, unique.publishedAt, uniqueCycleAfter(unique.cycle, existing));
 }
 
 /** A catalog image's other tags (`latest`, `latest-dev`); customizations and older records have none. */

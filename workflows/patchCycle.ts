@@ -29,6 +29,7 @@ import { needsRecascade, startCascade } from './cascadeCoordinator';
 import type { ImageEntity } from './imageEntity';
 import { Patch } from './patches';
 import { StageFailure, StageRunner } from './stages';
+import { parseUniqueTag } from '../domain/tags/uniqueTag';
 
 const now = () => new Date().toISOString();
 const unique = (values: readonly string[]) => [...new Set(values)].sort();
@@ -181,6 +182,9 @@ export class PatchCycle {
       digest, tag: result.tag, reference: result.reference, lockDigest: resolved.lockDigest, cycle: cycle.number, at: publishedAt, baseDigest,
       ...(result.uniqueTag ? { uniqueTag: result.uniqueTag } : {}),
     };
+    // A workflow created anew counts from 1 while the registry has the old run's unique tags: count on past them.
+    const tagged = result.uniqueTag ? parseUniqueTag(result.uniqueTag) : undefined;
+    if (tagged) this.state.nextCycle = Math.max(this.state.nextCycle, tagged.cycle + 1);
     markFixesPublished(this.state, cycle.number, publishedAt);
     this.entity.announce();
 

@@ -1,4 +1,4 @@
-import { compareUniqueTags, parseUniqueTag, uniqueTagOf } from './uniqueTag';
+import { compareUniqueTags, formatUniqueTag, parseUniqueTag, uniqueCycleAfter, uniqueTagOf, uniqueTagsOf } from './uniqueTag';
 
 describe('unique tags', () => {
   it('are the moving tag, the publish day in UTC and the cycle', () => {
@@ -20,5 +20,20 @@ describe('unique tags', () => {
     expect(() => uniqueTagOf('trixie', 'yesterday', 1)).toThrow(/publishedAt: "yesterday"/);
     expect(() => uniqueTagOf('trixie', '2026-12-07T00:00:00Z', 0)).toThrow(/cycle: 0/);
     expect(() => uniqueTagOf('x'.repeat(120), '2026-12-07T00:00:00Z', 1)).toThrow(/not a valid tag/);
+  });
+});
+
+describe('numbering past the registry (a workflow created anew counts from 1 again)', () => {
+  const tags = ['bookworm', 'bookworm-20261201.14', 'bookworm-20261207.2', 'bookworm-dev-20261207.40', 'sha256-ab.sig'];
+
+  it('lists the moving tag\'s unique tags newest first, not those of another moving tag', () => {
+    expect(uniqueTagsOf(tags, 'bookworm').map(formatUniqueTag)).toEqual(['bookworm-20261207.2', 'bookworm-20261201.14']);
+  });
+
+  it('tags the cycle when it is past every existing one, else the next number after the highest', () => {
+    const existing = uniqueTagsOf(tags, 'bookworm');
+    expect(uniqueCycleAfter(20, existing)).toBe(20);
+    expect(uniqueCycleAfter(1, existing)).toBe(15);
+    expect(uniqueCycleAfter(1, [])).toBe(1);
   });
 });

@@ -6,6 +6,11 @@
  * alone. Renovate reads them as `<compatibility>-<major>.<minor>` and Flux
  * extracts the cycle (docs/CONSUMING.md). A rollback moves the moving tag
  * only: the unique tag of the digest it returns to already exists.
+ *
+ * A workflow created anew (terminated by on-call, or its history lost) counts
+ * cycles from 1 again, while the registry still holds the old run's tags: the
+ * number a publish tags is therefore past every one the registry has for
+ * that moving tag (nextUniqueCycle), and the workflow counts on from it.
  */
 
 /** `<moving tag>-<8 digits>.<digits>`: the moving tag is anything before the last such suffix. */
@@ -50,4 +55,21 @@ export function uniqueTagDay(tag: UniqueTag): Date {
 /** Newest first: by date, then cycle. */
 export function compareUniqueTags(a: UniqueTag, b: UniqueTag): number {
   return b.date.localeCompare(a.date) || b.cycle - a.cycle;
+}
+
+/** The unique tags of `movingTag` among a repository's tags, newest first. */
+export function uniqueTagsOf(tags: readonly string[], movingTag: string): UniqueTag[] {
+  return tags.flatMap((t) => {
+    const parsed = parseUniqueTag(t);
+    return parsed?.movingTag === movingTag ? [parsed] : [];
+  }).sort(compareUniqueTags);
+}
+
+/** The number a publish by cycle `cycle` tags: the cycle, raised past every existing one so numbers keep growing. */
+export function uniqueCycleAfter(cycle: number, existing: readonly UniqueTag[]): number {
+  return Math.max(cycle, ...existing.map((t) => t.cycle + 1));
+}
+
+export function formatUniqueTag(tag: UniqueTag): string {
+  return `${tag.movingTag}-${tag.date}.${tag.cycle}`;
 }

@@ -252,3 +252,24 @@ test('the mirror Schedule copies the whole catalog under another path, with the 
   expect(asSigned).toMatchObject({ verified: true, digest: C().digest });
   await cli(['mirror-schedule', `${mirror.host}/copies`, '--remove']);
 });
+
+test('a workflow created anew numbers its unique tags past the old run\'s and moves none of them', async () => {
+  const registry = registryClient(stack.registry.host);
+  const old = [A(), B(), C()];
+  await stack.client.workflow.getHandle(WORKFLOW).terminate('test: on-call re-creates the workflow');
+  await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'canary', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 1 });
+  // Its first cycle counts from 1 again and republishes the checked-in lock. Before the fix that publish tagged
+  // `.1` and the next patch failed UniqueTagTaken on `.2`; now both are numbered past the old run's tags, so the
+  // newest unique tag is always what the moving tag names.
+  const first = await waitForState(stack.client, WORKFLOW, (s) => (!!s.published && s.phase === 'idle') || s.phase === 'failed');
+  expect(first.failure).toBeUndefined();
+  const cycleOf = (s: PatchState) => Number(/\.(\d+)$/.exec(s.published!.uniqueTag!)![1]);
+  expect(cycleOf(first)).toBeGreaterThan(Math.max(...old.map((p) => p.cycle)));
+
+  await upstream.repo.publish([{ ...canaryPackage('1.0-4'), depends: 'tempered-canary-data' }]);
+  await submit('CVE-2099-0103', '1.0-4', 'high');
+  const patched = await patchedAfter(first.published!.digest);
+  expect(patched.failure).toBeUndefined();
+  expect(cycleOf(patched)).toBeGreaterThan(cycleOf(first));
+  for (const p of old) expect(await registry.resolve('tempered/canary', p.uniqueTag!)).toBe(p.digest);
+});
