@@ -3,15 +3,15 @@
  * lists them (verified with tempered's public key first): what a changelog
  * and `tempered diff` compare. Any published digest has one, also those
  * published before changelogs existed; nothing is pulled but the
- * attestations themselves.
+ * SBOM attestation itself.
  */
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import type { PackageVersion } from '../../domain/changelog/packageDiff';
 import { installedFromSbom } from '../../domain/sbom/cyclonedx';
 import type { RegistryClient } from '../oci/registry';
-import { verifiedImage } from '../signing/verify';
+import { verifiedPredicate } from '../signing/verify';
 
 export async function publishedPackages(registry: RegistryClient, repository: string, digest: string, publicKeyPem: string | Buffer): Promise<PackageVersion[]> {
-  const { predicates } = await verifiedImage({ registry, repository, reference: digest, publicKeyPem, require: [PredicateType.cyclonedx] });
-  return installedFromSbom(predicates.get(PredicateType.cyclonedx)).map(({ name, version, architecture, source }) => ({ name, version, architecture, source }));
+  const sbom = await verifiedPredicate({ registry, repository, reference: digest, publicKeyPem, predicateType: PredicateType.cyclonedx });
+  return installedFromSbom(sbom).map(({ name, version, architecture, source }) => ({ name, version, architecture, source }));
 }

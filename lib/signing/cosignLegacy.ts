@@ -31,6 +31,8 @@ export const SIMPLE_SIGNING_TYPE = 'cosign container image signature';
 export interface LegacyLayer {
   descriptor: Descriptor;
   blob: Buffer | undefined;
+  /** 1-based, in the manifest: what messages name (only some layers may have been read). */
+  position: number;
 }
 
 export interface LegacyImage {
@@ -72,11 +74,12 @@ export function parseSimpleSigning(payload: Buffer): { digest: string; reference
   }
 }
 
-export async function readLegacyImage(registry: RegistryClient, repository: string, tag: string): Promise<LegacyImage> {
+/** `keep`: read only the layers it accepts (one predicate type of an attestation image). */
+export async function readLegacyImage(registry: RegistryClient, repository: string, tag: string, keep: (layer: Descriptor) => boolean = () => true): Promise<LegacyImage> {
   const manifest = await readManifest(registry, repository, tag);
   if (!manifest) return { tag, manifestDigest: undefined, layers: [] };
-  const layers: LegacyLayer[] = [];
-  for (const descriptor of manifest.value.layers) layers.push({ descriptor, blob: await readBlob(registry, repository, descriptor.digest) });
+  const read = manifest.value.layers.map((descriptor, i) => ({ descriptor, position: i + 1 })).filter(({ descriptor }) => keep(descriptor));
+  const layers: LegacyLayer[] = await Promise.all(read.map(async (layer) => ({ ...layer, blob: await readBlob(registry, repository, layer.descriptor.digest) })));
   return { tag, manifestDigest: manifest.digest, layers };
 }
 

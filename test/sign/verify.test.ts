@@ -9,7 +9,7 @@ import { signAndAttach } from '../../lib/signing/attach';
 import { BUNDLE_PREDICATE_TYPE_ANNOTATION } from '../../lib/signing/bundles';
 import { PREDICATE_TYPE_ANNOTATION } from '../../lib/signing/cosignLegacy';
 import { attestationTag, referrersTag, signatureTag } from '../../lib/oci/artifacts';
-import { formatVerification, verifyImage } from '../../lib/signing/verify';
+import { formatVerification, verifiedPredicate, verifyImage } from '../../lib/signing/verify';
 import type { RegistryClient } from '../../lib/oci/registry';
 import { PredicateType } from '../../domain/attest/predicateTypes';
 import { TEMPERED_BUILD_TYPE } from '../../domain/attest/provenance';
@@ -110,6 +110,32 @@ test('fails ATTESTATION_INVALID naming the altered .att layer', async () => {
   const failure = verify(digest);
   await expect(failure).rejects.toMatchObject({ code: 'ATTESTATION_INVALID' });
   await expect(failure).rejects.toThrow(`${attestationTag(digest)} layer ${position + 1} (${PredicateType.openvex}): DSSE signature does not verify`);
+});
+
+describe('verifiedPredicate (what a changelog reads of the previous publish)', () => {
+  const sbomOf = (reference: string, publicKeyPem = keys.publicKeyPem) =>
+    verifiedPredicate({ registry: client, repository: REPO, reference, publicKeyPem, predicateType: PredicateType.cyclonedx });
+
+  it('returns the verified SBOM, reading only its .att layer', async () => {
+    const digest = await signedImage('predicate-good');
+    expect(await sbomOf(digest)).toMatchObject({ bomFormat: 'CycloneDX' });
+  });
+
+  it('refuses an altered SBOM layer, naming its position, and another key', async () => {
+    const digest = await signedImage('predicate-altered');
+    const att = await manifestJson(attestationTag(digest));
+    const position = att.value.layers.findIndex((l) => l.annotations?.[PREDICATE_TYPE_ANNOTATION] === PredicateType.cyclonedx);
+    const layer = att.value.layers[position]!;
+    att.value.layers[position] = { ...layer, ...(await alteredBlob(layer.digest, (envelope) => {
+      const statement = JSON.parse(Buffer.from(envelope.payload as string, 'base64').toString());
+      statement.predicate.components = [];
+      envelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    })) };
+    await putJson(attestationTag(digest), att.value, MediaType.ociManifest);
+    await expect(sbomOf(digest)).rejects.toThrow(`${attestationTag(digest)} layer ${position + 1} (${PredicateType.cyclonedx}): DSSE signature does not verify`);
+    const other = await signedImage('predicate-other-key');
+    await expect(sbomOf(other, makeKeys('other').publicKeyPem)).rejects.toMatchObject({ code: 'ATTESTATION_INVALID' });
+  });
 });
 
 test('fails ATTESTATION_INVALID naming the altered bundle referrer', async () => {
