@@ -102,9 +102,13 @@ export class RegistryClient {
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   }
 
-  /** Uploads a blob unless the registry already has it (monolithic upload: POST then PUT). */
-  async pushBlob(repository: string, digest: string, body: BlobBody): Promise<'uploaded' | 'exists'> {
-    if (await this.hasBlob(repository, digest)) return 'exists';
+  /**
+   * Uploads a blob unless the registry already has it (monolithic upload: POST then PUT). `fresh`: content
+   * made just now (an envelope holding a new signature), which asking for first would only cost a request;
+   * uploading a blob the registry has is harmless.
+   */
+  async pushBlob(repository: string, digest: string, body: BlobBody, options: { fresh?: boolean } = {}): Promise<'uploaded' | 'exists'> {
+    if (!options.fresh && (await this.hasBlob(repository, digest))) return 'exists';
     const start = await consumed(await this.request('POST', `/v2/${repository}/blobs/uploads/`, {}, { allow: [202] }));
     const location = start.headers.get('location');
     if (!location) throw new RegistryError('REGISTRY_PROTOCOL', `registry gave no upload location for ${repository}`);

@@ -101,7 +101,7 @@ export async function signAndAttach(input: SignAndAttachInput): Promise<SignAndA
 
   progress('writing legacy attestations');
   const plan = planAttestations(attImage, ownAtt, attestations, signer);
-  if (plan.changed) await writeLegacyImage(registry, repository, attImage.tag, plan.layers);
+  if (plan.changed) await writeLegacyImage(registry, repository, attImage, plan.layers);
 
   progress('writing bundle referrers');
   const bundleStatuses = await attachBundles(registry, repository, subject, referrers, ownBundles, [signStatement, ...attestations], signer);
@@ -149,7 +149,7 @@ async function attachLegacySignature(
   const kept = image.layers.flatMap((l, i) => (l.blob && !own.slice(1).includes(i) ? [{ descriptor: l.descriptor, blob: l.blob }] : []));
   const status = own.length > 0 ? 'existing' : 'created';
   const layers = status === 'existing' ? kept : [...kept, signatureLayer(payload, signer.signBytes(payload))];
-  if (layers.length !== image.layers.length || status === 'created') await writeLegacyImage(registry, repository, image.tag, layers);
+  if (layers.length !== image.layers.length || status === 'created') await writeLegacyImage(registry, repository, image, layers);
   return status;
 }
 
@@ -189,28 +189,24 @@ async function attachBundles(
   const statuses = new Map<string, AttachStatus>();
   const added: Descriptor[] = [];
   const superseded = new Set<string>();
-  let configPushed = false;
-  for (const { predicateType, bytes } of statements) {
+  const wanted = statements.flatMap(({ predicateType, bytes }) => {
     const mine = own.filter((o) => o.predicateType === predicateType);
     const same = mine.find((o) => o.payloadDigest === sha256Digest(bytes));
     for (const other of mine) if (other !== same) superseded.add(other.referrer.entry.digest);
-    if (same) {
-      statuses.set(predicateType, 'existing');
-      continue;
-    }
+    statuses.set(predicateType, same ? 'existing' : mine.length > 0 ? 'replaced' : 'created');
+    return same ? [] : [{ predicateType, bytes }];
+  });
+  if (wanted.length > 0) await registry.pushBlob(repository, sha256Digest(EMPTY_CONFIG), EMPTY_CONFIG);
+  // Side by side: each bundle is its own blob and manifest; the index below names them only once all are in.
+  added.push(...(await Promise.all(wanted.map(async ({ predicateType, bytes }) => {
     const bundle = await buildStatementBundle(bytes, signer);
     const layer = bundleLayerDescriptor(bundle);
-    await registry.pushBlob(repository, layer.digest, bundle);
-    if (!configPushed) {
-      await registry.pushBlob(repository, sha256Digest(EMPTY_CONFIG), EMPTY_CONFIG);
-      configPushed = true;
-    }
+    await registry.pushBlob(repository, layer.digest, bundle, { fresh: true });
     const manifest = bundleReferrerManifest(subject, layer, predicateType);
     // By digest, not by tag: the registry must hold it before the index names it.
     const pushed = await putManifest(registry, repository, sha256Digest(manifestBytes(manifest)), manifest);
-    added.push(referrerDescriptor(manifest, pushed));
-    statuses.set(predicateType, mine.length > 0 ? 'replaced' : 'created');
-  }
+    return referrerDescriptor(manifest, pushed);
+  }))));
 
   const dropped = new Set([...superseded, ...referrers.dangling.map((d) => d.digest)]);
   const before = referrers.index?.value.manifests ?? [];

@@ -102,9 +102,15 @@ function legacyConfig(layers: Descriptor[]): Buffer {
   );
 }
 
-/** Pushes every blob, then the manifest under the tag: the tag never points at missing content. */
-export async function writeLegacyImage(registry: RegistryClient, repository: string, tag: string, layers: { descriptor: Descriptor; blob: Buffer }[]): Promise<string> {
-  for (const layer of layers) await registry.pushBlob(repository, layer.descriptor.digest, layer.blob);
+/**
+ * Pushes every blob, then the manifest under the tag: the tag never points at missing content. `before`: the
+ * image the tag names now, as read: its layers whose blobs were there are not sent again, and the others are
+ * new envelopes, sent without asking first.
+ */
+export async function writeLegacyImage(registry: RegistryClient, repository: string, before: LegacyImage, layers: { descriptor: Descriptor; blob: Buffer }[]): Promise<string> {
+  const { tag } = before;
+  const present = new Set(before.layers.flatMap((l) => (l.blob ? [l.descriptor.digest] : [])));
+  await Promise.all(layers.filter((l) => !present.has(l.descriptor.digest)).map((l) => registry.pushBlob(repository, l.descriptor.digest, l.blob, { fresh: true })));
   const config = await pushBlob(registry, repository, legacyConfig(layers.map((l) => l.descriptor)), MediaType.ociConfig);
   const manifest: ImageManifest = { schemaVersion: 2, mediaType: MediaType.ociManifest, config, layers: layers.map((l) => l.descriptor) };
   return (await putManifest(registry, repository, tag, manifest)).digest;
