@@ -22,6 +22,8 @@ export interface Snapshot {
   setid: string[];
   /** World-writable regular files, and world-writable directories without the sticky bit, outside /tmp. */
   worldWritable: string[];
+  /** When asked (tryShell): what exec of /bin/sh -c 'echo shell' did inside the image, as its user. */
+  shell?: { exitCode: number; stdout: string };
 }
 
 export function probeAvailable(): boolean {
@@ -32,9 +34,15 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** One container run that reports identity, the modes of `stat` paths and the contents of `read` paths. */
 /** `platform`: the image's, when it is not the host's (the probe is the host's static busybox: it runs natively in any image). */
-export async function snapshot(image: string, user: string | undefined, stat: readonly string[], read: readonly string[], platform?: string): Promise<Snapshot> {
+/**
+ * `tryShell`: also exec /bin/sh in the image (a real execve, from a subshell: the probe's own applets are
+ * never run for a path), what `docker run --entrypoint /bin/sh` would do, in this container instead of one
+ * of its own.
+ */
+export async function snapshot(image: string, user: string | undefined, stat: readonly string[], read: readonly string[], platform?: string, tryShell = false): Promise<Snapshot> {
   const b = PROBE;
   const script = [
+    ...(tryShell ? [`printf '\n${MARK.trim()} shell\n'; ( exec /bin/sh -c 'echo shell' ) 2>/dev/null; printf '\n${MARK.trim()} shell-exit\n%s\n' "$?"`] : []),
     `printf '\\n${MARK.trim()} uid\\n'; ${b} id -u`,
     `printf '\\n${MARK.trim()} gid\\n'; ${b} id -g`,
     // -xdev: the image's own filesystem, not the /proc, /sys and /dev the engine mounts.
@@ -47,6 +55,8 @@ export async function snapshot(image: string, user: string | undefined, stat: re
         ? `for f in ${quote(p.slice(0, -2))}/*; do if ${b} test -f "$f" -a -r "$f"; then printf '\\n${MARK.trim()} file %s\\n' "$f"; ${b} cat "$f"; fi; done`
         : `if ${b} test -r ${quote(p)}; then printf '\\n${MARK.trim()} file %s\\n' ${quote(p)}; ${b} cat ${quote(p)}; fi`,
     ),
+    // The sections above carry the findings; the exit status is whether the probe ran (find's is not).
+    'true',
   ].join('\n');
   const result = await probe(image, user, [b, 'sh', '-c', script], 60, platform);
   if (result.exitCode !== 0) throw new Error(`probe failed in ${image}: exit ${result.exitCode} ${result.stderr.slice(0, 300)}`);
@@ -68,6 +78,8 @@ export function parseSnapshot(stdout: string): Snapshot {
     else if (header === 'gid') out.gid = body.trim();
     else if (header === 'setid') out.setid = lines(body);
     else if (header === 'writable') out.worldWritable = lines(body);
+    else if (header === 'shell') out.shell = { exitCode: -1, stdout: body };
+    else if (header === 'shell-exit' && out.shell) out.shell.exitCode = Number(body.trim());
     else if (header.startsWith('mode ')) out.modes[header.slice(5)] = body.trim();
     else if (header.startsWith('file ')) out.files[header.slice(5)] = body;
   }

@@ -29,6 +29,9 @@ import * as path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { loadImage } from '../../lib/engine/load';
 import { runInContainer } from '../../lib/engine/run';
+import * as tar from 'tar-stream';
+import { dockerClient } from '../../lib/engine/client';
+import { evaluateShellAttempt } from '../../lib/imageTests/commands';
 import { snapshot } from '../../lib/imageTests/probe';
 import { readLockFile } from '../../lib/locks/lockStore';
 import { RegistryClient } from '../../lib/oci/registry';
@@ -218,8 +221,31 @@ describe('runtime images of the whole catalog run as non-root with no shell', ()
     expect(shell).toMatchObject({ exitCode: 127, timedOut: false, killed: false });
     expect(shell.stdout).not.toContain('shell-ran');
     expect(shell.stderr).toMatch(/no such file or directory|not found/i);
+    // The image tests try the shell from the probe's container instead (one container fewer): it sees the same.
+    expect(evaluateShellAttempt((await snapshot(image, undefined, [], [], undefined, true)).shell)).toBeUndefined();
+    if (name === 'base') {
+      const withShell = await withFileAdded(image, 'bin/sh', fs.readFileSync('/bin/busybox'));
+      const attempt = (await snapshot(withShell, undefined, [], [], undefined, true)).shell;
+      expect(attempt).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('shell') });
+      expect(evaluateShellAttempt(attempt)).toMatch(/a shell ran/);
+    }
   });
 });
+
+/** The image with one more file (mode 0755), committed as a new image: what a runtime image with a shell would be. */
+async function withFileAdded(image: string, file: string, bytes: Buffer): Promise<string> {
+  const docker = dockerClient();
+  const container = await docker.createContainer({ Image: image, Cmd: ['/none'], NetworkDisabled: true });
+  try {
+    const archive = tar.pack();
+    archive.entry({ name: file, mode: 0o755 }, bytes);
+    archive.finalize();
+    await container.putArchive(archive as unknown as NodeJS.ReadableStream, { path: '/' });
+    return (await container.commit({ repo: 'tempered-test/with-shell', tag: image.slice(7, 19) })).Id as string;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
 
 describe('`tempered verify` rejects a digest swap, naming the cause', () => {
   const canary = () => published.canary!.published!.digest;
