@@ -10,7 +10,11 @@ import type { ImageIndex } from './artifacts';
 import type { BlobStore } from './blobStore';
 import type { RegistryClient } from './registry';
 
-export async function pushByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string): Promise<void> {
+/**
+ * `basedOn`: the manifest of the image this one is built on (a customization's base), which the repository
+ * holds, so its layers are there (a registry refuses a manifest whose blobs it lacks): they are not asked for.
+ */
+export async function pushByDigest(registry: RegistryClient, repository: string, store: BlobStore, digest: string, basedOn?: string): Promise<void> {
   if (await registry.resolve(repository, digest)) return;
   const document = store.readJson<ImageManifest | ImageIndex>(digest);
   if ('manifests' in document) {
@@ -20,8 +24,11 @@ export async function pushByDigest(registry: RegistryClient, repository: string,
     return;
   }
   const manifest = document;
-  // Blobs side by side (most are already there: a customization's base layers cost one HEAD each); the manifest only after all of them.
-  await Promise.all([...manifest.layers, manifest.config].map((blob) => registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size })));
+  const base = basedOn && store.has(basedOn) ? store.readJson<Partial<ImageManifest>>(basedOn) : undefined;
+  const there = new Set(base?.layers && (await registry.resolve(repository, basedOn as string)) ? base.layers.map((l) => l.digest) : []);
+  // Blobs side by side; the manifest only after all of them.
+  const blobs = [...manifest.layers, manifest.config].filter((blob) => !there.has(blob.digest));
+  await Promise.all(blobs.map((blob) => registry.pushBlob(repository, blob.digest, { path: store.pathOf(blob.digest), size: blob.size })));
   await registry.putManifest(repository, digest, store.read(digest), manifest.mediaType);
 }
 

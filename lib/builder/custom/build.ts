@@ -67,7 +67,7 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
     },
   });
   progress(`pushing ${built.digest} to ${ctx.registry.host}/${subject.repository} (untagged; the base's layers are there already)`);
-  await pushByDigest(ctx.registry, subject.repository, ctx.blobs, built.digest);
+  await pushByDigest(ctx.registry, subject.repository, ctx.blobs, built.digest, baseDigest);
   return {
     digest: built.digest, lockDigest: built.lockDigest, repository: subject.repository,
     size: built.size, compressedSize: built.compressedSize, packageCount: built.packageCount, baseDigest,
