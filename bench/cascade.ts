@@ -29,14 +29,15 @@ import { writeCustomization } from '../test/support/customizations';
 import { startStack, type Stack } from '../test/support/stack';
 import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
 import { waitForState } from '../test/support/wait';
-import { publishedRunDurations } from './activityDurations';
+import { publishedRun } from './activityDurations';
+import { cpuByName, sampleProcesses, stackPart } from './processCpu';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
 const CUSTOMIZATIONS = 20;
 const BASE = 'image:base:bookworm:runtime';
 const names = Array.from({ length: CUSTOMIZATIONS }, (_, i) => `svc-${String(i + 1).padStart(2, '0')}`);
 const STAGES = ['resolveLock', 'buildImage', 'testImage', 'scanImage', 'signImage', 'publishImage'] as const;
-const ROUNDS_PER_BOUND = 2;
+const ROUNDS_PER_BOUND = Number(process.env.CASCADE_ROUNDS ?? 2);
 
 
 /** Every 4th has its own service user, every 5th an extra Debian package; all have a config file and env. */
@@ -71,7 +72,7 @@ interface Round {
   /** Per stage, the median over the 20 customization cycles, scheduled -> completed. */
   stages: Record<string, number>;
   /** During the cascade: share of the machine's CPU time busy (every process, not only ours), and CPU seconds used by this process and its children. */
-  cpu: { busy: number; ownSeconds: number };
+  cpu: { busy: number; ownSeconds: number; byProcess: { name: string; seconds: number }[] };
 }
 
 /** Machine-wide busy and total jiffies (/proc/stat), and this process's CPU seconds with its reaped children. */
@@ -138,30 +139,36 @@ async function round(stack: Stack, concurrency: number, version: number): Promis
   const started = Date.now();
   await client.workflow.getHandle(BASE).signal(advisorySignal, { id: `CVE-2099-9${String(version).padStart(3, '0')}`, source: 'tempered-canary', fixedVersion: `1.0-${version}`, severity: 'high' });
   const publishedState = await waitForState(client, BASE, (s) => s.published?.digest !== before || s.phase === 'failed', 1_800_000);
-  const publishedAt = Date.now();
   const cpuBefore = cpuSample();
+  const processesBefore = sampleProcesses();
   if (publishedState.phase === 'failed') throw new Error(`base failed: ${publishedState.failure?.message}`);
   const digest = publishedState.published!.digest;
   const done = await waitForState(client, BASE, (s) => (s.cascade?.baseDigest === digest && !!s.cascade.finished) || s.phase === 'failed', 3_600_000);
-  const finishedAt = Date.now();
   const cpuAfter = cpuSample();
+  const byProcess = cpuByName(processesBefore, sampleProcesses(), stackPart);
   const cascade = done.cascade;
   if (!cascade || cascade.done !== CUSTOMIZATIONS || cascade.failed.length > 0) throw new Error(`cascade incomplete: ${JSON.stringify(cascade)}`);
+  // Both ends from the server's records, not from when a poll happened to see them.
+  const publishedAt = (await publishedRun(client, BASE))?.publishedAtMs;
+  if (publishedAt === undefined) throw new Error('the base run that published has no publishImage completion');
+  const children = await childTimes(client, digest);
   return {
     concurrency,
     baseMs: publishedAt - started,
-    cascadeMs: finishedAt - publishedAt,
-    childMs: await childDurations(client, digest),
+    cascadeMs: Math.max(...children.map((c) => c.closedAt)) - publishedAt,
+    childMs: children.map((c) => c.closedAt - c.startedAt),
     stages: await stageMedians(client),
-    cpu: { busy: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total), ownSeconds: cpuAfter.own - cpuBefore.own },
+    cpu: { busy: (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total), ownSeconds: cpuAfter.own - cpuBefore.own, byProcess },
   };
 }
 
-async function childDurations(client: Client, baseDigest: string): Promise<number[]> {
-  const out: number[] = [];
+/** Each cascade child of this base digest: started and closed, by the server's clock. */
+async function childTimes(client: Client, baseDigest: string): Promise<{ startedAt: number; closedAt: number }[]> {
+  const out: { startedAt: number; closedAt: number }[] = [];
   for (const name of names) {
     const d = await client.workflow.getHandle(`cascade:${name}:${baseDigest.slice(7, 19)}`).describe();
-    if (d.closeTime) out.push(d.closeTime.getTime() - d.startTime.getTime());
+    if (!d.closeTime) throw new Error(`cascade child of ${name} has not closed`);
+    out.push({ startedAt: d.startTime.getTime(), closedAt: d.closeTime.getTime() });
   }
   return out;
 }
@@ -170,7 +177,7 @@ async function childDurations(client: Client, baseDigest: string): Promise<numbe
 async function stageMedians(client: Client): Promise<Record<string, number>> {
   const perStage: Record<string, number[]> = {};
   for (const name of names) {
-    const durations = await publishedRunDurations(client, `custom:${name}`);
+    const durations = (await publishedRun(client, `custom:${name}`))?.durations;
     for (const [type, ms] of Object.entries(durations ?? {})) (perStage[type] ??= []).push(ms);
   }
   return Object.fromEntries(Object.entries(perStage).map(([type, values]) => [type, median(values)]));
@@ -199,6 +206,12 @@ function section(rounds: Round[]): BenchSection {
       'Stage columns: median over the customizations\' cycles, scheduled -> completed (includes time queued for a build slot).',
       'Machine CPU busy: every process on the machine during the cascade, including whatever else runs; the workers\' CPU excludes',
       'dockerd, containerd, the registry and the Temporal server.',
+      '',
+      `CPU seconds by process during the cascade (first round at concurrency ${bound}; bench/processCpu.ts):`,
+      '',
+      '| process | CPU |',
+      '| --- | --- |',
+      ...(rounds.find((r) => r.concurrency === bound)?.cpu.byProcess ?? []).map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} s |`),
     ].join('\n'),
   };
 }

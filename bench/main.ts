@@ -9,6 +9,7 @@ import { cliBench } from './cli';
 import { impactBench } from './impact';
 import { layersBench } from './layers';
 import { preflight } from './preflight';
+import { resolveBench } from './resolve';
 import { runtimesBench } from './runtimes';
 import { type BenchSection, machineLine, writeSections } from './report';
 import { scaleBench } from './scale';
@@ -18,6 +19,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 const BENCHES: Record<string, () => Promise<BenchSection>> = {
   'advisory-to-publish': () => advisoryToPublishBench(ROOT),
+  resolve: () => resolveBench(ROOT),
   sizes: () => sizesBench(ROOT),
   layers: () => layersBench(ROOT),
   cascade: () => cascadeBench(ROOT),
