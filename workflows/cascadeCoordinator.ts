@@ -80,7 +80,7 @@ async function step(custom: string, input: CoordinatorInput): Promise<StepResult
  */
 export async function startCascade(entity: ImageEntity, cycle: CycleRecord, baseDigest: string, dependents: string[]): Promise<void> {
   const base = entity.image as CatalogImageRef;
-  const coordinator = wf.patched(Patch.releaseIds) ? cascadeCoordinatorId(base, baseDigest) : legacyCascadeCoordinatorId(base, baseDigest);
+  const coordinator = entity.patched(Patch.releaseIds) ? cascadeCoordinatorId(base, baseDigest) : legacyCascadeCoordinatorId(base, baseDigest);
   const older = entity.state.cascade;
   if (older && !older.finished && older.coordinator !== coordinator) {
     await signalWorkflow(older.coordinator, supersedeSignal, { baseDigest });

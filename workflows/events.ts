@@ -25,7 +25,7 @@ export function eventOf(entity: ImageEntity, kind: EventKind, key: string, data:
 }
 
 export async function emitEvent(entity: ImageEntity, kind: EventKind, key: string, data: Record<string, unknown>): Promise<void> {
-  if (!wf.patched(Patch.notifications)) return;
+  if (!entity.patched(Patch.notifications)) return;
   const event = eventOf(entity, kind, key, data);
   try {
     await startNotification(event);

@@ -40,15 +40,42 @@ export class ImageEntity {
   readonly state: PatchState;
   private readonly projection: Projection;
   private readonly boundHistoryBytes: boolean;
+  private readonly inEffect: Set<string>;
 
   constructor(
     readonly image: ImageRef,
     readonly settings: PatchSettings,
     carried?: PatchState,
+    patchesInEffect: readonly string[] = [],
   ) {
     this.state = carried ?? initialState(image);
     this.projection = new Projection(image);
-    this.boundHistoryBytes = wf.patched(Patch.historyBytesLimit);
+    this.inEffect = new Set(patchesInEffect);
+    this.boundHistoryBytes = this.patched(Patch.historyBytesLimit);
+  }
+
+  /**
+   * wf.patched, once per chain of runs. Every run is one cycle, and each patch
+   * a run checks costs it two events (the marker and the TemporalChangeVersion
+   * upsert sdk-core adds): three patches on a plain cycle's path were 6 of its
+   * 61 events. A patch in effect in a run stays in effect in the runs it
+   * continues as, so continue-as-new carries the ids (ImagePatchInput.patches)
+   * and a run started with an id does not check it again. A run started
+   * without the list (before this, or the first run) checks as before, so
+   * every recorded history replays unchanged. The price: a history recorded
+   * by this code does not replay on code older than it (a deploy rolled back
+   * past it), which a run without the marker would have to decide anew.
+   */
+  patched(id: string): boolean {
+    if (this.inEffect.has(id)) return true;
+    const inEffect = wf.patched(id);
+    if (inEffect) this.inEffect.add(id);
+    return inEffect;
+  }
+
+  /** The patch ids in effect, for the next run. */
+  patchesInEffect(): string[] {
+    return [...this.inEffect].sort();
   }
 
   get label(): string {
@@ -112,7 +139,7 @@ export class ImageEntity {
   receiveAdvisory(payload: unknown): void {
     const checked = checkAdvisorySignal(payload);
     if (!checked.ok) return this.reject(checked.reason, (payload as { id?: unknown } | null)?.id);
-    const refused = queueAdvisory(this.state, checked.value, now(), wf.patched(Patch.queueBudgetWithCycle), this.image.kind === 'catalog' ? this.image.release : undefined);
+    const refused = queueAdvisory(this.state, checked.value, now(), this.patched(Patch.queueBudgetWithCycle), this.image.kind === 'catalog' ? this.image.release : undefined);
     if (refused) return this.reject(refused, checked.value.id);
     this.announce();
   }
@@ -131,7 +158,7 @@ export class ImageEntity {
     if (!checked.ok) return this.reject(checked.reason);
     const { replies, rejection } = queueBaseChange(this.state, this.image, checked.value, SIGNAL_LIMITS.waitingChildren);
     if (rejection) this.reject(rejection);
-    if (wf.patched(Patch.replyOutbox)) this.queueReplies(replies);
+    if (this.patched(Patch.replyOutbox)) this.queueReplies(replies);
     else for (const { to, reply } of replies) void wf.getExternalWorkflowHandle(to).signal(cascadeResultSignal, { ...reply, image: this.label }).catch(() => undefined);
     this.announce();
   }

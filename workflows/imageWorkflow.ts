@@ -22,10 +22,12 @@ export interface ImagePatchInput {
   settings: Partial<Omit<PatchSettings, 'queues'>> & Pick<PatchSettings, 'queues'>;
   /** Carried by continue-as-new. */
   state?: PatchState;
+  /** Carried by continue-as-new: the patch ids in effect in the run before (ImageEntity.patched). */
+  patches?: string[];
 }
 
 export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> {
-  const entity = new ImageEntity(withRelease(input.image), { ...DEFAULT_SETTINGS, ...input.settings }, input.state);
+  const entity = new ImageEntity(withRelease(input.image), { ...DEFAULT_SETTINGS, ...input.settings }, input.state, input.patches);
   listen(entity);
   entity.announce();
   const cycles = new PatchCycle(entity);
@@ -50,7 +52,7 @@ export async function imagePatchWorkflow(input: ImagePatchInput): Promise<void> 
   // dropped by the server); any left are carried. The state is carried within its byte budget (fitForCarry).
   await wf.condition(wf.allHandlersFinished);
   await entity.sendReplies();
-  await wf.continueAsNew<typeof imagePatchWorkflow>({ ...input, state: entity.carried() });
+  await wf.continueAsNew<typeof imagePatchWorkflow>({ ...input, state: entity.carried(), patches: entity.patchesInEffect() });
 }
 
 function listen(entity: ImageEntity): void {

@@ -99,7 +99,7 @@ export class PatchCycle {
   private async patch(cycle: RunningCycle): Promise<CycleOutcome> {
     const rollback = cycle.reasons.find((r) => r.kind === 'rollback');
     if (rollback?.kind === 'rollback') return this.rollback(cycle, rollback.digest);
-    if (wf.patched(Patch.verifyBaseChange) && !(await this.acceptBaseChange(cycle))) return 'base-refused';
+    if (this.entity.patched(Patch.verifyBaseChange) && !(await this.acceptBaseChange(cycle))) return 'base-refused';
     const { image } = this.entity;
     const published = this.state.published;
 
@@ -201,7 +201,7 @@ export class PatchCycle {
     const { image } = this.entity;
     // Dev images run their maintainer scripts: on their architecture's queue. Runtime images are package bytes.
     const queue = (arch: Architecture) => buildQueueOf(this.entity.settings.queues.build, arch, image.kind === 'catalog' && image.variant === 'dev');
-    if (architectures.length > 1 && wf.patched(Patch.imageIndex)) {
+    if (architectures.length > 1 && this.entity.patched(Patch.imageIndex)) {
       const platforms = architectures.map((architecture): NonNullable<RunningCycle['platforms']>[number] => ({ architecture }));
       cycle.platforms = platforms;
       return Promise.all(platforms.map(async (platform) => {
@@ -224,7 +224,7 @@ export class PatchCycle {
     if (image.kind !== 'catalog') return;
     const dependents = await this.acts.listDependents({ image });
     if (dependents.length === 0) return;
-    if (wf.patched(Patch.cascadeCoordinator)) return startCascade(this.entity, cycle, digest, dependents);
+    if (this.entity.patched(Patch.cascadeCoordinator)) return startCascade(this.entity, cycle, digest, dependents);
     this.entity.setPhase('cascading');
     const { cascadeConcurrency, queues } = this.entity.settings;
     cycle.cascade = await runInlineCascade(image, digest, dependents, cascadeConcurrency, (progress) => {

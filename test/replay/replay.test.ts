@@ -31,10 +31,12 @@ beforeAll(() => Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSi
 test('committed histories cover the representative cycles, as recorded by this code and by the code before it', () => {
   const recorded = new Set(historyFiles().map((f) => path.relative(ROOT, path.dirname(f))));
   const representative = ['initial-publish', 'batch', 'waiting-for-fix', 'failure-and-retry', 'pause-resume', 'invalid-input', 'continue-as-new', 'cascade'];
-  for (const version of ['v1-inline-cascade', RECORDING]) {
+  for (const version of ['v1-inline-cascade', 'v2-coordinator', RECORDING]) {
     for (const scenario of representative) expect([scenario, version, recorded.has(path.join(scenario, version))]).toEqual([scenario, version, true]);
   }
-  for (const scenario of ['cascade-coordinator', 'failed-continue-as-new']) expect([scenario, recorded.has(path.join(scenario, RECORDING))]).toEqual([scenario, true]);
+  for (const version of ['v2-coordinator', RECORDING]) {
+    for (const scenario of ['cascade-coordinator', 'failed-continue-as-new']) expect([scenario, version, recorded.has(path.join(scenario, version))]).toEqual([scenario, version, true]);
+  }
 });
 
 test('every committed history replays without nondeterminism', async () => {

@@ -74,7 +74,7 @@ export async function startTestWorker(temporal: TestTemporal, activities: Activi
  * in their own directories and keep replaying (that is the point): a change
  * that needs new recordings bumps this name, and both are committed.
  */
-export const RECORDING = 'v2-coordinator';
+export const RECORDING = 'v3-carried-patches';
 
 /**
  * With RECORD_HISTORIES=1, writes every run of the workflow id as JSON under
