@@ -10,8 +10,15 @@ import type { WorkerOptions } from '@temporalio/worker';
  * 1,000 images builds on 2 cores (17 s measured, docs/BENCHMARKS.md), and
  * past it the backlog feeds itself. A dead worker costs little more: the
  * server stops routing to a sticky queue nobody has polled for 10 s.
+ *
+ * maxCachedWorkflows: each cached image workflow holds about half a MiB
+ * (its state and its share of the reused V8 context); 2,000 keep a worker
+ * with 10,000 images under 1.5 GiB. A workflow out of the cache replays its
+ * current run on its next task: a run is one cycle (continue-as-new), so a
+ * replay is tens of events, a few milliseconds (docs/BENCHMARKS.md, scale).
  */
 export const ORCHESTRATION_TUNING = {
   maxConcurrentActivityTaskExecutions: 20,
+  maxCachedWorkflows: 2000,
   stickyQueueScheduleToStartTimeout: '30 seconds',
 } as const satisfies Partial<WorkerOptions>;
