@@ -211,7 +211,7 @@ function section(rounds: Round[]): BenchSection {
       '',
       '| process | CPU |',
       '| --- | --- |',
-      ...(rounds.find((r) => r.concurrency === bound)?.cpu.byProcess ?? []).map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} s |`),
+      ...(rounds.find((r) => r.concurrency === bound)?.cpu.byProcess ?? []).filter((p) => p.seconds >= 0.05).map((p) => `| ${p.name} | ${p.seconds.toFixed(1)} s |`),
     ].join('\n'),
   };
 }

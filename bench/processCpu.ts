@@ -20,7 +20,8 @@ export function sampleProcesses(): Sample {
     } catch {
       continue;
     }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    // Whatever runs as pid 1 (systemd, a sandbox's init) reaps the orphans: the engine's shims and their runc.
+    const comm = pid === '1' ? '(init)' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
     // utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the state field.
     const seconds = ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) / TICKS;
@@ -46,6 +47,9 @@ export function stackPart(comm: string): string {
   if (comm === 'dockerd' || comm === 'containerd' || comm === 'runc') return comm;
   if (comm === 'temporal') return 'temporal dev server';
   if (comm === 'docker-registry' || comm === 'registry') return 'registry';
-  if (comm === 'node' || comm.startsWith('node')) return 'node (workers, bench)';
+  // Node names its main thread; the bench process holds the workers here.
+  if (comm === 'node' || comm === 'MainThread') return 'node (workers, bench)';
+  if (comm === '(init)') return 'reaped by init (container shims, runc)';
+  if (/^(kworker|ksoftirqd|rcu_|migration|kdamond|kthreadd|kcompactd)/.test(comm)) return 'kernel threads';
   return `other: ${comm}`;
 }
