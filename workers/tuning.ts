@@ -12,10 +12,12 @@ import type { WorkerOptions } from '@temporalio/worker';
  * server stops routing to a sticky queue nobody has polled for 10 s.
  *
  * maxCachedWorkflows: each cached image workflow holds about half a MiB
- * (its state and its share of the reused V8 context); 2,000 keep a worker
- * with 10,000 images under 1.5 GiB. A workflow out of the cache replays its
- * current run on its next task: a run is one cycle (continue-as-new), so a
- * replay is tens of events, a few milliseconds (docs/BENCHMARKS.md, scale).
+ * (its state and its share of the reused V8 context). With 2,000 cached, a
+ * worker holding 10,000 idle images measured 1,659 MiB (docs/BENCHMARKS.md,
+ * scale: over its 1.5 GiB target, most of it outside the JS heap). A
+ * workflow out of the cache replays its current run on its next task: a run
+ * is one cycle (continue-as-new), so a replay is tens of events; replayed
+ * signal tasks were not slower than cached ones in that bench.
  */
 export const ORCHESTRATION_TUNING = {
   maxConcurrentActivityTaskExecutions: 20,
