@@ -102,11 +102,12 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
       rounds.push({ ...tempered!, peer: naive!, ...(copaRound ? { copa: copaRound } : {}), order: order.map(([name]) => name) });
       console.error(`bench: round ${round - 1}: tempered ${seconds(tempered!.totalMs)}, naive peer ${seconds(naive!.totalMs)}${copaRound ? `, copa ${seconds((copaRound as CopaRound).totalMs)}` : ''}`);
     }
-    fs.writeFileSync(path.join(repoRoot, 'docs', 'patch-stages.svg'), stageChart(stageMedians(rounds), median(rounds.map((r) => r.totalMs)), [
+    const stages = stageMedians(rounds);
+    fs.writeFileSync(path.join(repoRoot, 'docs', 'patch-stages.svg'), stageChart(stages, median(rounds.map((r) => r.totalMs)), [
       { name: 'naive rebuild + push', ms: median(rounds.map((r) => r.peer.totalMs)) },
       ...(rounds.every((r) => r.copa) ? [{ name: 'Copacetic targeted patch', ms: median(rounds.map((r) => r.copa!.totalMs)) }] : []),
     ]));
-    return section(rounds, packages.length);
+    return section(rounds, stages, packages.length);
   } finally {
     await copa?.stop();
     await stack.stop();
@@ -120,13 +121,12 @@ function stageMedians(rounds: readonly Round[]): { stage: string; ms: number }[]
   return [...PATCH_STAGES.map((t) => ({ stage: t, ms: median(rounds.map((r) => r.activities[t] ?? 0)) })), { stage: 'outside activities', ms: overhead }];
 }
 
-function section(rounds: readonly Round[], packageCount: number): BenchSection {
+function section(rounds: readonly Round[], stages: readonly { stage: string; ms: number }[], packageCount: number): BenchSection {
   const total = median(rounds.map((r) => r.totalMs));
   const peer = median(rounds.map((r) => r.peer.totalMs));
   const ratios = rounds.map((r) => r.peer.totalMs / r.totalMs);
   const withCopa = rounds.every((r) => r.copa);
   const copaRatios = withCopa ? rounds.map((r) => r.copa!.totalMs / r.totalMs) : [];
-  const stages = stageMedians(rounds);
   const overhead = stages.at(-1)!.ms;
   return {
     id: 'advisory-to-publish',

@@ -30,7 +30,7 @@ import { startStack, type Stack } from '../test/support/stack';
 import { canaryPackage, startUpstream, writeCatalog } from '../test/support/upstream';
 import { waitForState } from '../test/support/wait';
 import { publishedRun } from './activityDurations';
-import { cpuByName, sampleProcesses, stackPart } from './processCpu';
+import { cpuByName, cpuSecondsOf, sampleProcesses, stackPart } from './processCpu';
 import { type BenchSection, machineLine, median, seconds } from './report';
 
 const CUSTOMIZATIONS = 20;
@@ -80,11 +80,7 @@ function cpuSample(): { busy: number; total: number; own: number } {
   const fields = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = fields.reduce((a, b) => a + b, 0);
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const self = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-  // utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat (11-14 after the state field).
-  const own = ((self[11] ?? 0) + (self[12] ?? 0) + (self[13] ?? 0) + (self[14] ?? 0)) / 100;
-  return { busy: total - idle, total, own };
+  return { busy: total - idle, total, own: cpuSecondsOf(fs.readFileSync('/proc/self/stat', 'utf8')) };
 }
 
 export async function cascadeBench(repoRoot: string): Promise<BenchSection> {

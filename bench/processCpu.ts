@@ -11,6 +11,15 @@ const TICKS = 100;
 
 type Sample = Map<string, { comm: string; seconds: number }>;
 
+/** The fields of a /proc/<pid>/stat text after the command name (which may hold spaces), from the state on. */
+const statFields = (stat: string): number[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+
+/** utime + stime + cutime + cstime of a /proc/<pid>/stat text (fields 14-17; 11-14 after the state), in seconds. */
+export function cpuSecondsOf(stat: string): number {
+  const fields = statFields(stat);
+  return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) / TICKS;
+}
+
 export function sampleProcesses(): Sample {
   const sample: Sample = new Map();
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -22,11 +31,8 @@ export function sampleProcesses(): Sample {
     }
     // Whatever runs as pid 1 (systemd, a sandbox's init) reaps the orphans: the engine's shims and their runc.
     const comm = pid === '1' ? '(init)' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    // utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the state field.
-    const seconds = ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) / TICKS;
     // The start time tells a reused pid from the process that had it.
-    sample.set(`${pid}:${fields[19]}`, { comm, seconds });
+    sample.set(`${pid}:${statFields(stat)[19]}`, { comm, seconds: cpuSecondsOf(stat) });
   }
   return sample;
 }

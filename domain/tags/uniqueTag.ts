@@ -31,8 +31,7 @@ export function uniqueTagOf(movingTag: string, publishedAt: string, cycle: numbe
   const at = new Date(publishedAt);
   if (Number.isNaN(at.getTime())) throw new Error(`publishedAt: "${publishedAt}" is not an ISO 8601 time`);
   if (!Number.isSafeInteger(cycle) || cycle < 1) throw new Error(`cycle: ${cycle} is not a positive integer`);
-  const date = at.toISOString().slice(0, 10).replace(/-/g, '');
-  const tag = `${movingTag}-${date}.${cycle}`;
+  const tag = formatUniqueTag({ movingTag, date: at.toISOString().slice(0, 10).replace(/-/g, ''), cycle });
   if (!TAG.test(tag)) throw new Error(`unique tag "${tag}" is not a valid tag (moving tag "${movingTag}" too long or malformed)`);
   return tag;
 }
