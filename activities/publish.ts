@@ -14,7 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { withPublishResult } from '../domain/notify/events';
 import { formatUniqueTag, uniqueCycleAfter, uniqueTagOf, uniqueTagsOf } from '../domain/tags/uniqueTag';
 import type { Notifier } from '../lib/notify/notifier';
-import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
+import { type ImageRecord } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { withProgress } from './progress';
 import { pushByDigest } from '../lib/oci/push';
@@ -25,7 +25,7 @@ export function publishActivity(ctx: ActivityContext, notifier: Notifier) {
     // Heartbeating: its retry policy has a 30 s heartbeat timeout, so a publish that outlasts 30 s without
     // one (re-pushing layers the registry dropped, a slow registry) would be timed out and retried for ever.
     return withProgress(async (progress) => {
-      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      const record = await ctx.records.read(input.digest);
       const { repository, tag } = record;
       progress(`making sure ${repository}@${input.digest} is in ${ctx.registry.host}`);
       await pushByDigest(ctx.registry, repository, ctx.blobs, input.digest);

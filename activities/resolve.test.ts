@@ -39,7 +39,7 @@ beforeAll(async () => {
     TEMPERED_ARCHIVE_CACHE: path.join(work, 'archive-cache'),
     TEMPERED_DEB_CACHE: path.join(work, 'debs'),
   });
-  resolveLock = resolveActivity(createContext(config));
+  resolveLock = resolveActivity(createContext(config, 'local'));
 });
 afterAll(async () => {
   await repo?.close();

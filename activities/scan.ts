@@ -5,7 +5,6 @@
  */
 import { releaseOfPackages } from '../domain/debian/releases';
 import { scanVerdicts } from '../domain/impact';
-import { ImageRecords } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { withProgress } from './progress';
 import { pullByDigest } from '../lib/oci/push';
@@ -15,7 +14,7 @@ import type { ScanInput, ScanResult } from './types';
 export function scanActivity(ctx: ActivityContext) {
   return async function scanImageActivity(input: ScanInput): Promise<ScanResult> {
     return withProgress(async (progress) => {
-      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      const record = await ctx.records.read(input.digest);
       await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
       progress('generating the SBOM from the image metadata');
       const { sbom, packages } = await imageSbom(ctx.blobs, input.digest, {
@@ -23,7 +22,7 @@ export function scanActivity(ctx: ActivityContext) {
         variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
         reference: referenceOf(ctx.config, record.repository, record.tag),
       });
-      const { digest: sbomDigest } = ctx.blobs.put(sbom);
+      const sbomDigest = await ctx.documents.putContent('sbom', sbom);
       return { sbomDigest, packageCount: packages.length, verdicts: scanVerdicts(input.advisories, packages, releaseOfPackages(packages)) };
     });
   };

@@ -25,7 +25,7 @@ import { Annotation } from '../domain/oci/image';
 import { platformName } from '../domain/platform';
 import { type CtrfReport, platformsReport } from '../domain/report/ctrf';
 import { installedFromSbom } from '../domain/sbom/cyclonedx';
-import { type ImageRecord, ImageRecords } from '../lib/catalog/imageRecords';
+import { type ImageRecord } from '../lib/catalog/imageRecords';
 import { type ActivityContext, referenceOf } from '../lib/context';
 import { pullByDigest } from '../lib/oci/push';
 import { indexSbom } from '../lib/sbom/indexSbom';
@@ -39,11 +39,11 @@ import { ErrorType, type SignInput, type SignResult } from './types';
 export function signActivity(ctx: ActivityContext) {
   return async function signImageActivity(input: SignInput): Promise<SignResult> {
     return withProgress(async (progress) => {
-      const record = new ImageRecords(ctx.paths.images).read(input.digest);
-      const from = builtFrom(ctx, record);
+      const record = await ctx.records.read(input.digest);
+      const from = await builtFrom(ctx, record);
       const { sbom, ctrf } = input.platforms ? await indexEvidence(ctx, record, input.platforms) : {
-        sbom: JSON.parse(ctx.blobs.read(input.sbomDigest).toString('utf8')) as unknown,
-        ctrf: readReport(ctx, input.reportDigest),
+        sbom: JSON.parse((await ctx.documents.getContent('sbom', input.sbomDigest)).toString('utf8')) as unknown,
+        ctrf: await readReport(ctx, input.reportDigest),
       };
       let key;
       try {
@@ -112,11 +112,11 @@ async function changelogOf(
 let version: string | undefined;
 const temperedVersion = () => (version ??= (JSON.parse(fs.readFileSync(path.join(findRepoRoot(), 'package.json'), 'utf8')) as { version: string }).version);
 
-const readReport = (ctx: ActivityContext, digest: string) => JSON.parse(ctx.blobs.read(digest).toString('utf8')) as CtrfReport;
+const readReport = async (ctx: ActivityContext, digest: string) => JSON.parse((await ctx.documents.getContent('test-report', digest)).toString('utf8')) as CtrfReport;
 
 /** An index's SBOM and test results: its platforms', merged (lib/sbom/indexSbom.ts, platformsReport). */
 async function indexEvidence(ctx: ActivityContext, record: ImageRecord, platforms: NonNullable<SignInput['platforms']>): Promise<{ sbom: unknown; ctrf: CtrfReport }> {
-  for (const p of platforms) await pullByDigest(ctx.registry, record.repository, ctx.blobs, p.digest);
+  await pullByDigest(ctx.registry, record.repository, ctx.blobs, record.digest);
   const index = ctx.blobs.readJson<{ annotations?: Record<string, string> }>(record.digest);
   const created = index.annotations?.[Annotation.created];
   const sbom = await indexSbom(ctx.blobs, { digest: record.digest, ...(created ? { created } : {}) }, platforms.map((p) => p.digest), {
@@ -124,7 +124,8 @@ async function indexEvidence(ctx: ActivityContext, record: ImageRecord, platform
     variant: record.image.kind === 'catalog' ? record.image.variant : 'custom',
     reference: referenceOf(ctx.config, record.repository, record.tag),
   });
-  const ctrf = platformsReport(platforms.map((p) => ({ platform: platformName(p.architecture), report: readReport(ctx, p.reportDigest) })), {
+  const reports = await Promise.all(platforms.map(async (p) => ({ platform: platformName(p.architecture), report: await readReport(ctx, p.reportDigest) })));
+  const ctrf = platformsReport(reports, {
     image: record.image.name, tag: record.tag, digest: record.digest,
   });
   return { sbom: JSON.parse(sbom) as unknown, ctrf };

@@ -5,7 +5,6 @@
  * published); a Docker engine that is away is retried.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ImageRecords } from '../lib/catalog/imageRecords';
 import type { ActivityContext } from '../lib/context';
 import { runImageTests } from '../lib/imageTests/run';
 import { testTargetOf } from '../lib/imageTests/target';
@@ -16,10 +15,10 @@ import { ErrorType, type TestInput, type TestResult } from './types';
 export function testActivity(ctx: ActivityContext) {
   return async function testImageActivity(input: TestInput): Promise<TestResult> {
     return withProgress(async (progress) => {
-      const record = new ImageRecords(ctx.paths.images).read(input.digest);
+      const record = await ctx.records.read(input.digest);
       await pullByDigest(ctx.registry, record.repository, ctx.blobs, input.digest);
       const report = await runImageTests(await testTargetOf(ctx, record), ctx.blobs, progress);
-      const { digest: reportDigest } = ctx.blobs.put(JSON.stringify(report));
+      const reportDigest = await ctx.documents.putContent('test-report', JSON.stringify(report));
       const failed = report.results.tests.filter((t) => t.status === 'failed');
       if (failed.length > 0) {
         const names = failed.map((t) => `${t.name}: ${t.message ?? 'failed'}`);

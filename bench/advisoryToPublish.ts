@@ -53,7 +53,7 @@ export async function advisoryToPublishBench(repoRoot: string): Promise<BenchSec
   try {
     await ensureImageWorkflow(stack.client, stack.config, IMAGE, { debounceSeconds: 0 });
     let state = await waitForState(stack.client, WORKFLOW, (s) => !!s.published && s.phase === 'idle');
-    const lock = createContext(stack.config).locks.load(state.published!.lockDigest);
+    const lock = await createContext(stack.config).locks.load(state.published!.lockDigest);
     const packages = [...new Set(allVariantPackages(lock, 'runtime').map((p) => p.name))];
     console.error(`bench: making the naive peer's Debian base image (mmdebstrap --variant=apt), ${packages.length} packages to install`);
     const sources = parseArchiveSources(JSON.parse(upstream.archive), 'TEMPERED_ARCHIVE');

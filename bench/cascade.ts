@@ -115,7 +115,7 @@ export async function cascadeBench(repoRoot: string): Promise<BenchSection> {
 async function restartBase(stack: Stack, cascadeConcurrency: number): Promise<void> {
   const handle = stack.client.workflow.getHandle(BASE);
   const published = await handle.query(stateQuery).then((s) => s.published, () => undefined);
-  if (published) writeLockFile(path.join(stack.config.catalogDir, 'base.lock.json'), createContext(stack.config).locks.load(published.lockDigest));
+  if (published) writeLockFile(path.join(stack.config.catalogDir, 'base.lock.json'), await createContext(stack.config).locks.load(published.lockDigest));
   await handle.terminate('bench: restart with another cascade bound').catch(() => undefined);
   await ensureImageWorkflow(stack.client, stack.config, { kind: 'catalog', name: 'base', release: 'bookworm', variant: 'runtime' }, { debounceSeconds: 0, cascadeConcurrency });
   const s = await waitForState(stack.client, BASE, (st) => (!!st.published && st.phase === 'idle') || st.phase === 'failed', 1_800_000);

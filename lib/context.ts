@@ -1,32 +1,51 @@
 /**
- * What every activity shares in one worker process: configuration, the local
- * stores under the state directory, and the registry client. Built once,
+ * What every activity shares in one worker process: configuration, the
+ * registry client, the documents stages hand each other through it (locks,
+ * build records, reports, SBOMs: cached in the state directory), and the
+ * local blob store (a cache of the registry's blobs). Built once,
  * lazily, from the environment; tests build their own with other paths.
  */
+import * as path from 'node:path';
 import { type Config, loadConfig, statePaths } from '../domain/config';
 import type { ImageRef } from '../domain/image';
 import { BlobStore } from './oci/blobStore';
 import { RegistryClient } from './oci/registry';
 import { LockStore } from './locks/lockStore';
+import { ImageRecords } from './catalog/imageRecords';
+import { CustomLockStore } from './locks/customLockStore';
+import { SharedDocuments, STATE_REPOSITORY } from './state/sharedDocuments';
 
 export interface ActivityContext {
   config: Config;
   paths: ReturnType<typeof statePaths>;
   blobs: BlobStore;
-  locks: LockStore;
   registry: RegistryClient;
-  buildRecords: string;
+  documents: SharedDocuments;
+  locks: LockStore;
+  customLocks: CustomLockStore;
+  records: ImageRecords;
 }
 
-export function createContext(config: Config = loadConfig()): ActivityContext {
+/** `local`: documents stay in the state directory (the CLI's one-machine commands: build, lock, sbom). */
+export function createContext(config: Config = loadConfig(), documentsScope: 'shared' | 'local' = 'shared'): ActivityContext {
   const paths = statePaths(config);
+  const registry = new RegistryClient({ host: config.registry.host, scheme: config.registry.scheme, credentials: config.registry.credentials, tokenHosts: config.registry.tokenHosts });
+  const documents = new SharedDocuments(registry, repositoryOf(config, STATE_REPOSITORY), {
+    lock: paths.locks,
+    'custom-lock': path.join(paths.locks, 'custom'),
+    build: paths.images,
+    'test-report': path.join(paths.root, 'documents', 'test-report'),
+    sbom: path.join(paths.root, 'documents', 'sbom'),
+  }, documentsScope === 'shared');
   return {
     config,
     paths,
     blobs: new BlobStore(paths.blobs),
-    locks: new LockStore(paths.locks),
-    registry: new RegistryClient({ host: config.registry.host, scheme: config.registry.scheme, credentials: config.registry.credentials, tokenHosts: config.registry.tokenHosts }),
-    buildRecords: paths.builds,
+    registry,
+    documents,
+    locks: new LockStore(documents),
+    customLocks: new CustomLockStore(documents),
+    records: new ImageRecords(documents),
   };
 }
 

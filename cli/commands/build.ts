@@ -33,13 +33,13 @@ export function registerBuild(program: Command): void {
       const { buildImage } = require('../../lib/builder/image') as typeof import('../../lib/builder/image');
       const { buildContextOf } = require('../../lib/builder/context') as typeof import('../../lib/builder/context');
       const { loadImage } = require('../../lib/engine/load') as typeof import('../../lib/engine/load');
-      const ctx = createContext(config());
+      const ctx = createContext(config(), 'local');
       const image = { kind: 'catalog' as const, name, release, variant };
       const arch = parseOrThrow(ArchitectureSchema, opts.arch, '--arch');
       const subject = catalogSubject(ctx.config, image, arch);
       const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
       const started = Date.now();
-      const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), arch, buildContextOf(ctx, (step) => progressLine(`${name}:${subject.tag}: ${step}`)));
+      const built = await buildImage(subject.spec, await ctx.locks.load(resolved.lockDigest), arch, buildContextOf(ctx, (step) => progressLine(`${name}:${subject.tag}: ${step}`)));
       endProgress();
       // Another architecture's image is loaded beside this machine's, not over it: tempered/cc:trixie-arm64.
       const localTag = `tempered/${name}:${subject.tag}${arch === DEFAULT_ARCHITECTURE ? '' : `-${arch}`}`;
@@ -66,7 +66,7 @@ export function registerBuild(program: Command): void {
       const { catalogSubject } = require('../../lib/catalog/subjects') as typeof import('../../lib/catalog/subjects');
       const { resolveLock } = require('../../lib/resolve/lock') as typeof import('../../lib/resolve/lock');
       const { writeLockFile } = require('../../lib/locks/lockStore') as typeof import('../../lib/locks/lockStore');
-      const ctx = createContext(config());
+      const ctx = createContext(config(), 'local');
       const releases = opts.release ? [parseOrThrow(ReleaseSchema, opts.release, '--release')] : definitionReleases(findDefinition(ctx.config.catalogDir, name).definition);
       const results = [];
       for (const release of releases) {
@@ -74,7 +74,7 @@ export function registerBuild(program: Command): void {
         const subject = catalogSubject(ctx.config, image);
         const resolved = await resolveLock(ctx, { image, mode: 'latest', sources: [] }, (step) => progressLine(`${name}:${release}: ${step}`));
         endProgress();
-        writeLockFile(subject.lockFile, ctx.locks.load(resolved.lockDigest));
+        writeLockFile(subject.lockFile, await ctx.locks.load(resolved.lockDigest));
         results.push({ release, lockFile: subject.lockFile, ...resolved });
       }
       if (opts.json) return printJson(results);

@@ -33,7 +33,7 @@ export function registerSbom(program: Command): void {
     .action(async (image: string, opts: { json?: boolean }) => {
       const { createContext } = require('../../lib/context') as typeof import('../../lib/context');
       const { imageSbom } = require('../../lib/sbom/imageSbom') as typeof import('../../lib/sbom/imageSbom');
-      const ctx = createContext(config());
+      const ctx = createContext(config(), 'local');
       const subject = image.includes('/') ? await pulled(ctx, image) : await builtLocally(ctx, image);
       const { sbom, packages } = await imageSbom(ctx.blobs, subject.digest, { name: subject.name, variant: subject.variant, reference: subject.reference });
       if (opts.json) return console.log(sbom);
@@ -76,7 +76,7 @@ async function builtLocally(ctx: ActivityContext, text: string): Promise<SbomSub
   const { buildContextOf } = require('../../lib/builder/context') as typeof import('../../lib/builder/context');
   const subject = catalogSubject(ctx.config, image);
   const resolved = await resolveLock(ctx, { image, mode: 'locked', sources: [] }, () => undefined);
-  const built = await buildImage(subject.spec, ctx.locks.load(resolved.lockDigest), DEFAULT_ARCHITECTURE, buildContextOf(ctx, (step) => progressLine(`${subject.tag}: ${step}`)));
+  const built = await buildImage(subject.spec, await ctx.locks.load(resolved.lockDigest), DEFAULT_ARCHITECTURE, buildContextOf(ctx, (step) => progressLine(`${subject.tag}: ${step}`)));
   endProgress();
   return { digest: built.digest, name: image.name, variant: image.variant };
 }

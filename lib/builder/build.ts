@@ -7,7 +7,6 @@
 import type { BuildInput, BuildResult } from '../../activities/types';
 import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { catalogSubject } from '../catalog/subjects';
-import { ImageRecords } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
 import { pushByDigest } from '../oci/push';
 import type { Progress } from '../progress';
@@ -19,8 +18,8 @@ export async function buildAndPush(ctx: ActivityContext, input: BuildInput, prog
   if (input.image.kind === 'custom') return buildCustomizedImage(ctx, input, progress);
   const architecture = input.architecture ?? DEFAULT_ARCHITECTURE;
   const subject = catalogSubject(ctx.config, input.image, architecture);
-  const built = await buildImage(subject.spec, ctx.locks.load(input.lockDigest), architecture, buildContextOf(ctx, progress));
-  new ImageRecords(ctx.paths.images).write({
+  const built = await buildImage(subject.spec, await ctx.locks.load(input.lockDigest), architecture, buildContextOf(ctx, progress));
+  await ctx.records.write({
     image: input.image, architecture, digest: built.digest, spec: subject.spec, lockDigest: input.lockDigest,
     repository: subject.repository, tag: subject.tag, builtAt: new Date().toISOString(),
   });

@@ -17,7 +17,6 @@ import { Annotation } from '../../domain/oci/image';
 import { imageIndexJson, type PlatformManifest } from '../../domain/oci/imageIndex';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import { catalogSubject } from '../catalog/subjects';
-import { ImageRecords } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
 import type { Progress } from '../progress';
 import { standardLabels } from './image';
@@ -44,7 +43,7 @@ export async function assembleImageIndex(ctx: ActivityContext, input: AssembleIn
     ...(created ? { [Annotation.created]: created } : {}),
   });
   const index = ctx.blobs.put(bytes);
-  new ImageRecords(ctx.paths.images).write({
+  await ctx.records.write({
     image: input.image, digest: index.digest, spec: subject.spec, lockDigest: input.lockDigest,
     repository, tag: subject.tag, builtAt: new Date().toISOString(), platforms: input.platforms,
   });

@@ -2,16 +2,15 @@
  * What was built under each image digest: the subject, the spec and the
  * lock. Written by the build activity; read by test, scan, sign and publish,
  * so every later stage works on exactly what was built even if the
- * definition file changes meanwhile.
+ * definition file changes meanwhile. Shared through the registry (the `build`
+ * documents of lib/state/sharedDocuments.ts), so those stages can run on
+ * another worker than the build.
  */
 import type { Architecture } from '../../domain/platform';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { VariantSpec } from '../../domain/catalog/effective';
-import { hexOf } from '../../domain/digest';
 import type { Customization } from '../../domain/customization/schema';
 import type { CatalogImageRef, ImageRef } from '../../domain/image';
-import { writeFileAtomicSync } from '../state/files';
+import type { SharedDocuments } from '../state/sharedDocuments';
 
 export interface ImageRecord {
   image: ImageRef;
@@ -36,15 +35,18 @@ export interface ImageRecord {
 }
 
 export class ImageRecords {
-  constructor(readonly dir: string) {}
+  constructor(private readonly documents: SharedDocuments) {}
 
-  write(record: ImageRecord): void {
-    writeFileAtomicSync(path.join(this.dir, `${hexOf(record.digest)}.json`), JSON.stringify(record, null, 2));
+  /** Before the image is pushed: whatever can name the digest finds its record. */
+  async write(record: ImageRecord): Promise<void> {
+    await this.documents.put('build', record.digest, JSON.stringify(record, null, 2));
   }
 
-  read(digest: string): ImageRecord {
-    const file = path.join(this.dir, `${hexOf(digest)}.json`);
-    if (!fs.existsSync(file)) throw new Error(`no build record for ${digest} in ${this.dir}: was it built on this machine?`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as ImageRecord;
+  async read(digest: string): Promise<ImageRecord> {
+    const body = await this.documents.get('build', digest);
+    if (!body) throw new Error(`no build record for ${digest} in the cache or ${this.documents.registry.host}/${this.documents.repository}: was it built by tempered?`);
+    const record = JSON.parse(body.toString('utf8')) as ImageRecord;
+    if (record.digest !== digest) throw new Error(`the build record of ${digest} names ${record.digest}`);
+    return record;
   }
 }

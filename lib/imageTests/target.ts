@@ -9,18 +9,17 @@ import { DEFAULT_ARCHITECTURE } from '../../domain/platform';
 import { baseFilesystemOf, baseInstalled, basePlatformDigest } from '../builder/custom/baseImage';
 import type { ImageRecord } from '../catalog/imageRecords';
 import type { ActivityContext } from '../context';
-import { CustomLockStore } from '../locks/customLockStore';
 import type { TestTarget } from './run';
 
 export async function testTargetOf(ctx: ActivityContext, record: ImageRecord): Promise<TestTarget> {
   if (!record.custom) {
     const variant = record.image.kind === 'catalog' ? record.image.variant : 'runtime';
-    return { spec: record.spec, digest: record.digest, locked: variantPackages(ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE) };
+    return { spec: record.spec, digest: record.digest, locked: variantPackages(await ctx.locks.load(record.lockDigest), variant, record.architecture ?? DEFAULT_ARCHITECTURE) };
   }
   const { base } = record.custom;
   const platform = await basePlatformDigest(ctx, base.repository, base.digest);
   const filesystem = await baseFilesystemOf(ctx, base.repository, platform);
-  const extras = new CustomLockStore(ctx.paths.locks).load(record.lockDigest).packages;
+  const extras = (await ctx.customLocks.load(record.lockDigest)).packages;
   return {
     spec: record.spec,
     digest: record.digest,

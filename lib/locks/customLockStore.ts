@@ -1,13 +1,13 @@
-/** Customization locks by digest, beside the image locks (`locks/custom/`), and the lock files beside customizations. */
-import * as path from 'node:path';
+/** Customization locks by digest (shared through the registry, beside the image locks), and the lock files beside customizations. */
 import { type CustomLock, customLockDigest, CustomLockSchema, formatCustomLock } from '../../domain/customization/lock';
+import type { SharedDocuments } from '../state/sharedDocuments';
 import { DigestStore, type LockKind, readLock, writeLock } from './digestStore';
 
-const CUSTOM_LOCK: LockKind<CustomLock> = { what: 'customization lock', schema: CustomLockSchema, digest: customLockDigest, format: formatCustomLock };
+const CUSTOM_LOCK: LockKind<CustomLock> = { what: 'customization lock', document: 'custom-lock', schema: CustomLockSchema, digest: customLockDigest, format: formatCustomLock };
 
 export class CustomLockStore extends DigestStore<CustomLock> {
-  constructor(locksDir: string) {
-    super(path.join(locksDir, 'custom'), CUSTOM_LOCK);
+  constructor(documents: SharedDocuments) {
+    super(documents, CUSTOM_LOCK);
   }
 }
 

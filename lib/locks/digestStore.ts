@@ -1,20 +1,19 @@
 /**
- * Locks by digest under the state directory, one file per lock named by its
- * digest. Workflows carry only the digest; any activity loads the lock from
- * it. Writes are atomic, and a lock is never rewritten under the same name,
- * so a crash cannot corrupt one. Image and customization locks differ only
- * in their format (LockKind).
+ * Locks by digest, shared through the registry (lib/state/sharedDocuments.ts):
+ * workflows carry only the digest and any activity on any worker loads the
+ * lock from it, verified against it. A lock is never rewritten under the same
+ * digest. Image and customization locks differ only in their format (LockKind).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ZodType } from 'zod';
-import { hexOf } from '../../domain/digest';
 import { parseOrThrow } from '../../domain/schema/errors';
+import type { DocumentKind, SharedDocuments } from '../state/sharedDocuments';
 import { writeFileAtomicSync } from '../state/files';
 
 export interface LockKind<T> {
   /** How errors name it: "lock", "customization lock". */
   what: string;
+  document: DocumentKind;
   schema: ZodType<T>;
   digest(lock: T): string;
   format(lock: T): string;
@@ -22,31 +21,37 @@ export interface LockKind<T> {
 
 export class DigestStore<T> {
   constructor(
-    readonly dir: string,
+    private readonly documents: SharedDocuments,
     private readonly kind: LockKind<T>,
   ) {}
 
-  protected fileOf(digest: string): string {
-    return path.join(this.dir, `${hexOf(digest)}.json`);
-  }
-
-  save(lock: T): string {
+  async save(lock: T): Promise<string> {
     const digest = this.kind.digest(lock);
-    const file = this.fileOf(digest);
-    if (!fs.existsSync(file)) writeLock(this.kind, file, lock);
+    await this.documents.put(this.kind.document, digest, this.kind.format(lock));
     return digest;
   }
 
-  load(digest: string): T {
-    const file = this.fileOf(digest);
-    if (!fs.existsSync(file)) throw new Error(`${this.kind.what} ${digest} is not in ${this.dir}`);
-    const lock = readLock(this.kind, file);
-    if (this.kind.digest(lock) !== digest) throw new Error(`lock file ${file} does not match its digest ${digest}`);
+  async load(digest: string): Promise<T> {
+    const lock = await this.find(digest);
+    if (!lock) throw new Error(`${this.kind.what} ${digest} is neither cached nor in ${this.documents.registry.host}/${this.documents.repository}`);
     return lock;
   }
 
-  has(digest: string): boolean {
-    return fs.existsSync(this.fileOf(digest));
+  /** The lock, or undefined when no worker saved it. */
+  async find(digest: string): Promise<T | undefined> {
+    const raw = await this.json(digest);
+    return raw === undefined ? undefined : this.parse(raw, digest);
+  }
+
+  protected async json(digest: string): Promise<unknown> {
+    const body = await this.documents.get(this.kind.document, digest);
+    return body && (JSON.parse(body.toString('utf8')) as unknown);
+  }
+
+  protected parse(raw: unknown, digest: string): T {
+    const lock = parseOrThrow(this.kind.schema, raw, `${this.kind.what} ${digest}`);
+    if (this.kind.digest(lock) !== digest) throw new Error(`${this.kind.what} ${digest} does not match its digest`);
+    return lock;
   }
 }
 

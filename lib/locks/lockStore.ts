@@ -1,18 +1,20 @@
-/** Image locks by digest under the state directory (`locks/`), and the lock files beside definitions. */
+/** Image locks by digest (shared through the registry), and the lock files beside definitions. */
 import * as fs from 'node:fs';
 import { CURRENT_LOCK_VERSION, formatLock, type Lock, lockDigest, LockSchema } from '../../domain/lock';
+import type { SharedDocuments } from '../state/sharedDocuments';
 import { DigestStore, type LockKind, readLock, writeLock } from './digestStore';
 
-const IMAGE_LOCK: LockKind<Lock> = { what: 'lock', schema: LockSchema, digest: lockDigest, format: formatLock };
+const IMAGE_LOCK: LockKind<Lock> = { what: 'lock', document: 'lock', schema: LockSchema, digest: lockDigest, format: formatLock };
 
 export class LockStore extends DigestStore<Lock> {
-  constructor(dir: string) {
-    super(dir, IMAGE_LOCK);
+  constructor(documents: SharedDocuments) {
+    super(documents, IMAGE_LOCK);
   }
 
-  /** The lock, or undefined when it was written in an older format (see isCurrentFormat). */
-  loadCurrent(digest: string): Lock | undefined {
-    return isCurrentFormat(this.fileOf(digest)) ? this.load(digest) : undefined;
+  /** The lock, or undefined when no worker saved it or it was written in an older format (see isCurrentFormat). */
+  async findCurrent(digest: string): Promise<Lock | undefined> {
+    const raw = await this.json(digest);
+    return raw !== undefined && isCurrentFormat(raw) ? this.parse(raw, digest) : undefined;
   }
 }
 
@@ -22,14 +24,13 @@ export class LockStore extends DigestStore<Lock> {
  * image whose previous lock is one resolves afresh (its published image keeps
  * its own SBOM and provenance), and the tree's lock files were regenerated.
  */
-function isCurrentFormat(file: string): boolean {
-  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+function isCurrentFormat(parsed: unknown): boolean {
   return typeof parsed === 'object' && parsed !== null && (parsed as { lockVersion?: unknown }).lockVersion === CURRENT_LOCK_VERSION;
 }
 
 /** The checked-in lock beside a definition, or undefined when there is none or it is in an older format. */
 export function readCurrentLockFile(file: string): Lock | undefined {
-  return fs.existsSync(file) && isCurrentFormat(file) ? readLockFile(file) : undefined;
+  return fs.existsSync(file) && isCurrentFormat(JSON.parse(fs.readFileSync(file, 'utf8'))) ? readLockFile(file) : undefined;
 }
 
 export function readLockFile(file: string): Lock {

@@ -33,7 +33,7 @@ import { type CustomSubject, customSubject } from '../catalog/customSubject';
 import type { ActivityContext } from '../context';
 import type { Progress } from '../progress';
 import { mapLimit } from '../process/pool';
-import { CustomLockStore, readCustomLockFile, writeCustomLockFile } from '../locks/customLockStore';
+import { type CustomLockStore, readCustomLockFile, writeCustomLockFile } from '../locks/customLockStore';
 import type { ResolveInput, ResolveResult } from '../../activities/types';
 
 export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInput, progress: Progress): Promise<ResolveResult> {
@@ -52,8 +52,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
 
   const request = customLockRequest(c, subject.base.spec.packages.exclude);
   const requestDigest = customLockRequestDigest(request);
-  const store = new CustomLockStore(ctx.paths.locks);
-  const previous = previousLock(store, input.previousLockDigest, subject.lockFile);
+  const previous = await previousLock(ctx.customLocks, input.previousLockDigest, subject.lockFile);
   const usable = previous?.resolvedFrom === requestDigest ? previous : undefined;
 
   let lock: CustomLock | undefined;
@@ -96,7 +95,7 @@ export async function resolveCustomLock(ctx: ActivityContext, input: ResolveInpu
     }
     if (previous) refuseDowngrades(`custom:${c.name}`, previous.packages, lock.packages, input.allowDowngrade);
   }
-  const lockDigest = store.save(lock);
+  const lockDigest = await ctx.customLocks.save(lock);
   if (!fs.existsSync(subject.lockFile)) writeCustomLockFile(subject.lockFile, lock);
 
   const fromBase = Object.fromEntries(installed.map((p) => [p.source, p.sourceVersion]));
@@ -123,8 +122,9 @@ function checkTagIsOwn(ctx: ActivityContext, subject: CustomSubject): void {
   }
 }
 
-function previousLock(store: CustomLockStore, digest: string | undefined, lockFile: string): CustomLock | undefined {
-  if (digest && store.has(digest)) return store.load(digest);
+async function previousLock(store: CustomLockStore, digest: string | undefined, lockFile: string): Promise<CustomLock | undefined> {
+  const lastBuilt = digest ? await store.find(digest) : undefined;
+  if (lastBuilt) return lastBuilt;
   return fs.existsSync(lockFile) ? readCustomLockFile(lockFile) : undefined;
 }
 

@@ -35,7 +35,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
   const { variant, release } = subject.image;
   const request = lockRequest(subject.definition, release);
   const requestDigest = lockRequestDigest(request);
-  const previous = previousLock(ctx, input.previousLockDigest, subject.lockFile);
+  const previous = await previousLock(ctx, input.previousLockDigest, subject.lockFile);
   const usable = previous?.resolvedFrom === requestDigest ? previous : undefined;
 
   let lock: Lock | undefined;
@@ -65,7 +65,7 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
     }
     if (previous) refuseDowngrades(displayName(subject.image), allVariantPackages(previous, variant), allVariantPackages(lock, variant), input.allowDowngrade);
   }
-  const lockDigest = ctx.locks.save(lock);
+  const lockDigest = await ctx.locks.save(lock);
   if (!readCurrentLockFile(subject.lockFile)) writeLockFile(subject.lockFile, lock);
   const versions = sourceVersions(lock, variant);
   const architectures = lockArchitectures(lock);
@@ -93,8 +93,8 @@ export async function resolveLock(ctx: ActivityContext, input: ResolveInput, pro
  * beside the definition. A lock in an older format (before releases and
  * architectures) is no previous lock: the next one in that order counts.
  */
-function previousLock(ctx: ActivityContext, digest: string | undefined, lockFile: string): Lock | undefined {
-  const lastBuilt = digest && ctx.locks.has(digest) ? ctx.locks.loadCurrent(digest) : undefined;
+async function previousLock(ctx: ActivityContext, digest: string | undefined, lockFile: string): Promise<Lock | undefined> {
+  const lastBuilt = digest ? await ctx.locks.findCurrent(digest) : undefined;
   return lastBuilt ?? readCurrentLockFile(lockFile);
 }
 

@@ -18,10 +18,8 @@ import { buildCustomImage } from './image';
 import type { StagedFile } from './layerTree';
 import { buildContextOf } from '../context';
 import { customSubject } from '../../catalog/customSubject';
-import { ImageRecords } from '../../catalog/imageRecords';
 import type { ActivityContext } from '../../context';
 import type { Progress } from '../../progress';
-import { CustomLockStore } from '../../locks/customLockStore';
 import { pushByDigest } from '../../oci/push';
 import type { BuildInput, BuildResult } from '../../../activities/types';
 import { verifyBaseCandidate } from '../../signing/baseVerification';
@@ -35,7 +33,7 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
   progress(`verifying the base ${subject.repository}@${baseDigest.slice(0, 19)}: signature and provenance`);
   await verifyBaseCandidate(ctx, { repository: subject.repository, digest: baseDigest, expected: c.base });
   const base = await openBaseImage(ctx, subject, baseDigest);
-  const lock = new CustomLockStore(ctx.paths.locks).load(input.lockDigest);
+  const lock = await ctx.customLocks.load(input.lockDigest);
 
   const accounts = mergeAccounts(baseAccounts(base.filesystem), { users: c.accounts?.users ?? [], groups: c.accounts?.groups ?? [] });
   const certificates = readCertificates(loaded);
@@ -52,7 +50,7 @@ export async function buildCustomizedImage(ctx: ActivityContext, input: BuildInp
     buildContextOf(ctx, progress),
   );
 
-  new ImageRecords(ctx.paths.images).write({
+  await ctx.records.write({
     image: input.image,
     digest: built.digest,
     spec: customTestSpec(subject.base.spec, c, subject.tag, certificates),
