@@ -77,6 +77,8 @@ export function registerUp(program: Command): void {
           const keys = initKeys(config.signingKeyPath);
           console.error(`created the signing key ${keys.privateKeyPath} (public: ${keys.publicKeyPath}, ${keys.fingerprint})`);
         }
+        const { ensureNamespaceSetup } = require('../../client/namespaceSetup') as typeof import('../../client/namespaceSetup');
+        for (const what of await ensureNamespaceSetup(client, config.temporal.namespace)) console.error(`created ${what}`);
         const images = catalogImages(config);
         for (const image of images) await ensureImageWorkflow(client, config, image);
         const { endLegacyImageWorkflows } = require('../../client/legacyWorkflows') as typeof import('../../client/legacyWorkflows');

@@ -1,7 +1,8 @@
 /**
  * Search attributes that make the Temporal UI answer "what is each image
  * doing": registered by scripts/up (`temporal server start-dev
- * --search-attribute`), set by the patch workflow on every phase change.
+ * --search-attribute`) or, on a real server, by `tempered up`
+ * (client/namespaceSetup.ts); set by the patch workflow on every phase change.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { utf8Bytes } from './state';
