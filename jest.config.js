@@ -20,6 +20,8 @@ module.exports = {
     project('scripts', ['<rootDir>/test/scripts/**/*.test.ts']),
     project('scanners', ['<rootDir>/test/scanners/**/*.test.ts']),
     // arm64 images under qemu-user emulation: CPU-heavy, so it runs in the lane with more room (scripts/test).
+    // The cluster shape (scripts/cluster): the real Temporal server on PostgreSQL, workers as separate processes.
+    project('cluster', ['<rootDir>/test/cluster/**/*.test.ts']),
     project('emulated', ['<rootDir>/test/emulated/**/*.test.ts']),
   ],
 };

@@ -27,8 +27,9 @@ export PATH="$NODE_DIR/bin:$PATH"
 # qemu-user-static and arch-test: arm64 images are built here from arm64 packages, their dev variants'
 # maintainer scripts and every arm64 image test run under user-mode emulation (ensure_arm64_emulation).
 APT_PACKAGES=(docker.io docker-registry mmdebstrap apt-utils busybox-static gnupg gpgv xz-utils ca-certificates curl uidmap qemu-user-static arch-test)
-# Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts).
-APT_TEST_PACKAGES=(chromium)
+# Only the tests need these: chromium for the browser test of the Temporal UI (test/e2e/ui.test.ts),
+# PostgreSQL for the cluster suite (test/cluster; scripts/cluster installs it too).
+APT_TEST_PACKAGES=(chromium "postgresql-15")
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -170,12 +171,15 @@ YAML
   wait_until 30 registry http_ok "http://$TEMPERED_REGISTRY/v2/"
 }
 
+# tempered's search attributes (domain/patch/searchAttributes.ts names them), as dev server flags.
+SEARCH_ATTRIBUTES=(ImageName=Keyword ImageRelease=Keyword ImageVariant=Keyword PatchPhase=Keyword PendingAdvisories=KeywordList PublishedDigest=Keyword)
+
 start_temporal() {
   if "$TEMPORAL_BIN" operator namespace describe --namespace default --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; then return 0; fi
   say "starting the Temporal dev server ($TEMPORAL_ADDRESS, UI on $TEMPERED_UI_PORT, SQLite in $STATE_DIR)"
   mkdir -p "$LOG_DIR"
   local attrs=()
-  for a in ImageName=Keyword ImageRelease=Keyword ImageVariant=Keyword PatchPhase=Keyword PendingAdvisories=KeywordList PublishedDigest=Keyword; do
+  for a in "${SEARCH_ATTRIBUTES[@]}"; do
     attrs+=(--search-attribute "$a")
   done
   nohup "$TEMPORAL_BIN" server start-dev --ip "${TEMPORAL_ADDRESS%:*}" --port "${TEMPORAL_ADDRESS##*:}" --ui-port "$TEMPERED_UI_PORT" \
