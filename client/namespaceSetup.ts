@@ -27,11 +27,30 @@ export async function ensureNamespaceSetup(client: Client, namespace: string): P
     await workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(RETENTION) });
     created.push(`namespace ${namespace}`);
   }
-  const { customAttributes } = await operatorService.listSearchAttributes({ namespace });
+  const { customAttributes } = await onceKnown(() => operatorService.listSearchAttributes({ namespace }));
   const missing = SEARCH_ATTRIBUTE_FLAGS.map((flag) => flag.split('=') as [string, string]).filter(([name]) => !customAttributes?.[name]);
   if (missing.length > 0) {
     await operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPES[type] as number])) });
     created.push(...missing.map(([name, type]) => `search attribute ${name} (${type})`));
   }
   return created;
+}
+
+/**
+ * A namespace or search attribute just registered is in the database at once but not in every
+ * service's namespace cache, which a real server refreshes every few seconds (the dev server has them
+ * before it answers): until then calls naming them fail NOT_FOUND or INVALID_ARGUMENT.
+ */
+export async function onceKnown<T>(call: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      // A start's ServiceError wraps the gRPC status: NOT_FOUND (namespace), INVALID_ARGUMENT (a search attribute not known yet).
+      const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+      if ((code !== 5 && code !== 3) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }

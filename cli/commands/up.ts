@@ -64,9 +64,10 @@ export function registerUp(program: Command): void {
     .command('up')
     .description('start one patch workflow per image, release and variant (idempotent) and wait for the first publish')
     .option('--no-wait', 'return once the workflows are started')
+    .option('--server-setup-only', 'only create the namespace and search attributes a new Temporal server lacks (scripts/cluster, before its workers start)')
     .option('--timeout <minutes>', 'how long to wait for the first publish', '45')
     .option('--json', 'print JSON for scripts')
-    .action(async (opts: { wait: boolean; timeout: string; json?: boolean }) => {
+    .action(async (opts: { wait: boolean; serverSetupOnly?: boolean; timeout: string; json?: boolean }) => {
       // Checked even with --no-wait: a typo is better said than ignored (and NaN would wait forever).
       const timeout = minutesOption(opts.timeout);
       const { ensureImageWorkflow } = require('../../client/imageWorkflows') as typeof import('../../client/imageWorkflows');
@@ -77,10 +78,15 @@ export function registerUp(program: Command): void {
           const keys = initKeys(config.signingKeyPath);
           console.error(`created the signing key ${keys.privateKeyPath} (public: ${keys.publicKeyPath}, ${keys.fingerprint})`);
         }
-        const { ensureNamespaceSetup } = require('../../client/namespaceSetup') as typeof import('../../client/namespaceSetup');
-        for (const what of await ensureNamespaceSetup(client, config.temporal.namespace)) console.error(`created ${what}`);
+        const { ensureNamespaceSetup, onceKnown } = require('../../client/namespaceSetup') as typeof import('../../client/namespaceSetup');
+        const created = await ensureNamespaceSetup(client, config.temporal.namespace);
+        for (const what of created) console.error(`created ${what}`);
+        if (opts.serverSetupOnly) return;
         const images = catalogImages(config);
-        for (const image of images) await ensureImageWorkflow(client, config, image);
+        for (const [i, image] of images.entries()) {
+          // The first start waits until every service knows the namespace and attributes (created just now, or by --server-setup-only).
+          await (i === 0 ? onceKnown(() => ensureImageWorkflow(client, config, image)) : ensureImageWorkflow(client, config, image));
+        }
         const { endLegacyImageWorkflows } = require('../../client/legacyWorkflows') as typeof import('../../client/legacyWorkflows');
         for (const id of await endLegacyImageWorkflows(client, new Set(images.map(workflowIdFor)))) console.error(`ended ${id}: superseded by its per-release workflow`);
         const statuses = opts.wait ? await waitForPublished(client, images, timeout * 60_000) : await allImageStatuses(client);

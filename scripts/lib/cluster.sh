@@ -50,7 +50,8 @@ start_postgresql() {
   if [ ! -s "$PG_DATA/PG_VERSION" ]; then
     say "initializing PostgreSQL $POSTGRESQL_VERSION in $PG_DATA (user temporal, loopback port $PG_PORT)"
     ensure_secret postgres-password
-    mkdir -p "$PG_DATA" && chown postgres: "$PG_DATA" && chmod 700 "$PG_DATA"
+    mkdir -p "$PG_DATA" && chown postgres: "$PG_DATA" && chmod 700 "$PG_DATA" && chmod 755 "$CLUSTER_DIR"
+    pg test -x "$PG_DATA" || die "the postgres user cannot reach $PG_DATA: a directory above it is not searchable by others (chmod o+x it, or set TEMPERED_CLUSTER_DIR)"
     local pwfile; pwfile="$(mktemp)"; cp "$SECRETS_DIR/postgres-password" "$pwfile"; chown postgres: "$pwfile"
     pg "$PG_BIN/initdb" -D "$PG_DATA" -U temporal --pwfile="$pwfile" $PG_INITDB_ARGS >>"$LOG_DIR/postgresql.log" 2>&1 || { rm -f "$pwfile"; die "initdb failed (log: $LOG_DIR/postgresql.log)"; }
     rm -f "$pwfile"
@@ -92,6 +93,8 @@ start_temporal_service() { # service
   record_started "temporal-$service" $!
 }
 
+port_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 frontend_serving() { "$TEMPORAL_BIN" operator cluster health --address "$TEMPORAL_ADDRESS" 2>/dev/null | grep -q SERVING; }
 
 start_temporal_ui() {
@@ -104,8 +107,10 @@ start_temporal_ui() {
   wait_until 30 "Temporal Web UI" http_ok "http://127.0.0.1:$TEMPERED_UI_PORT/"
 }
 
+registry_asks_for_credentials() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$TEMPERED_REGISTRY/v2/" 2>/dev/null)" = 401 ]; }
+
 start_cluster_registry() {
-  if http_ok "http://$TEMPERED_REGISTRY/v2/" || curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$TEMPERED_REGISTRY/v2/" 2>/dev/null | grep -q 401; then return 0; fi
+  if registry_asks_for_credentials; then return 0; fi
   ensure_secret registry-password
   local dir="$CLUSTER_DIR/registry"
   mkdir -p "$dir"
@@ -132,7 +137,7 @@ YAML
   say "starting the registry on $TEMPERED_REGISTRY (htpasswd auth, user $REGISTRY_USER)"
   nohup docker-registry serve "$dir/config.yml" >>"$LOG_DIR/registry.log" 2>&1 &
   record_started registry $!
-  wait_until 30 registry bash -c "curl -s -o /dev/null -w '%{http_code}' 'http://$TEMPERED_REGISTRY/v2/' | grep -q 401"
+  wait_until 30 registry registry_asks_for_credentials
 }
 
 # What every tempered process of the cluster is given: addresses, and secrets as file paths only.
@@ -155,7 +160,14 @@ start_cluster_worker() { # name
   TEMPERED_STATE_DIR="$CLUSTER_DIR/workers/$name" TEMPERED_BUILD_ARCHITECTURES="${WORKER_ARCHITECTURES[$name]:-amd64}" TEMPERED_BUILD_CONCURRENCY=1 \
     nohup node "dist/workers/$entry.js" >>"$log" 2>&1 &
   record_started "worker-$name" $!
-  wait_until 60 "worker $name" bash -c "tail -c +$((offset + 1)) '$log' | grep -q 'workers running'"
+  local waited
+  for waited in $(seq 1 300); do
+    tail -c +$((offset + 1)) "$log" | grep -q 'workers running' && return 0
+    kill -0 "$(recorded_pid "worker-$name" || echo 0)" 2>/dev/null || break
+    sleep 0.2
+  done
+  tail -c +$((offset + 1)) "$log" | tail -n 20 >&2
+  die "worker $name did not come up within 60s (log: $log)"
 }
 
 cluster_components() { printf '%s\n' postgresql "${TEMPORAL_SERVICES[@]/#/temporal-}" temporal-ui registry "${WORKERS[@]/#/worker-}"; }
