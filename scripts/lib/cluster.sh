@@ -10,8 +10,8 @@ CLUSTER_DIR="${TEMPERED_CLUSTER_DIR:-$STATE_DIR/cluster}"
 RUN_DIR="$CLUSTER_DIR/run"
 LOG_DIR="$CLUSTER_DIR/logs"
 SECRETS_DIR="$CLUSTER_DIR/secrets"
-TEMPORAL_SERVER_DIR="$CACHE_ROOT/temporal-server-$TEMPORAL_SERVER_VERSION"
-TEMPORAL_UI_BIN="$CACHE_ROOT/temporal-ui-$TEMPORAL_UI_VERSION/server"
+TEMPORAL_SERVER_DIR="$TEMPERED_TOOLS_DIR/temporal-server-$TEMPORAL_SERVER_VERSION"
+TEMPORAL_UI_BIN="$TEMPERED_TOOLS_DIR/temporal-ui-$TEMPORAL_UI_VERSION/server"
 PG_BIN="/usr/lib/postgresql/$POSTGRESQL_VERSION/bin"
 PG_DATA="$CLUSTER_DIR/postgresql"
 PG_PORT="${TEMPERED_CLUSTER_PG_PORT:-55432}"
@@ -24,6 +24,9 @@ PG_INITDB_ARGS="--auth=scram-sha-256 --encoding=UTF8"
 FRONTEND_PORT="${TEMPORAL_ADDRESS##*:}"
 declare -A SERVICE_PORT=([frontend]=$FRONTEND_PORT [history]=$((FRONTEND_PORT + 1)) [matching]=$((FRONTEND_PORT + 2)) [worker]=$((FRONTEND_PORT + 6)))
 TEMPORAL_SERVICES=(history matching frontend worker)
+# Temporal keeps each membership port in a PostgreSQL smallint.
+[ $((FRONTEND_PORT - 300 + 6)) -lt 32768 ] && [ "$FRONTEND_PORT" -gt 300 ] \
+  || die "TEMPORAL_ADDRESS port $FRONTEND_PORT: the cluster's membership ports (300 below each service's) must stay under 32768"
 # The workers: two of each role, each with its own state directory. build-1 also builds arm64 (through
 # qemu-user emulation, configured to); build-2 builds only what it runs natively.
 WORKERS=(orchestration-1 orchestration-2 build-1 build-2)

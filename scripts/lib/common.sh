@@ -7,6 +7,8 @@ STATE_DIR="${TEMPERED_STATE_DIR:-$REPO_ROOT/.tempered}"
 RUN_DIR="$STATE_DIR/run"
 LOG_DIR="$STATE_DIR/logs"
 CACHE_ROOT="${TEMPERED_CACHE_ROOT:-/var/cache/tempered}"
+# Where scripts/install-tools builds the Go tools (and the tests find them): the same cache unless set.
+export TEMPERED_TOOLS_DIR="${TEMPERED_TOOLS_DIR:-$CACHE_ROOT}"
 TEMPORAL_VERSION="1.9.1"
 export TEMPORAL_BIN="${TEMPORAL_BIN:-$CACHE_ROOT/temporal-cli/bin/temporal}"
 export TEMPERED_STATE_DIR="$STATE_DIR"

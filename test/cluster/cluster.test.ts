@@ -53,7 +53,8 @@ async function clusterPorts(): Promise<number> {
     const server = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Temporal stores membership ports as a PostgreSQL smallint: they stay below 32768.
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     const all = [0, 1, 2, 6, 10, -300, -299, -298, -294].map((d) => port + d);
     if ((await Promise.all(all.map(free))).every(Boolean)) return port;
   }
@@ -194,13 +195,13 @@ test('every worker state directory deleted between cycles: an unchanged upstream
   for (const w of WORKERS) fs.rmSync(path.join(clusterDir, 'workers', w), { recursive: true, force: true });
   const builds = async () => (await activityRecords(client, WORKFLOW)).buildImage?.completed ?? 0;
   const buildsBefore = await builds();
-  const lastCycle = (await state()).cycles.at(-1)?.number ?? 0;
+  const signalledAt = new Date().toISOString();
   // What the monitor sends when the archive may have changed: a cycle that resolves the same lock.
-  await client.workflow.getHandle(WORKFLOW).signal(upstreamSignal, { packages: ['tempered-canary'] });
+  await client.workflow.getHandle(WORKFLOW).signal(upstreamSignal, { packages: ['tempered-canary 1.0-4'] });
   const unchanged = await until('the cycle of the unchanged upstream', async () => {
     const s = await state();
     const cycle = s.cycles.at(-1);
-    return s.phase === 'idle' && cycle && cycle.number > lastCycle && cycle.finishedAt ? cycle : undefined;
+    return s.phase === 'idle' && cycle && cycle.startedAt > signalledAt && cycle.finishedAt ? cycle : undefined;
   }, 120_000);
   expect(['up-to-date', 'unchanged']).toContain(unchanged.outcome);
   expect(await builds()).toBe(buildsBefore);
