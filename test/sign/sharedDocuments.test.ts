@@ -7,28 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Digest } from '../../domain/digest';
-import { type Lock, lockDigest } from '../../domain/lock';
+import { lockDigest } from '../../domain/lock';
 import { MediaType } from '../../domain/oci/mediaTypes';
 import { ImageRecords } from '../../lib/catalog/imageRecords';
 import { LockStore } from '../../lib/locks/lockStore';
 import { EMPTY_CONFIG, EMPTY_CONFIG_DESCRIPTOR } from '../../lib/oci/artifacts';
 import { RegistryClient } from '../../lib/oci/registry';
 import { DOCUMENT_KINDS, type DocumentKind, documentTag, SharedDocuments } from '../../lib/state/sharedDocuments';
+import { EXAMPLE_LOCK } from '../support/exampleLock';
 import { startRegistry, type TestRegistry } from '../support/registry';
 
-const lock: Lock = {
-  lockVersion: 2,
-  image: 'base',
-  release: 'trixie',
-  resolvedFrom: `sha256:${'a'.repeat(64)}`,
-  archives: [{ uri: 'http://deb.debian.org/debian', suites: ['trixie'] }],
-  platforms: {
-    amd64: {
-      packages: [{ name: 'libc6', version: '2.41-12', architecture: 'amd64', source: 'glibc', sourceVersion: '2.41-12', archive: 'http://deb.debian.org/debian', suite: 'trixie', filename: 'pool/main/g/glibc/libc6_2.41-12_amd64.deb', size: 1, sha256: 'c'.repeat(64) }],
-      variants: { runtime: { packages: ['libc6'], sourceDateEpoch: 1 }, dev: { packages: ['libc6'], sourceDateEpoch: 1 } },
-    },
-  },
-};
+const lock = EXAMPLE_LOCK;
 
 let registry: TestRegistry;
 let client: RegistryClient;
