@@ -37,7 +37,7 @@ export interface ImageRecord {
 export class ImageRecords {
   constructor(private readonly documents: SharedDocuments) {}
 
-  /** Before the image is pushed: whatever can name the digest finds its record. */
+  /** Before the image is pushed: whatever can name the digest finds its record. Each build of the digest rewrites it. */
   async write(record: ImageRecord): Promise<void> {
     await this.documents.put('build', record.digest, JSON.stringify(record, null, 2));
   }

@@ -10,9 +10,12 @@
  * written. Most keys are the digest of the document itself (callers verify: a lock against its
  * canonical digest, a report against its bytes); a build record is keyed by the image it describes.
  *
- * The registry has no compare-and-set, and none is needed: a key names one document (content), or
- * records that are equivalent (two builds of one digest built the same thing), so the first writer wins
- * and a second write of the same key finds the tag and stops.
+ * The registry has no compare-and-set, and none is needed. A content-addressed key names one document,
+ * so the first writer wins and a second write of it finds the tag and stops. A build record is the one
+ * kind that changes under its key: the definition's tests are not in the image, so a retry after a test
+ * was fixed builds the same digest with another spec. Each build rewrites it (one image workflow builds
+ * a digest at a time), and it is read from the registry every time, never from a cache another worker
+ * may have filled before the rewrite.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -28,6 +31,9 @@ export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 /** The repository documents live in, beside the images of the same prefix. */
 export const STATE_REPOSITORY = 'state';
+
+/** Kinds rewritten under the same key (see above): always written, always read from the registry. */
+const REWRITTEN: ReadonlySet<DocumentKind> = new Set(['build']);
 
 export const documentMediaType = (kind: DocumentKind) => `application/vnd.tempered.${kind}.v1+json`;
 export const documentTag = (kind: DocumentKind, key: string) => `${kind}-${hexOf(key)}`;
@@ -49,10 +55,11 @@ export class SharedDocuments {
   async put(kind: DocumentKind, key: string, document: Buffer | string): Promise<void> {
     const body = Buffer.isBuffer(document) ? document : Buffer.from(document);
     const cached = this.cachedFile(kind, key);
-    if (!fs.existsSync(cached)) writeFileAtomicSync(cached, body);
+    const rewritten = REWRITTEN.has(kind);
+    if (rewritten || !fs.existsSync(cached)) writeFileAtomicSync(cached, body);
     const tag = documentTag(kind, key);
-    if (!this.shared || this.known.has(tag)) return;
-    if (!(await this.registry.resolve(this.repository, tag))) {
+    if (!this.shared || (!rewritten && this.known.has(tag))) return;
+    if (rewritten || !(await this.registry.resolve(this.repository, tag))) {
       const layer = { mediaType: documentMediaType(kind), digest: sha256Digest(body), size: body.length };
       await Promise.all([
         this.registry.pushBlob(this.repository, layer.digest, body),
@@ -69,7 +76,7 @@ export class SharedDocuments {
   /** The document from the cache, else from the registry (then cached); undefined when neither has it. */
   async get(kind: DocumentKind, key: string): Promise<Buffer | undefined> {
     const cached = this.cachedFile(kind, key);
-    if (fs.existsSync(cached)) return fs.readFileSync(cached);
+    if ((!this.shared || !REWRITTEN.has(kind)) && fs.existsSync(cached)) return fs.readFileSync(cached);
     if (!this.shared) return undefined;
     const fetched = await this.registry.getManifest(this.repository, documentTag(kind, key));
     if (!fetched) return undefined;

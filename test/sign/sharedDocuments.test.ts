@@ -64,6 +64,19 @@ test('a build record travels by the image digest; a record that names another di
   await expect(new ImageRecords(worker().documents).read(`sha256:${'0'.repeat(64)}`)).rejects.toThrow(/no build record for sha256:0{64}/);
 });
 
+test('a build record rewritten by a later build of the same digest is what every worker reads, even one that read the first', async () => {
+  const builder = worker();
+  const tester = worker();
+  const digest = `sha256:${'9'.repeat(64)}`;
+  const first = { image: { kind: 'catalog', name: 'base', release: 'trixie', variant: 'runtime' }, digest, lockDigest: lockDigest(lock), repository: 'tempered/base', tag: 'trixie', builtAt: '2026-01-01T00:00:00.000Z' } as Parameters<ImageRecords['write']>[0];
+  await new ImageRecords(builder.documents).write(first);
+  expect(await new ImageRecords(tester.documents).read(digest)).toEqual(first);
+  // A test of the definition fixed and retried: the same image, another spec.
+  const second = { ...first, builtAt: '2026-01-02T00:00:00.000Z', spec: { tests: ['fixed'] } } as unknown as typeof first;
+  await new ImageRecords(builder.documents).write(second);
+  expect(await new ImageRecords(tester.documents).read(digest)).toEqual(second);
+});
+
 test('what comes back is what was written: an altered lock or report is an error naming it', async () => {
   const a = worker();
   const report = JSON.stringify({ results: { tests: [] } });
