@@ -41,6 +41,8 @@ export const documentTag = (kind: DocumentKind, key: string) => `${kind}-${hexOf
 export class SharedDocuments {
   /** Tags this process wrote or found, so an unchanged lock saved every cycle costs no request after the first. */
   private readonly known = new Set<string>();
+  /** Whether this process has put the empty config into the repository (every document's config). */
+  private emptyConfigThere = false;
 
   constructor(
     readonly registry: RegistryClient,
@@ -63,8 +65,9 @@ export class SharedDocuments {
       const layer = { mediaType: documentMediaType(kind), digest: sha256Digest(body), size: body.length };
       await Promise.all([
         this.registry.pushBlob(this.repository, layer.digest, body),
-        this.registry.pushBlob(this.repository, EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG),
+        this.emptyConfigThere || this.registry.pushBlob(this.repository, EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG),
       ]);
+      this.emptyConfigThere = true;
       const manifest: ImageManifest & { artifactType: string } = {
         schemaVersion: 2, mediaType: MediaType.ociManifest, artifactType: layer.mediaType, config: EMPTY_CONFIG_DESCRIPTOR, layers: [layer],
       };

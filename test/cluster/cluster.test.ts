@@ -19,6 +19,8 @@ import { RegistryClient } from '../../lib/oci/registry';
 import { advisorySignal, stateQuery, upstreamSignal } from '../../workflows/messages';
 import { type CliResult, runCli, runProcess } from '../support/cli';
 import { activityRecords } from '../support/history';
+import { freePort } from '../support/ports';
+import { TEMPORAL_BIN } from '../support/temporal';
 import { oneSignatureSet, publishedOnce, signedDigests } from '../support/faults';
 import { canaryPackage, CANARY_DEFINITION, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
 import { until, waitForState } from '../support/wait';
@@ -37,6 +39,8 @@ let env: Record<string, string>;
 let connection: Connection;
 let client: Client;
 let registry: RegistryClient;
+/** Reads images as a worker without state would (its own empty state directory). */
+let reader: ReturnType<typeof createContext>;
 
 const ok = (r: CliResult) => {
   if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
@@ -60,15 +64,6 @@ async function clusterPorts(): Promise<number> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Publishes `version` upstream and signals the advisory it fixes; returns the digest published before. */
 async function advise(version: string): Promise<string> {
   const before = (await state()).published!.digest;
@@ -82,7 +77,7 @@ async function expectPatchedOnce(before: string, version: string): Promise<strin
   const patched = await waitForState(client, WORKFLOW, (s) => (s.published?.digest !== before && s.phase === 'idle') || s.phase === 'failed');
   expect(patched.failure).toBeUndefined();
   const digest = patched.published!.digest;
-  const packages = await packagesOfImage(createContext(parseConfig({ ...env, TEMPERED_STATE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'tempered-cluster-reader-')) })), REPOSITORY, digest);
+  const packages = await packagesOfImage(reader, REPOSITORY, digest);
   expect(packages.find((p) => p.name === 'tempered-canary')?.version).toBe(version);
   expect((await signedDigests(registry, REPOSITORY)).filter((d) => d === digest)).toEqual([digest]);
   expect(await publishedOnce(registry, REPOSITORY, 'bookworm', digest, fs.readFileSync(path.join(clusterDir, 'secrets', 'signing.pub')))).toEqual(oneSignatureSet(digest));
@@ -115,6 +110,7 @@ beforeAll(async () => {
   });
   const config = parseConfig(env);
   registry = createContext(config).registry;
+  reader = createContext(parseConfig({ ...env, TEMPERED_STATE_DIR: path.join(stateDir, 'reader') }));
   connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   client = new Client({ connection });
 });
@@ -133,7 +129,7 @@ afterAll(async () => {
 });
 
 test('up: the frontend is SERVING, four server processes, PostgreSQL, four workers with their own state directories, canary published and signed', async () => {
-  const health = await runProcess(process.env.TEMPORAL_BIN ?? '/var/cache/tempered/temporal-cli/bin/temporal', ['operator', 'cluster', 'health', '--address', env.TEMPORAL_ADDRESS as string], env);
+  const health = await runProcess(TEMPORAL_BIN, ['operator', 'cluster', 'health', '--address', env.TEMPORAL_ADDRESS as string], env);
   expect(health.stdout).toMatch(/SERVING/);
   const status = JSON.parse(ok(await cluster('status', '--json'))) as { health: string; components: { name: string; pid: number | null; state: string }[] };
   expect(status.health).toBe('SERVING');

@@ -13,7 +13,7 @@ import { ImageRecords } from '../../lib/catalog/imageRecords';
 import { LockStore } from '../../lib/locks/lockStore';
 import { EMPTY_CONFIG, EMPTY_CONFIG_DESCRIPTOR } from '../../lib/oci/artifacts';
 import { RegistryClient } from '../../lib/oci/registry';
-import { DOCUMENT_KINDS, type DocumentKind, documentTag, SharedDocuments } from '../../lib/state/sharedDocuments';
+import { DOCUMENT_KINDS, type DocumentKind, documentMediaType, documentTag, SharedDocuments } from '../../lib/state/sharedDocuments';
 import { EXAMPLE_LOCK } from '../support/exampleLock';
 import { startRegistry, type TestRegistry } from '../support/registry';
 
@@ -94,7 +94,7 @@ test('what comes back is what was written: an altered lock or report is an error
 
 /** Points `<kind>-<hex>` at other bytes, as the put does (blob, empty config, manifest). */
 async function retag(documents: SharedDocuments, kind: DocumentKind, key: string, body: Buffer): Promise<void> {
-  const layer = { mediaType: `application/vnd.tempered.${kind}.v1+json`, digest: sha256Digest(body), size: body.length };
+  const layer = { mediaType: documentMediaType(kind), digest: sha256Digest(body), size: body.length };
   await client.pushBlob(documents.repository, layer.digest, body);
   await client.pushBlob(documents.repository, EMPTY_CONFIG_DESCRIPTOR.digest, EMPTY_CONFIG);
   await client.putManifest(documents.repository, documentTag(kind, key), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: EMPTY_CONFIG_DESCRIPTOR, layers: [layer] }), MediaType.ociManifest);
