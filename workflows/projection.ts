@@ -50,13 +50,24 @@ export class Projection {
   }
 }
 
+/**
+ * What the previous run left, or the client set at the start, read from the attributes' values alone.
+ * Not from typedSearchAttributes: its types come from `type` metadata the server adds when it sends a
+ * history, from its own cache of the namespace's attributes. A server that has not refreshed that cache
+ * yet (a cluster in the seconds after `tempered up` registered the attributes) sends them untyped,
+ * typedSearchAttributes drops them, and the run's first upsert differs from what a replay of the same
+ * history does once the server types them: a nondeterminism error, and the workflow stuck. Seen on the
+ * PostgreSQL cluster (bench scale-cluster); test/replay/histories/untyped-start-attributes replays it.
+ */
 function inherited(): Announced {
-  const sa = wf.workflowInfo().typedSearchAttributes;
+  // The untyped view, deprecated in the SDK for the reason above being rare; here it is the point.
+  const sa = wf.workflowInfo().searchAttributes;
+  const keyword = (key: { name: string }) => sa[key.name]?.[0] as string | undefined;
   return {
-    name: sa.get(ImageNameKey) ?? '',
-    variant: sa.get(ImageVariantKey) ?? '',
-    phase: (sa.get(PatchPhaseKey) ?? '') as PatchPhase,
-    pending: sa.get(PendingAdvisoriesKey) ?? [],
-    digest: sa.get(PublishedDigestKey),
+    name: keyword(ImageNameKey) ?? '',
+    variant: keyword(ImageVariantKey) ?? '',
+    phase: (keyword(PatchPhaseKey) ?? '') as PatchPhase,
+    pending: (sa[PendingAdvisoriesKey.name] as string[] | undefined) ?? [],
+    digest: keyword(PublishedDigestKey),
   };
 }

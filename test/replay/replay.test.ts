@@ -5,6 +5,9 @@
  * change must be guarded with `patched()`. Record new histories with
  * `RECORD_HISTORIES=1 npx jest --selectProjects workflow` (into
  * <scenario>/<RECORDING>/, beside the recordings of earlier code).
+ * untyped-start-attributes/ is an initial publish recorded on the PostgreSQL cluster with the `type`
+ * metadata taken off its start event's search attributes: what a server sends before its cache knows
+ * the namespace's attributes (workflows/projection.ts, inherited()).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
