@@ -1,4 +1,4 @@
-import { evaluateCommand, type CommandTest } from './commands';
+import { EMULATED_TIMEOUT_FACTOR, evaluateCommand, onThisMachine, type CommandTest } from './commands';
 import { DefinitionSchema } from '../../domain/catalog/definition';
 
 const test_ = (expect: Partial<CommandTest>): CommandTest => ({ name: 't', command: ['x'], env: {}, exitCode: 0, timeoutSeconds: 30, ...expect });
@@ -18,5 +18,17 @@ describe('expected-output patterns', () => {
     const parsed = DefinitionSchema.safeParse({ name: 'x', description: 'x', packages: { include: ['libc6'] }, tests: [{ name: 't', command: ['x'], stdoutMatches: '(a)\\1' }] });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues[0]).toMatchObject({ path: ['tests', 0, 'stdoutMatches'], message: expect.stringContaining('is not a linear-time (RE2) regular expression') });
+  });
+});
+
+describe('timeouts under emulation', () => {
+  it('stretch by the emulation factor, and a timeout says so', () => {
+    const definition = test_({ timeoutSeconds: 30 });
+    expect(onThisMachine(definition, false)).toBe(definition);
+    const emulated = onThisMachine(definition, true);
+    expect(emulated.timeoutSeconds).toBe(30 * EMULATED_TIMEOUT_FACTOR);
+    const timedOut = { ...ran(''), timedOut: true };
+    expect(evaluateCommand(definition, timedOut)).toBe('timed out after 30s');
+    expect(evaluateCommand(emulated, timedOut, true)).toBe(`timed out after ${30 * EMULATED_TIMEOUT_FACTOR}s (the definition's 30s x${EMULATED_TIMEOUT_FACTOR}: under emulation)`);
   });
 });

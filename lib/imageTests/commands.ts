@@ -25,8 +25,23 @@ export function evaluateShellAttempt(attempt: { exitCode: number; stdout: string
   return attempt.exitCode !== 0 && !attempt.stdout.includes('shell') ? undefined : `a shell ran (exit ${attempt.exitCode})`;
 }
 
-export function evaluateCommand(test: CommandTest, result: RunResult): string | undefined {
-  if (result.timedOut) return `timed out after ${test.timeoutSeconds}s`;
+/**
+ * How much longer a command test may run when its image's architecture is not the machine's. A
+ * definition's timeout is for the image on its own architecture; under qemu-user emulation a JVM or an
+ * interpreter starts several times slower, more on a busy machine. Measured here: java:trixie's keytool
+ * listing the CA store took 7 s as amd64 and over 30 s as arm64 while the cluster's workers built.
+ */
+export const EMULATED_TIMEOUT_FACTOR = 5;
+
+/** The test as it runs on this machine: its timeout scaled when the image runs under emulation. */
+export function onThisMachine(test: CommandTest, emulated: boolean): CommandTest {
+  return emulated ? { ...test, timeoutSeconds: test.timeoutSeconds * EMULATED_TIMEOUT_FACTOR } : test;
+}
+
+export function evaluateCommand(test: CommandTest, result: RunResult, emulated = false): string | undefined {
+  if (result.timedOut) {
+    return `timed out after ${test.timeoutSeconds}s${emulated ? ` (the definition's ${test.timeoutSeconds / EMULATED_TIMEOUT_FACTOR}s x${EMULATED_TIMEOUT_FACTOR}: under emulation)` : ''}`;
+  }
   if (result.exitCode !== test.exitCode) return `exit code ${result.exitCode}, expected ${test.exitCode}: ${result.stderr.trim().slice(0, 300)}`;
   if (test.stdout !== undefined && result.stdout !== test.stdout) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))}, expected ${JSON.stringify(test.stdout)}`;
   if (test.stdoutMatches !== undefined && !patternFinds(test.stdoutMatches, result.stdout)) return `stdout ${JSON.stringify(result.stdout.slice(0, 200))} does not match /${test.stdoutMatches}/`;

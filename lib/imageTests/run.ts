@@ -6,12 +6,12 @@
 import type { VariantSpec } from '../../domain/catalog/effective';
 import type { ImageManifest } from '../../domain/oci/image';
 import { type CtrfReport, type CtrfTest, ctrfReport } from '../../domain/report/ctrf';
-import { type PlatformInfo, platformName } from '../../domain/platform';
+import { hostArchitecture, type PlatformInfo, platformName } from '../../domain/platform';
 import type { BlobStore } from '../oci/blobStore';
 import { loadImage } from '../engine/load';
 import { runInContainer } from '../engine/run';
 import { type Check, DEV_POLICY, definitionChecks, type ImageFacts, type PackageIdentity, RUNTIME_POLICY, SERVICE_USER_RUNTIME_POLICY, snapshotRequest } from './checks';
-import { type CommandTest, DEV_POLICY_COMMANDS, evaluateCommand, evaluateShellAttempt, NO_SHELL_TEST_NAME } from './commands';
+import { type CommandTest, DEV_POLICY_COMMANDS, evaluateCommand, evaluateShellAttempt, NO_SHELL_TEST_NAME, onThisMachine } from './commands';
 import { snapshot } from './probe';
 
 export interface TestTarget {
@@ -39,6 +39,7 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
   const config = imageConfig.config;
   // Every container of an arm64 image runs as arm64 (under emulation on an amd64 host), named explicitly.
   const platform = platformName(imageConfig.architecture);
+  const emulated = imageConfig.architecture !== hostArchitecture(process.arch);
 
   const { stat, read } = snapshotRequest(spec, spec.tests);
   const runtime = spec.image.variant === 'runtime';
@@ -52,7 +53,7 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
   const probeStarted = Date.now();
   const [probed, commandResults] = await Promise.all([
     snapshot(image, undefined, stat, read, platform, runtime).then((s) => ({ s, ms: Date.now() - probeStarted })),
-    runCommands(image, platform, commands, progress),
+    runCommands(image, platform, emulated, commands, progress),
   ]);
   const shellResults: CtrfTest[] = runtime ? [verdict(NO_SHELL_TEST_NAME, 'policy', probed.ms, evaluateShellAttempt(probed.s.shell))] : [];
 
@@ -64,9 +65,11 @@ export async function runImageTests(target: TestTarget, store: BlobStore, progre
 }
 
 /** Command tests one after another, each in its own container. */
-async function runCommands(image: string, platform: string, commands: { test: CommandTest; suite: string }[], progress: (step: string) => void): Promise<CtrfTest[]> {
+async function runCommands(image: string, platform: string, emulated: boolean, commands: { test: CommandTest; suite: string }[], progress: (step: string) => void): Promise<CtrfTest[]> {
   const results: CtrfTest[] = [];
-  for (const [i, { test, suite }] of commands.entries()) {
+  for (const [i, command] of commands.entries()) {
+    const { suite } = command;
+    const test = onThisMachine(command.test, emulated);
     progress(`command test ${i + 1}/${commands.length}: ${test.name}`);
     const result = await runInContainer({
       image,
@@ -84,7 +87,7 @@ async function runCommands(image: string, platform: string, commands: { test: Co
         `command test "${test.name}": its container was killed from outside (exit ${result.exitCode}: the Docker engine stopping or restarting, the OOM killer, or docker kill)`,
       );
     }
-    results.push(verdict(test.name, suite, result.durationMs, evaluateCommand(test, result)));
+    results.push(verdict(test.name, suite, result.durationMs, evaluateCommand(test, result, emulated)));
   }
   return results;
 }
