@@ -12,7 +12,7 @@ import { preflight } from './preflight';
 import { resolveBench } from './resolve';
 import { runtimesBench } from './runtimes';
 import { type BenchSection, machineLine, writeSections } from './report';
-import { scaleBench } from './scale';
+import { scaleBench, scaleClusterBench } from './scale';
 import { sizesBench } from './sizes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -23,7 +23,8 @@ const BENCHES: Record<string, () => Promise<BenchSection>> = {
   sizes: () => sizesBench(ROOT),
   layers: () => layersBench(ROOT),
   cascade: () => cascadeBench(ROOT),
-  scale: () => scaleBench(),
+  scale: () => scaleBench(ROOT),
+  'scale-cluster': () => scaleClusterBench(ROOT),
   runtimes: () => runtimesBench(ROOT),
   cli: () => cliBench(ROOT),
   impact: async () => {

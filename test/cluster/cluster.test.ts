@@ -8,7 +8,6 @@
  * restarted mid-cycle.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -19,7 +18,7 @@ import { RegistryClient } from '../../lib/oci/registry';
 import { advisorySignal, stateQuery, upstreamSignal } from '../../workflows/messages';
 import { type CliResult, runCli, runProcess } from '../support/cli';
 import { activityRecords } from '../support/history';
-import { freePort } from '../support/ports';
+import { clusterFrontendPort, freePort } from '../support/ports';
 import { TEMPORAL_BIN } from '../support/temporal';
 import { oneSignatureSet, publishedOnce, signedDigests } from '../support/faults';
 import { canaryPackage, CANARY_DEFINITION, startUpstream, type Upstream, writeCatalog } from '../support/upstream';
@@ -51,19 +50,6 @@ const recordedPid = (name: string) => Number(fs.readFileSync(path.join(clusterDi
 const state = () => client.workflow.getHandle(WORKFLOW).query(stateQuery);
 const advisoryId = (version: string) => `CVE-2099-0${version.replace(/\D/g, '')}`;
 
-/** A frontend port whose neighbours (history +1, matching +2, worker +6, http +10, membership -300) are free too. */
-async function clusterPorts(): Promise<number> {
-  const free = (port: number) => new Promise<boolean>((resolve) => {
-    const server = net.createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-  for (;;) {
-    // Temporal stores membership ports as a PostgreSQL smallint: they stay below 32768.
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    const all = [0, 1, 2, 6, 10, -300, -299, -298, -294].map((d) => port + d);
-    if ((await Promise.all(all.map(free))).every(Boolean)) return port;
-  }
-}
-
 /** Publishes `version` upstream and signals the advisory it fixes; returns the digest published before. */
 async function advise(version: string): Promise<string> {
   const before = (await state()).published!.digest;
@@ -92,7 +78,7 @@ beforeAll(async () => {
   const catalog = writeCatalog({ canary: CANARY_DEFINITION });
   env = {
     TEMPERED_STATE_DIR: stateDir,
-    TEMPORAL_ADDRESS: `127.0.0.1:${await clusterPorts()}`,
+    TEMPORAL_ADDRESS: `127.0.0.1:${await clusterFrontendPort()}`,
     TEMPERED_REGISTRY: `127.0.0.1:${await freePort()}`,
     TEMPERED_UI_PORT: String(await freePort()),
     TEMPERED_CLUSTER_PG_PORT: String(await freePort()),
